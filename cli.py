@@ -1,0 +1,167 @@
+"""myotrace command line: thin wrappers, no domain logic (CONTRACT §5)."""
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Trace lateral-leg 'sciatica' to its myofascial source.")
+rules_app = typer.Typer(help="The rule catalogue.", invoke_without_command=True)
+kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(kb_app, name="kb")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class EvalFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def fail(message: str) -> None:
+    """Bad input: one line on stderr, exit code 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def console():
+    from rich.console import Console
+    return Console(highlight=False)
+
+
+@app.callback()
+def main_options(debug: Annotated[bool, typer.Option(help="Log every rule firing (experta watchers).")] = False):
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
+    if debug:
+        from experta import watch
+        logging.getLogger().setLevel(logging.DEBUG)
+        watch("RULES", "ACTIVATIONS")
+
+
+@app.command()
+def diagnose(
+    cases: Annotated[list[Path], typer.Argument(help="Case files (YAML or JSON).", show_default=False)],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    trace: Annotated[bool, typer.Option(help="Include every rule firing.")] = False,
+):
+    """A report for each case file."""
+    from expert.casefile import load_case
+    from expert.engine import get_engine
+    from expert.errors import InputError
+    from expert.report import build_report
+
+    try:
+        loaded = [load_case(path) for path in cases]
+    except InputError as error:
+        fail(str(error))
+    engine = get_engine()
+    for case in loaded:
+        report = build_report(engine.consult(case), case, with_trace=trace)
+        if format is Format.json:
+            sys.stdout.write(report.to_json())
+        elif format is Format.markdown:
+            from expert.render import render_markdown
+            sys.stdout.write(render_markdown(report) + "\n")
+        else:
+            from expert.render import render_text
+            render_text(report, console())
+
+
+@app.command()
+def evaluate(
+    paths: Annotated[list[Path], typer.Argument(help="Case files or folders of them.", show_default=False)],
+    format: Annotated[EvalFormat, typer.Option("--format", "-f")] = EvalFormat.text,
+):
+    """Run cases that carry expect:, report pass/fail and rule coverage; exit 1 on any failure."""
+    import json
+
+    from expert.casefile import case_paths
+    from expert.errors import InputError
+    from expert.evaluation import coverage, evaluate_case
+
+    files = case_paths(paths)
+    if not files:
+        fail(f"no case files (*.yaml, *.yml, *.json) in {', '.join(map(str, paths))}")
+    try:
+        outcomes = [evaluate_case(path) for path in files]
+    except InputError as error:
+        fail(str(error))
+    covered, uncovered = coverage(outcomes)
+    failed = [o for o in outcomes if o.status == "fail"]
+    passed = [o for o in outcomes if o.status == "pass"]
+    if format is EvalFormat.json:
+        typer.echo(json.dumps({
+            "cases": [{"case": o.case, "path": o.path, "status": o.status, "problems": o.problems}
+                      for o in outcomes],
+            "passed": len(passed), "failed": len(failed),
+            "coverage": {"fired": covered, "never_fired": uncovered},
+        }, indent=2))
+    else:
+        for outcome in outcomes:
+            typer.echo(f"{outcome.status.upper():9} {outcome.case}")
+            for problem in outcome.problems:
+                typer.echo(f"          {problem}")
+        typer.echo(f"\n{len(passed)} passed, {len(failed)} failed"
+                   + (f", {len(outcomes) - len(passed) - len(failed)} without expect" if len(outcomes) > len(passed) + len(failed) else ""))
+        typer.echo(f"rule coverage: {len(covered)} of {len(covered) + len(uncovered)} rules fired"
+                   + (f"; never fired: {', '.join(uncovered)}" if uncovered else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+@rules_app.callback()
+def rules_list(ctx: typer.Context):
+    """The rule catalogue (id, stage, statement, source); `rules show ID` for one rule."""
+    if ctx.invoked_subcommand:
+        return
+    from expert.engine import rule_catalogue
+    for rule in rule_catalogue():
+        typer.echo(f"{rule.id}  [{rule.stage}]  {rule.statement}\n         source: {rule.source}")
+
+
+@rules_app.command("show")
+def rules_show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id, e.g. SAF-001.")]):
+    """One rule in English: IF ... THEN ..., with its source."""
+    from expert.engine import rule_catalogue
+    from expert.errors import did_you_mean
+    catalogue = {rule.id: rule for rule in rule_catalogue()}
+    rule = catalogue.get(rule_id.upper())
+    if rule is None:
+        fail(f"no rule {rule_id!r}{did_you_mean(rule_id.upper(), catalogue)} (`myotrace rules` lists them)")
+    typer.echo(f"{rule.id} ({rule.stage}): {rule.statement}\n"
+               f"  IF   {rule.when}\n  THEN {rule.then}\n  SOURCE {rule.source}")
+
+
+@kb_app.command("check")
+def kb_check():
+    """Lint the knowledge base: unknown ids, satellite cycles, rules without source or test."""
+    from expert.kbcheck import check
+    problems, notes = check()
+    for note in notes:
+        typer.echo(f"note: {note}")
+    for problem in problems:
+        typer.echo(f"problem: {problem}")
+    typer.echo(f"{len(problems)} problem(s)")
+    if problems:
+        raise typer.Exit(1)
+
+
+def main():
+    from facts.knowledge import KnowledgeError
+    try:
+        app()
+    except KnowledgeError as error:
+        typer.echo(f"error: knowledge base: {error}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The myotrace engine: composed from the rule mixins, built once, reset per case.
+
+Its own run loop records a structured trace of every firing (rule id,
+statement, source, facts matched, facts declared, certainty before/after);
+see shared/notes/experta.md A1 for why the loop is ours.
+"""
+from functools import cache
+
+import expert._compat  # noqa: F401
+from experta import DefFacts, KnowledgeEngine
+
+from expert.certainty import combine
+from expert.trace import Firing, fact_dict
+from facts.case import Case
+from facts.knowledge import knowledge
+from facts.types import Evidence, Finding, Muscle, PainMap, Palpation, SatelliteEdge
+from facts.vocabulary import FINDINGS, MUSCLES, REGIONS
+from rules import MIXINS
+
+MAX_FIRINGS = 5000  # far above any real case (~100); a guard, not a budget
+
+
+class RunawayError(RuntimeError):
+    """The rules kept firing: a rule re-fires on its own conclusions."""
+
+
+class MyoEngine(*MIXINS, KnowledgeEngine):
+    def __init__(self, kb=None):
+        self.kb = kb or knowledge()
+        self.trace: list[Firing] = []
+        self._evidence: dict[str, list[float]] = {}
+        super().__init__()
+
+    @DefFacts()
+    def from_case(self, case: Case | None = None):
+        for muscle in MUSCLES:
+            yield Muscle(id=muscle)
+        for edge in self.kb.satellites:
+            yield SatelliteEdge(key=edge.key, satellite=edge.satellite, source=edge.source)
+        if case is None:
+            return
+        if case.pain:
+            yield PainMap(regions=tuple(r for r in REGIONS if r in case.pain))
+        for finding in FINDINGS:
+            if finding in case.findings:
+                yield Finding(id=finding, value=case.findings[finding])
+        for muscle in MUSCLES:
+            if muscle in case.tender_points:
+                yield Palpation(muscle=muscle, reproduces=True)
+            elif muscle in case.non_tender:
+                yield Palpation(muscle=muscle, reproduces=False)
+
+    # ---- lifecycle -----------------------------------------------------------
+    def reset(self, **kwargs):
+        self.trace = []
+        self._evidence = {}
+        super().reset(**kwargs)
+
+    def run(self, steps=None):
+        """Fire activations (all, or ``steps`` of them), recording each firing."""
+        self.running = True
+        fired = 0
+        while self.running and (steps is None or fired < steps):
+            activation = self._next_activation()
+            if activation is None:
+                break
+            fired += 1
+            if len(self.trace) >= MAX_FIRINGS:
+                raise RunawayError(f"more than {MAX_FIRINGS} rule firings; a rule is re-firing")
+            first_new = self.facts.last_index
+            activation.rule(self, **{k: v for k, v in activation.context.items()
+                                     if not k.startswith("__")})
+            self._record(activation, first_new)
+        self.running = False
+        return fired
+
+    def _next_activation(self):
+        added, removed = self.get_activations()
+        self.strategy.update_agenda(self.agenda, added, removed)
+        return self.agenda.get_next()
+
+    def pending(self):
+        """The agenda as it stands: activations in firing order (next first)."""
+        added, removed = self.get_activations()
+        self.strategy.update_agenda(self.agenda, added, removed)
+        return list(reversed(self.agenda.activations))
+
+    def _record(self, activation, first_new):
+        rule_meta = activation.rule.rule_meta
+        declared = [fact_dict(f) for i, f in self.facts.items() if i >= first_new]
+        matched = sorted((f for f in activation.facts if f["__factid__"] != 0),
+                         key=lambda f: f["__factid__"])
+        certainty = []
+        for fact in declared:
+            if fact["type"] == "Evidence":
+                cfs = self._evidence.setdefault(fact["muscle"], [])
+                before = combine(cfs)
+                cfs.append(fact["cf"])
+                certainty.append({"muscle": fact["muscle"], "before": round(before, 4),
+                                  "after": round(combine(cfs), 4)})
+        self.trace.append(Firing(
+            number=len(self.trace) + 1, rule=rule_meta.id, stage=rule_meta.stage,
+            statement=rule_meta.statement, source=rule_meta.source,
+            salience=activation.rule.salience,
+            matched=[fact_dict(f) for f in matched], declared=declared, certainty=certainty))
+
+    # ---- queries the rules use -----------------------------------------------
+    def facts_of(self, kind):
+        return [fact for fact in self.facts.values() if type(fact) is kind]
+
+    def answered(self) -> dict:
+        return {fact["id"]: fact["value"] for fact in self.facts_of(Finding)}
+
+    def consult(self, case: Case) -> "MyoEngine":
+        self.reset(case=case)
+        self.run()
+        return self
+
+
+def rule_catalogue(engine_class=MyoEngine):
+    """Every rule's metadata, sorted by id."""
+    seen = {}
+    for klass in engine_class.__mro__:
+        for value in vars(klass).values():
+            rule_meta = getattr(value, "rule_meta", None)
+            if rule_meta is not None:
+                seen[rule_meta.id] = rule_meta
+    return [seen[key] for key in sorted(seen)]
+
+
+@cache
+def get_engine() -> MyoEngine:
+    """One engine per process; ``consult`` resets it for each case."""
+    return MyoEngine()
+
+
+__all__ = ["MyoEngine", "get_engine", "rule_catalogue", "Evidence"]

@@ -1,0 +1,48 @@
+"""Run case files with ``expect:`` blocks against the engine; rule coverage."""
+from dataclasses import dataclass, field
+
+from expert.casefile import load_case
+from expert.engine import get_engine, rule_catalogue
+from expert.report import build_report
+
+
+@dataclass
+class Outcome:
+    case: str
+    path: str
+    status: str  # pass | fail | no-expect
+    problems: list[str] = field(default_factory=list)
+    fired: set[str] = field(default_factory=set)
+
+
+def compare(expect, report) -> list[str]:
+    problems = []
+    if expect.triage is not None and expect.triage != report.triage:
+        problems.append(f"triage: expected {expect.triage}, got {report.triage}")
+    if expect.primary_muscle is not None and expect.primary_muscle != report.primary_muscle:
+        problems.append(f"primary_muscle: expected {expect.primary_muscle}, got {report.primary_muscle}")
+    if expect.chain is not None and list(expect.chain) != report.chain:
+        problems.append(f"chain: expected {list(expect.chain)}, got {report.chain}")
+    if expect.conditions is not None:
+        missing = [c for c in expect.conditions if c not in report.conditions]
+        if missing:
+            problems.append(f"conditions: missing {missing}, got {report.conditions}")
+    return problems
+
+
+def evaluate_case(path) -> Outcome:
+    case = load_case(path)
+    engine = get_engine().consult(case)
+    report = build_report(engine, case)
+    fired = {firing.rule for firing in engine.trace}
+    if case.expect is None:
+        return Outcome(case.case, str(path), "no-expect", fired=fired)
+    problems = compare(case.expect, report)
+    return Outcome(case.case, str(path), "fail" if problems else "pass", problems, fired)
+
+
+def coverage(outcomes) -> tuple[list[str], list[str]]:
+    """(rules fired by some case, rules no case fired), both sorted."""
+    fired = set().union(*(o.fired for o in outcomes)) if outcomes else set()
+    every = [meta.id for meta in rule_catalogue()]
+    return [r for r in every if r in fired], [r for r in every if r not in fired]

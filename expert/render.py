@@ -1,0 +1,104 @@
+"""Reports as text (rich) and markdown. Both read the Report, nothing else."""
+from expert.report import Report
+from expert.trace import fact_text
+from facts.vocabulary import label
+
+TRIAGE_HEADLINE = {
+    "emergency": "EMERGENCY — immediate hospital referral",
+    "urgent_referral": "URGENT REFERRAL — exclude serious pathology first",
+    "refer_nerve": "REFER — likely nerve-root involvement",
+    "treat": "TREAT — myofascial trigger-point chain",
+    "insufficient_evidence": "INSUFFICIENT EVIDENCE — answer the open questions",
+}
+TRIAGE_STYLE = {
+    "emergency": "bold white on red", "urgent_referral": "bold white on dark_orange3",
+    "refer_nerve": "bold black on yellow", "treat": "bold white on green4",
+    "insufficient_evidence": "bold black on grey70",
+}
+
+
+def chain_line(report: Report) -> str:
+    certainty = {c.muscle: c.certainty for c in report.candidates}
+    return " → ".join(f"{label(m)} ({certainty.get(m, 0):.2f})" for m in report.chain)
+
+
+def _sections(report: Report):
+    """(title, lines, numbered) in reading order; empty sections are left out."""
+    yield "Advice", report.advice, False
+    if report.red_flags:
+        yield "Red flags", [label(f) for f in report.red_flags], False
+    if report.conditions:
+        yield "Conditions", [label(c) for c in report.conditions], False
+    if report.chain:
+        yield "Primary muscle and chain", [chain_line(report)], False
+    yield "Myths corrected", report.corrections, False
+    yield "Protocol", report.protocol.steps, True
+    yield "Home care", report.protocol.home_care, False
+    yield "Avoid", report.protocol.avoid, False
+    yield "Perpetuating factors", report.perpetuating_factors, False
+    yield "Open questions", report.open_questions, False
+
+
+def render_markdown(report: Report) -> str:
+    out = [f"# myotrace report: {report.case}", "",
+           f"**Triage: {report.triage}** — {TRIAGE_HEADLINE[report.triage]}", ""]
+    if report.side:
+        out += [f"Side: {report.side}", ""]
+    for title, lines, numbered in _sections(report):
+        if title == "Myths corrected" and report.candidates:
+            out += _markdown_candidates(report)
+        if not lines:
+            continue
+        out += [f"## {title}", ""]
+        out += [f"{i}. {line}" if numbered else f"- {line}" for i, line in enumerate(lines, 1)]
+        out.append("")
+    if report.trace:
+        out += ["## Trace", "", "| # | rule | statement | declared |", "|---|---|---|---|"]
+        for firing in report.trace:
+            declared = "; ".join(fact_text(f) for f in firing["declared"]).replace("|", "\\|")
+            out.append(f"| {firing['step']} | {firing['rule']} | {firing['statement']} | {declared} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _markdown_candidates(report: Report) -> list[str]:
+    out = ["## Candidates", "", "| muscle | certainty | for | against |", "|---|---|---|---|"]
+    for c in report.candidates:
+        mark = "" if c.supported else " (not supported)"
+        out.append(f"| {label(c.muscle)}{mark} | {c.certainty:.2f} | {'; '.join(c.for_)} | {'; '.join(c.against)} |")
+    return out + [""]
+
+
+def render_text(report: Report, console) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    headline = TRIAGE_HEADLINE[report.triage]
+    console.print(Panel(f"{headline}\ncase: {report.case}" + (f"   side: {report.side}" if report.side else ""),
+                        style=TRIAGE_STYLE[report.triage], expand=False))
+    for title, lines, numbered in _sections(report):
+        if title == "Myths corrected" and report.candidates:
+            table = Table(title="Candidates (certainty factor; supported at ≥ 0.2)", show_lines=False,
+                          expand=False, title_justify="left")
+            table.add_column("muscle")
+            table.add_column("cf", justify="right")
+            table.add_column("for")
+            table.add_column("against")
+            for c in report.candidates:
+                style = None if c.supported else "dim"
+                table.add_row(label(c.muscle), f"{c.certainty:.2f}", "\n".join(c.for_),
+                              "\n".join(c.against), style=style)
+            console.print(table)
+        if not lines:
+            continue
+        console.print(f"\n[bold]{title}[/bold]")
+        for i, line in enumerate(lines, 1):
+            console.print(f"  {i}. {line}" if numbered else f"  • {line}", markup=False, highlight=False)
+    if report.trace:
+        table = Table(title="Trace", title_justify="left")
+        for column in ("#", "rule", "statement", "declared"):
+            table.add_column(column)
+        for firing in report.trace:
+            table.add_row(str(firing["step"]), firing["rule"], firing["statement"],
+                          "\n".join(fact_text(f) for f in firing["declared"]))
+        console.print(table)

@@ -1,0 +1,45 @@
+"""The structured trace: one Firing per rule fired, built in the engine's run loop."""
+from dataclasses import dataclass, field
+
+from experta.utils import unfreeze
+
+
+def fact_dict(fact) -> dict:
+    """A fact as plain data: its type, its id in the fact list, and its fields."""
+    data = {"fact": f"f-{fact['__factid__']}", "type": type(fact).__name__}
+    for key, value in fact.items():
+        if not (isinstance(key, str) and key.startswith("__")):
+            data[str(key)] = unfreeze(value)
+    return data
+
+
+def fact_text(fact: dict) -> str:
+    """A fact dict as one short line: ``Finding(id=ober_positive, value=True)``."""
+    fields = ", ".join(f"{k}={_short(v)}" for k, v in fact.items() if k not in ("fact", "type", "source"))
+    return f"{fact['type']}({fields})"
+
+
+def _short(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+@dataclass
+class Firing:
+    number: int
+    rule: str
+    stage: str
+    statement: str
+    source: str
+    salience: int
+    matched: list[dict]
+    declared: list[dict]
+    certainty: list[dict] = field(default_factory=list)  # [{muscle, before, after}]
+
+    def as_dict(self) -> dict:
+        return {
+            "step": self.number, "rule": self.rule, "stage": self.stage,
+            "statement": self.statement, "source": self.source, "salience": self.salience,
+            "matched": self.matched, "declared": self.declared, "certainty": self.certainty,
+        }

@@ -1,0 +1,88 @@
+"""experta fact types.
+
+experta matches fact types exactly (no subclass matching), so every kind of
+fact is its own flat class; variants are told apart by fields (notes/experta.md A2).
+"""
+from experta import Fact
+
+
+# --- what the therapist observed (declared from the case) ---------------------
+class Finding(Fact):
+    """A finding from the contract's vocabulary: value True, False or 'unknown'."""
+
+
+class PainMap(Fact):
+    """The patient's pain map: ``regions`` is the set of painful region ids."""
+
+
+class Palpation(Fact):
+    """A muscle palpated: ``reproduces`` is True when it reproduced the familiar pain."""
+
+
+class Muscle(Fact):
+    """One muscle of the knowledge base: lets rules reason per muscle."""
+
+
+class SatelliteEdge(Fact):
+    """A key -> satellite edge of the knowledge base."""
+
+
+# --- what the rules conclude -------------------------------------------------
+class RedFlag(Fact):
+    """A red flag is present; ``pathway`` is 'cauda_equina' or 'serious_pathology'."""
+
+
+class NerveInvolvement(Fact):
+    """Nerve-root involvement is likely; ``signs`` names the findings behind it."""
+
+
+class Evidence(Fact):
+    """One piece of MYCIN evidence about a muscle: ``cf`` in [-1, 1]."""
+
+
+class Hypothesis(Fact):
+    """A muscle's combined certainty; ``supported`` when at or above the threshold."""
+
+
+class ChainLink(Fact):
+    """A supported satellite of a supported key muscle."""
+
+
+class Root(Fact):
+    """A supported muscle with no supported key muscle: it can head a chain."""
+
+
+class Primary(Fact):
+    """The primary muscle and its chain in treatment order."""
+
+
+class Undecided(Fact):
+    """Competing chain roots are too close to call."""
+
+
+class Condition(Fact):
+    """A named clinical picture (CONTRACT §2, conditions)."""
+
+
+class TriageVote(Fact):
+    """A triage level some rule asks for; the report takes the most urgent."""
+
+
+class Correction(Fact):
+    """A myth the report corrects."""
+
+
+class Advice(Fact):
+    """A line of the protocol: ``kind`` is step, home_care, avoid or referral; ``order`` sorts."""
+
+
+class Factor(Fact):
+    """A perpetuating factor found in this patient."""
+
+
+class Question(Fact):
+    """A finding or palpation whose answer could still change the conclusion."""
+
+
+class Triage(Fact):
+    """The final triage level: the most urgent vote."""

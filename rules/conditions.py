@@ -1,0 +1,79 @@
+"""Named clinical pictures beside the muscle chain (CONTRACT §2 conditions, §3.7)."""
+from experta import MATCH, NOT, OR, P, Rule
+
+from expert.certainty import combine, conclude, premise
+from facts.types import Condition, Finding, Hypothesis, NerveInvolvement, PainMap, Primary, RedFlag
+from rules.meta import CONDITIONS, meta
+
+LEG_REGIONS = frozenset({
+    "lateral_thigh", "posterior_thigh", "lateral_knee", "posterior_knee",
+    "lateral_calf", "posterior_calf", "lateral_ankle", "dorsum_foot", "sole",
+})
+
+
+class ConditionRules:
+    @Rule(RedFlag(pathway="cauda_equina"), salience=CONDITIONS)
+    @meta(id="CON-001", stage="conditions",
+          statement="A cauda equina red flag means cauda equina syndrome is suspected.",
+          when="any red flag on the cauda equina pathway",
+          then="condition cauda_equina_suspected",
+          source="brief §3 (GIRFT [24]; BMJ Best Practice [25])")
+    def cauda_equina(self):
+        self.declare(Condition(id="cauda_equina_suspected", cf=1.0, basis="red flag"))
+
+    @Rule(NerveInvolvement(), NOT(RedFlag()), salience=CONDITIONS)
+    @meta(id="CON-002", stage="conditions",
+          statement="Likely nerve-root involvement without a red flag is suspected radiculopathy.",
+          when="nerve involvement is likely and no red flag is present",
+          then="condition radiculopathy_suspected",
+          source="brief §4 (Radicular features; Suggested rule); CONTRACT §3.2")
+    def radiculopathy(self):
+        self.declare(Condition(id="radiculopathy_suspected", cf=1.0, basis="nerve signs"))
+
+    @Rule(PainMap(regions=P(lambda regions: "lateral_knee" in regions)),
+          Finding(id="lateral_epicondyle_tender", value=True),
+          Finding(id="pain_with_running", value=True),
+          salience=CONDITIONS)
+    @meta(id="CON-003", stage="conditions",
+          statement="Lateral knee pain with a tender lateral epicondyle in a runner is IT band syndrome.",
+          when="lateral knee pain, a tender lateral femoral epicondyle and pain with running",
+          then="condition iliotibial_band_syndrome (cf 0.7; judgement); the hip muscles are still traced",
+          source="seed (IT Band Syndrome; Fairclough); brief §6 [38a][38b][40b]; CONTRACT §3.7")
+    def iliotibial_band_syndrome(self):
+        self.declare(Condition(id="iliotibial_band_syndrome", cf=0.7, basis="core"))
+
+    @Rule(Condition(id="iliotibial_band_syndrome", basis="core", cf=MATCH.cf),
+          Finding(id=MATCH.factor & P(lambda f: f in ("genu_varum", "foot_hyperpronation")), value=True),
+          salience=CONDITIONS)
+    @meta(id="CON-004", stage="conditions",
+          statement="A bowlegged stance or a hyperpronating foot raises the certainty of IT band syndrome.",
+          when="IT band syndrome is concluded and genu varum or foot hyperpronation is present",
+          then="IT band syndrome certainty rises (each factor +0.2; judgement)",
+          source="seed (IT Band Syndrome: bowlegged stance, hyperpronation); brief §6 risk factors [40b][40c] (lower-grade evidence [43])")
+    def itbs_raised_by_alignment(self, cf, factor):
+        self.declare(Condition(id="iliotibial_band_syndrome", cf=round(combine([cf, 0.2]), 4),
+                               basis=factor))
+
+    @Rule(Hypothesis(muscle="piriformis", supported=True, cf=MATCH.cf),
+          OR(Finding(id="shooting_electric_pain", value=True),
+             PainMap(regions=P(lambda regions: "sole" in regions))),
+          salience=CONDITIONS)
+    @meta(id="CON-005", stage="conditions",
+          statement="A supported piriformis with sharp 'electric' pain or pain reaching the sole may be trapping the sciatic nerve.",
+          when="the piriformis is supported and the pain is shooting or electric, or reaches the sole",
+          then="condition piriformis_nerve_entrapment_possible (cf = piriformis certainty x 0.6; judgement)",
+          source="brief §1 piriformis ([5][12]; Davies [48a]); brief §4 overlaps [5]")
+    def piriformis_entrapment(self, cf):
+        self.declare(Condition(id="piriformis_nerve_entrapment_possible",
+                               cf=round(conclude(premise(cf), 0.6), 4), basis="piriformis"))
+
+    @Rule(Primary(muscle=MATCH.muscle, cf=MATCH.cf), NOT(NerveInvolvement()),
+          PainMap(regions=P(lambda regions: bool(LEG_REGIONS & set(regions)))),
+          salience=CONDITIONS)
+    @meta(id="CON-006", stage="conditions",
+          statement="Leg pain traced to a trigger-point chain, with no nerve sign, is myofascial pseudo-sciatica.",
+          when="a primary muscle was found, the pain reaches the leg and nerve involvement is not likely",
+          then="condition myofascial_pseudo_sciatica",
+          source="seed (Travell and Simons p.191: sciatica is a symptom); brief §1 gluteus minimus [1]; brief §8 (55 of 70)")
+    def pseudo_sciatica(self, muscle, cf):
+        self.declare(Condition(id="myofascial_pseudo_sciatica", cf=cf, basis=muscle))

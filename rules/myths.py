@@ -1,0 +1,60 @@
+"""The "tight IT band" myth and its kin (CONTRACT §3.6)."""
+from experta import Rule
+
+from facts.types import Advice, Condition, Correction, Finding
+from rules.meta import MYTHS, meta
+
+
+class MythRules:
+    def correct(self, *corrections, avoid_itb=True):
+        for key in corrections:
+            item = self.kb.protocol.corrections[key]
+            self.declare(Correction(id=key, text=item.text, source=item.source))
+        if avoid_itb:
+            item = self.kb.protocol.avoid["itb_stretch_roll"]
+            self.declare(Advice(kind="avoid", order=(0, 0), text=item.text, source=item.source))
+
+    @Rule(Finding(id="ober_positive", value=True), salience=MYTHS)
+    @meta(id="MYT-001", stage="myths",
+          statement="A positive Ober's sign points to the hip abductors, never to the IT band.",
+          when="Ober's sign is positive",
+          then="correct the 'tight IT band' reading; advise against stretching or rolling the IT band",
+          source="brief §5 (Willett et al. 2016 [35a][35b]); seed (Ober's sign; You Can't Stretch the IT Band)")
+    def ober_points_to_abductors(self):
+        self.correct("ober_points_to_abductors", "itb_cannot_stretch")
+
+    @Rule(Finding(id="itb_tender", value=True), salience=MYTHS)
+    @meta(id="MYT-002", stage="myths",
+          statement="Tenderness over the IT band is usually referred pain, not a tight band.",
+          when="the palpable IT band is tender",
+          then="correct the myth; advise against stretching or rolling the IT band",
+          source="seed (The Myth of the 'Tight IT Band': pain over the IT band is very misleading)")
+    def itb_tenderness_is_referred(self):
+        self.correct("itb_tenderness_referred", "itb_cannot_stretch")
+
+    @Rule(Finding(id="foam_rolling_brief_relief", value=True), salience=MYTHS)
+    @meta(id="MYT-003", stage="myths",
+          statement="Brief relief from rolling the outer thigh comes from the vastus lateralis, not the IT band.",
+          when="rolling the lateral thigh helps for a while, then the pain returns",
+          then="correct the myth; advise against rolling the IT band",
+          source="seed (The Myth of the 'Tight IT Band'; Lehman)")
+    def foam_rolling_reaches_vl(self):
+        self.correct("foam_rolling_reaches_vl", "itb_cannot_stretch")
+
+    @Rule(Condition(id="iliotibial_band_syndrome", basis="core"), salience=MYTHS)
+    @meta(id="MYT-004", stage="myths",
+          statement="IT band syndrome is compression, not friction, and resolves through the hip muscles.",
+          when="IT band syndrome is concluded",
+          then="correct the 'friction syndrome' reading and point to hip-muscle function",
+          source="brief §6 (Fairclough et al. 2006 [38a], 2007 [38b]); seed (IT Band Syndrome)")
+    def itbs_is_compression(self):
+        self.correct("itbs_is_compression", avoid_itb=False)
+
+    @Rule(Condition(id="myofascial_pseudo_sciatica"), salience=MYTHS)
+    @meta(id="MYT-005", stage="myths",
+          statement="'Sciatica' is a symptom, not a diagnosis: this pain is referred from trigger points.",
+          when="the leg pain is traced to a trigger-point chain",
+          then="correct the 'pinched nerve' reading of the label sciatica",
+          source="seed (Travell and Simons vol. 2 p.191)")
+    def sciatica_is_a_symptom(self):
+        self.correct("sciatica_is_a_symptom", avoid_itb=False)

@@ -1,0 +1,29 @@
+"""Nerve involvement: radicular signs (CONTRACT §3.2)."""
+from experta import MATCH, P, TEST, Rule
+
+from facts.types import Finding, NerveInvolvement
+from facts.vocabulary import OBJECTIVE_NERVE_SIGNS, SOFT_NERVE_SIGNS
+from rules.meta import NERVE, meta
+
+
+class NerveRules:
+    @Rule(Finding(id=MATCH.sign & P(lambda f: f in OBJECTIVE_NERVE_SIGNS), value=True), salience=NERVE)
+    @meta(id="NRV-001", stage="nerve",
+          statement="One objective nerve sign makes nerve-root involvement likely.",
+          when="a reduced reflex, myotomal weakness or a positive crossed straight-leg raise is found",
+          then="nerve involvement is likely (it overrides the myofascial explanation)",
+          source="brief §4 (Radicular features [28][29]; crossed SLR specificity 83-88% [30]; Suggested rule)")
+    def objective_sign(self, sign):
+        self.declare(NerveInvolvement(signs=(sign,)))
+
+    @Rule(Finding(id=MATCH.first & P(lambda f: f in SOFT_NERVE_SIGNS), value=True),
+          Finding(id=MATCH.second & P(lambda f: f in SOFT_NERVE_SIGNS), value=True),
+          TEST(lambda first, second: first < second),
+          salience=NERVE)
+    @meta(id="NRV-002", stage="nerve",
+          statement="Two soft nerve signs together make nerve-root involvement likely.",
+          when="two of: a positive straight-leg raise, dermatomal numbness, shooting or electric pain",
+          then="nerve involvement is likely",
+          source="brief §4 (Radicular features [28][29]; SLR sensitivity 52-71%, specificity 47-66% [30]); CONTRACT §3.2")
+    def two_soft_signs(self, first, second):
+        self.declare(NerveInvolvement(signs=(first, second)))

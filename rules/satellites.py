@@ -1,0 +1,65 @@
+"""Satellites and key muscles: the chain and its primary muscle (CONTRACT §3.5)."""
+from experta import MATCH, NOT, Rule
+
+from expert.certainty import premise
+from facts.types import ChainLink, Hypothesis, Primary, RedFlag, Root, SatelliteEdge, Undecided
+from rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
+
+
+def treatment_order(root, links, kb):
+    """The chain from its root: key muscles before their satellites, breadth first;
+    siblings in the knowledge base's order of edges (the hips before the leg)."""
+    satellites = {}
+    for edge in kb.satellites:
+        if (edge.key, edge.satellite) in links:
+            satellites.setdefault(edge.key, []).append(edge.satellite)
+    order, queue = [root], [root]
+    while queue:
+        for satellite in satellites.get(queue.pop(0), ()):
+            if satellite not in order:
+                order.append(satellite)
+                queue.append(satellite)
+    return order
+
+
+class SatelliteRules:
+    @Rule(Hypothesis(muscle=MATCH.key, supported=True, cf=MATCH.key_cf),
+          SatelliteEdge(key=MATCH.key, satellite=MATCH.satellite, source=MATCH.source),
+          Hypothesis(muscle=MATCH.satellite, supported=True, cf=MATCH.satellite_cf),
+          salience=CHAIN_LINKS)
+    @meta(id="SAT-001", stage="satellites",
+          statement="A supported satellite of a supported key muscle belongs to the key muscle's chain.",
+          when="a key muscle and one of its satellites are both supported",
+          then="the satellite is linked below its key muscle (chain certainty = the weaker of the two)",
+          source="brief §2 (Directed satellite edges; How satellites behave [16]); seed; CONTRACT §3.5")
+    def satellite_joins_key(self, key, satellite, key_cf, satellite_cf, source):
+        self.declare(ChainLink(key=key, satellite=satellite,
+                               cf=round(premise(key_cf, satellite_cf), 4), source=source))
+
+    @Rule(Hypothesis(muscle=MATCH.muscle, supported=True, cf=MATCH.cf),
+          NOT(ChainLink(satellite=MATCH.muscle)),
+          salience=CHAIN_ROOTS)
+    @meta(id="SAT-002", stage="satellites",
+          statement="A supported muscle with no supported key muscle can head a chain.",
+          when="a muscle is supported and none of its key muscles is",
+          then="the muscle is a chain root (a satellite is never primary while its key muscle is supported)",
+          source="brief §2 (find the key TrP: search up the chain [16]); brief §7.2; CONTRACT §3.5")
+    def muscle_heads_a_chain(self, muscle, cf):
+        self.declare(Root(muscle=muscle, cf=cf))
+
+    @Rule(Root(), NOT(Primary()), NOT(Undecided()), NOT(RedFlag()), salience=PRIMARY)
+    @meta(id="SAT-003", stage="satellites",
+          statement="The primary muscle is the root of the best-supported chain, if it leads the next root clearly.",
+          when="no red flag, and one chain root leads every other root by at least the decisive margin (0.1; judgement)",
+          then="that root is the primary muscle; its chain lists it first, then its satellites in treatment order; otherwise the roots are undecided",
+          source="brief §2 and §7.2 (treat the key first [16]); seed (the minimus before its satellites); CONTRACT §3.5 and §3.9")
+    def best_chain_is_primary(self):
+        roots = sorted(((fact["cf"], fact["muscle"]) for fact in self.facts.values()
+                        if isinstance(fact, Root)), key=lambda r: (-r[0], r[1]))
+        best_cf, best = roots[0]
+        if len(roots) > 1 and best_cf - roots[1][0] < self.kb.settings.decisive_margin:
+            close = tuple(m for cf, m in roots if best_cf - cf < self.kb.settings.decisive_margin)
+            self.declare(Undecided(between=close))
+            return
+        links = {(f["key"], f["satellite"]) for f in self.facts.values() if isinstance(f, ChainLink)}
+        self.declare(Primary(muscle=best, cf=best_cf, chain=tuple(treatment_order(best, links, self.kb))))

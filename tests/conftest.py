@@ -1,0 +1,9 @@
+import expert._compat  # noqa: F401  (before experta)
+import pytest
+
+from expert.engine import get_engine
+
+
+@pytest.fixture(scope="session")
+def engine():
+    return get_engine()
