@@ -10,10 +10,10 @@ import expert._compat  # noqa: F401
 from experta import DefFacts, KnowledgeEngine
 
 from expert.certainty import combine
-from expert.trace import Firing, fact_dict
+from expert.trace import Firing
 from facts.case import Case
 from facts.knowledge import knowledge
-from facts.types import Evidence, Finding, Muscle, PainMap, Palpation, SatelliteEdge
+from facts.types import Evidence, Finding, PainMap, Palpation, SatelliteEdge
 from facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 from rules import MIXINS
 
@@ -33,8 +33,6 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
 
     @DefFacts()
     def from_case(self, case: Case | None = None):
-        for muscle in MUSCLES:
-            yield Muscle(id=muscle)
         for edge in self.kb.satellites:
             yield SatelliteEdge(key=edge.key, satellite=edge.satellite, source=edge.source)
         if case is None:
@@ -87,12 +85,12 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
 
     def _record(self, activation, first_new):
         rule_meta = activation.rule.rule_meta
-        declared = [fact_dict(f) for i, f in self.facts.items() if i >= first_new]
-        matched = sorted((f for f in activation.facts if f["__factid__"] != 0),
-                         key=lambda f: f["__factid__"])
+        declared = tuple(f for i, f in self.facts.items() if i >= first_new)
+        matched = tuple(sorted((f for f in activation.facts if f["__factid__"] != 0),
+                               key=lambda f: f["__factid__"]))
         certainty = []
         for fact in declared:
-            if fact["type"] == "Evidence":
+            if type(fact) is Evidence:
                 cfs = self._evidence.setdefault(fact["muscle"], [])
                 before = combine(cfs)
                 cfs.append(fact["cf"])
@@ -102,7 +100,7 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
             number=len(self.trace) + 1, rule=rule_meta.id, stage=rule_meta.stage,
             statement=rule_meta.statement, source=rule_meta.source,
             salience=activation.rule.salience,
-            matched=[fact_dict(f) for f in matched], declared=declared, certainty=certainty))
+            matched_facts=matched, declared_facts=declared, certainty=certainty))
 
     # ---- queries the rules use -----------------------------------------------
     def facts_of(self, kind):
@@ -134,4 +132,3 @@ def get_engine() -> MyoEngine:
     return MyoEngine()
 
 
-__all__ = ["MyoEngine", "get_engine", "rule_catalogue", "Evidence"]

@@ -72,28 +72,32 @@ def _markdown_candidates(report: Report) -> list[str]:
 def render_text(report: Report, console) -> None:
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     headline = TRIAGE_HEADLINE[report.triage]
     console.print(Panel(f"{headline}\ncase: {report.case}" + (f"   side: {report.side}" if report.side else ""),
                         style=TRIAGE_STYLE[report.triage], expand=False))
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
-            table = Table(title="Candidates (certainty factor; supported at ≥ 0.2)", show_lines=False,
-                          expand=False, title_justify="left")
+            table = Table(title="\nCandidates (certainty factor; supported at ≥ 0.2)",
+                          title_justify="left", expand=False)
             table.add_column("muscle")
             table.add_column("cf", justify="right")
-            table.add_column("for")
-            table.add_column("against")
+            table.add_column("evidence for (+) and against (−)")
             for c in report.candidates:
-                style = None if c.supported else "dim"
-                table.add_row(label(c.muscle), f"{c.certainty:.2f}", "\n".join(c.for_),
-                              "\n".join(c.against), style=style)
+                lines_ = [f"+ {line}" for line in c.for_] + [f"− {line}" for line in c.against]
+                table.add_row(label(c.muscle), f"{c.certainty:.2f}", "\n".join(lines_),
+                              style=None if c.supported else "dim")
             console.print(table)
         if not lines:
             continue
         console.print(f"\n[bold]{title}[/bold]")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", width=4)
+        grid.add_column()
         for i, line in enumerate(lines, 1):
-            console.print(f"  {i}. {line}" if numbered else f"  • {line}", markup=False, highlight=False)
+            grid.add_row(f"{i}." if numbered else "•", Text(line))
+        console.print(grid)
     if report.trace:
         table = Table(title="Trace", title_justify="left")
         for column in ("#", "rule", "statement", "declared"):

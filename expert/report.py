@@ -66,8 +66,8 @@ def open_questions(engine) -> list:
 
 def _evidence_lines(evidence, positive: bool) -> list[str]:
     chosen = [e for e in evidence if (e["cf"] > 0) == positive and e["cf"] != 0]
-    chosen.sort(key=lambda e: (-abs(e["cf"]), e["reason"]))
-    return [f"{e['reason']} ({e['cf']:+.2f})" for e in chosen]
+    chosen.sort(key=lambda e: (-abs(e["cf"]), e["label"]))
+    return [f"{e['label']} ({e['cf']:+.2f})" for e in chosen]
 
 
 def build_report(engine, case: Case, with_trace: bool = False) -> Report:

@@ -1,5 +1,6 @@
 """The structured trace: one Firing per rule fired, built in the engine's run loop."""
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from experta.utils import unfreeze
 
@@ -27,15 +28,26 @@ def _short(value) -> str:
 
 @dataclass
 class Firing:
+    """One rule firing. Facts are kept as experta facts (never mutated once
+    declared) and turned into plain dicts only when somebody reads them."""
+
     number: int
     rule: str
     stage: str
     statement: str
     source: str
     salience: int
-    matched: list[dict]
-    declared: list[dict]
+    matched_facts: tuple
+    declared_facts: tuple
     certainty: list[dict] = field(default_factory=list)  # [{muscle, before, after}]
+
+    @cached_property
+    def matched(self) -> list[dict]:
+        return [fact_dict(f) for f in self.matched_facts]
+
+    @cached_property
+    def declared(self) -> list[dict]:
+        return [fact_dict(f) for f in self.declared_facts]
 
     def as_dict(self) -> dict:
         return {

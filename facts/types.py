@@ -19,10 +19,6 @@ class Palpation(Fact):
     """A muscle palpated: ``reproduces`` is True when it reproduced the familiar pain."""
 
 
-class Muscle(Fact):
-    """One muscle of the knowledge base: lets rules reason per muscle."""
-
-
 class SatelliteEdge(Fact):
     """A key -> satellite edge of the knowledge base."""
 

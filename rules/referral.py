@@ -3,50 +3,45 @@ from experta import MATCH, NOT, TEST, Rule
 
 from expert.certainty import combine, conclude, premise
 from facts.knowledge import knowledge
-from facts.types import Evidence, Finding, Hypothesis, Muscle, PainMap, Palpation
+from facts.types import Evidence, Finding, Hypothesis, PainMap, Palpation
+from facts.vocabulary import MUSCLES, label
 from rules.meta import EVIDENCE, WEIGH, meta
 
 
-def _pattern_matches(muscle, regions):
-    kb = knowledge()
-    return kb.pattern_match(muscle, regions)[0] > kb.settings.premise_threshold
-
-
-def _has_link(finding, value, muscle):
-    return any(m == muscle for m, _ in knowledge().links(finding, value))
-
-
 class ReferralRules:
-    @Rule(PainMap(regions=MATCH.regions), Muscle(id=MATCH.muscle),
-          TEST(lambda muscle, regions: _pattern_matches(muscle, regions)),
-          salience=EVIDENCE)
+    @Rule(PainMap(regions=MATCH.regions), salience=EVIDENCE)
     @meta(id="REF-001", stage="referral",
           statement="Pain inside a muscle's referral zone is evidence for that muscle, essential zone more than spill-over.",
-          when="the pain map matches one of the muscle's referral patterns better than 0.2 (MYCIN's premise threshold)",
-          then="evidence for the muscle: cf = match x 0.6 (match = painful essential regions, spill-over at half weight, over the union of map and essential zone; judgement)",
+          when="the pain map matches one of a muscle's referral patterns better than 0.2 (MYCIN's premise threshold)",
+          then="evidence for each such muscle: cf = match x 0.6 (match = painful essential regions, spill-over at half weight, over the union of map and essential zone; judgement)",
           source="seed (Referral patterns and trigger points in the gluteus minimus); brief §1 (zones of each muscle); CONTRACT §3.3")
-    def pain_in_referral_zone(self, regions, muscle):
-        degree, pattern = self.kb.pattern_match(muscle, regions)
-        cf = conclude(premise(degree), self.kb.settings.referral_cf)
-        painful = sorted(set(regions) & (set(pattern.essential) | set(pattern.spillover)))
-        self.declare(Evidence(
-            muscle=muscle, cf=round(cf, 4), rule="REF-001",
-            reason=f"pain in its {pattern.part} referral zone ({', '.join(painful)}; match {degree:.2f})",
-            source=pattern.source))
+    def pain_in_referral_zone(self, regions):
+        settings = self.kb.settings
+        for muscle in MUSCLES:
+            degree, pattern = self.kb.pattern_match(muscle, regions)
+            if degree <= settings.premise_threshold:
+                continue
+            part = "" if len(self.kb.muscles[muscle].patterns) == 1 else label(pattern.part) + " "
+            painful = sorted(set(regions) & (set(pattern.essential) | set(pattern.spillover)))
+            self.declare(Evidence(
+                muscle=muscle, cf=round(conclude(premise(degree), settings.referral_cf), 4), rule="REF-001",
+                label=f"pain map matches its {part}referral pattern ({degree:.2f})",
+                reason=f"pain in its {pattern.part} referral zone ({', '.join(painful)}; match {degree:.2f})",
+                source=pattern.source))
 
-    @Rule(Finding(id=MATCH.finding, value=MATCH.value), Muscle(id=MATCH.muscle),
-          TEST(lambda finding, value, muscle: _has_link(finding, value, muscle)),
+    @Rule(Finding(id=MATCH.finding, value=MATCH.value),
+          TEST(lambda finding, value: bool(knowledge().links(finding, value))),
           salience=EVIDENCE)
     @meta(id="REF-002", stage="referral",
           statement="A history or examination finding the knowledge base links to a muscle adds or subtracts certainty.",
-          when="a finding has the value that one of the muscle's evidence links names",
-          then="evidence for (cf > 0) or against (cf < 0) the muscle, with the link's certainty",
+          when="a finding has the value that a muscle's evidence link names",
+          then="evidence for (cf > 0) or against (cf < 0) each linked muscle, with the link's certainty",
           source="brief §1 (findings of each muscle); brief §5 (Ober's test); seed; CONTRACT §3.3")
-    def finding_linked_to_muscle(self, finding, value, muscle):
-        for linked, link in self.kb.links(finding, value):
-            if linked == muscle:
-                self.declare(Evidence(muscle=muscle, cf=link.cf, rule="REF-002",
-                                      reason=link.text, source=link.source))
+    def finding_linked_to_muscle(self, finding, value):
+        for muscle, link in self.kb.links(finding, value):
+            answer = "" if value is True else ": no"
+            self.declare(Evidence(muscle=muscle, cf=link.cf, rule="REF-002",
+                                  label=label(finding) + answer, reason=link.text, source=link.source))
 
     @Rule(Palpation(muscle=MATCH.muscle, reproduces=True), salience=EVIDENCE)
     @meta(id="REF-003", stage="referral",
@@ -56,7 +51,7 @@ class ReferralRules:
           source="brief §4 (Myofascial features: pressing the TrP reproduces the familiar pain); brief §1 gluteus minimus; CONTRACT §3.5")
     def tender_point_reproduces_pain(self, muscle):
         self.declare(Evidence(muscle=muscle, cf=self.kb.settings.tender_point_cf, rule="REF-003",
-                              reason="palpation reproduces the familiar pain",
+                              label="tender point reproduces the pain", reason="palpation reproduces the familiar pain",
                               source="brief §4 (Myofascial features)"))
 
     @Rule(Palpation(muscle=MATCH.muscle, reproduces=False), salience=EVIDENCE)
@@ -67,7 +62,7 @@ class ReferralRules:
           source="brief §4 (Myofascial features); CONTRACT §3.5")
     def palpated_without_pain(self, muscle):
         self.declare(Evidence(muscle=muscle, cf=self.kb.settings.non_tender_cf, rule="REF-004",
-                              reason="palpated without reproducing the pain",
+                              label="palpated without reproducing the pain", reason="palpated without reproducing the pain",
                               source="brief §4 (Myofascial features)"))
 
     @Rule(Evidence(muscle=MATCH.muscle), NOT(Hypothesis(muscle=MATCH.muscle)), salience=WEIGH)
