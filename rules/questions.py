@@ -9,7 +9,7 @@ leave a muscle's role unchanged, its questions are not asked (CONTRACT §3.9).
 from experta import MATCH, NOT, P, Rule
 
 from expert.certainty import combine
-from facts.types import Evidence, Finding, NerveInvolvement, PainMap, Palpation, Question, RedFlag, Triage
+from facts.types import Evidence, NerveInvolvement, PainMap, Palpation, Question, RedFlag, Triage
 from facts.vocabulary import (
     CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
