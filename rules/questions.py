@@ -15,6 +15,7 @@ from facts.vocabulary import (
 )
 from facts.vocabulary import label
 from rules.meta import QUESTIONS, meta
+from rules.satellites import corroborated
 
 PALPATE = "palpate:"
 
@@ -49,7 +50,7 @@ def bounds(evidence, options):
     return low, high
 
 
-def pivotal_muscles(low, high, kb):
+def pivotal_muscles(low, high, kb, corroborated=frozenset(MUSCLES)):
     """Muscles whose certainty could still change the primary muscle or the chain,
     each with the role it could take: 'key' (it would head a supported muscle's
     chain), 'satellite' (it would join the chain) or 'root' (it competes for primary)."""
@@ -59,7 +60,7 @@ def pivotal_muscles(low, high, kb):
     undecided = set(MUSCLES) - surely - never
     keys = {m: [e.key for e in kb.keys_of(m)] for m in MUSCLES}
     potential_roots = {m for m in MUSCLES if m not in never and not any(k in surely for k in keys[m])}
-    sure_roots = [m for m in surely if all(k in never for k in keys[m])]
+    sure_roots = [m for m in surely & set(corroborated) if all(k in never for k in keys[m])]
     best = max(sure_roots, key=lambda m: (low[m], m), default=None)
     if best is None or any(low[best] - high[m] < margin for m in potential_roots - {best}):
         roles = {m: "root" for m in potential_roots | undecided}
@@ -153,7 +154,7 @@ class QuestionRules:
             evidence.setdefault(fact["muscle"], []).append(fact["cf"])
         options = unanswered_options(self.kb, answered, palpated)
         low, high = bounds(evidence, options)
-        roles = pivotal_muscles(low, high, self.kb)
+        roles = pivotal_muscles(low, high, self.kb, corroborated(self.facts_of(Evidence)))
         for item, effect in options.items():
             touched = sorted((m for m in effect if m in roles and any(effect[m])),
                              key=lambda m: (-ROLE_WEIGHT[roles[m]], m))

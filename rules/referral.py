@@ -70,7 +70,7 @@ class ReferralRules:
           statement="All evidence about a muscle combines into one certainty; at or above the threshold the muscle is supported.",
           when="a muscle has evidence and has not yet been weighed",
           then="its certainty by MYCIN's combining function; supported when >= 0.2",
-          source="CONTRACT §3.3 and §3.5 (MYCIN certainty factors; threshold 0.2)")
+          source="seed (Sciatica is a symptom: its cause should be identified); CONTRACT §3.3 and §3.5 (MYCIN certainty factors; threshold 0.2)")
     def weigh_the_evidence(self, muscle):
         cfs = [fact["cf"] for fact in self.facts.values()
                if isinstance(fact, Evidence) and fact["muscle"] == muscle]

@@ -2,7 +2,7 @@
 from experta import MATCH, NOT, Rule
 
 from expert.certainty import premise
-from facts.types import ChainLink, Hypothesis, Primary, RedFlag, Root, SatelliteEdge, Undecided
+from facts.types import ChainLink, Evidence, Hypothesis, PainMap, Primary, RedFlag, Root, SatelliteEdge, Undecided
 from rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
 
 
@@ -20,6 +20,12 @@ def treatment_order(root, links, kb):
                 order.append(satellite)
                 queue.append(satellite)
     return order
+
+
+def corroborated(evidence) -> set[str]:
+    """Muscles with positive evidence besides the pain map: a tender point or a finding.
+    The pain map says where the pain is; palpation and findings say which muscle."""
+    return {e["muscle"] for e in evidence if e["rule"] != "REF-001" and e["cf"] > 0}
 
 
 class SatelliteRules:
@@ -47,19 +53,20 @@ class SatelliteRules:
     def muscle_heads_a_chain(self, muscle, cf):
         self.declare(Root(muscle=muscle, cf=cf))
 
-    @Rule(Root(), NOT(Primary()), NOT(Undecided()), NOT(RedFlag()), salience=PRIMARY)
+    @Rule(Root(), PainMap(), NOT(Primary()), NOT(Undecided()), NOT(RedFlag()), salience=PRIMARY)
     @meta(id="SAT-003", stage="satellites",
-          statement="The primary muscle is the root of the best-supported chain, if it leads the next root clearly.",
-          when="no red flag, and one chain root leads every other root by at least the decisive margin (0.1; judgement)",
+          statement="The primary muscle is the root of the best-supported chain, if palpation or a finding backs the pain map and it leads the next root clearly.",
+          when="no red flag, a pain map, and the best chain root has evidence besides its referral zone (a tender point or a finding) and leads every other root by at least the decisive margin (0.1; judgement)",
           then="that root is the primary muscle; its chain lists it first, then its satellites in treatment order; otherwise the roots are undecided",
-          source="brief §2 and §7.2 (treat the key first [16]); seed (the minimus before its satellites); CONTRACT §3.5 and §3.9")
+          source="brief §2 and §7.2 (treat the key first [16]); brief §4 (Myofascial features: pressing the TrP reproduces the pain); seed; CONTRACT §3.5 and §3.9")
     def best_chain_is_primary(self):
         roots = sorted(((fact["cf"], fact["muscle"]) for fact in self.facts.values()
                         if isinstance(fact, Root)), key=lambda r: (-r[0], r[1]))
         best_cf, best = roots[0]
-        if len(roots) > 1 and best_cf - roots[1][0] < self.kb.settings.decisive_margin:
-            close = tuple(m for cf, m in roots if best_cf - cf < self.kb.settings.decisive_margin)
-            self.declare(Undecided(between=close))
+        margin = self.kb.settings.decisive_margin
+        if best not in corroborated(self.facts_of(Evidence)) or (
+                len(roots) > 1 and best_cf - roots[1][0] < margin):
+            self.declare(Undecided(between=tuple(m for cf, m in roots if best_cf - cf < margin)))
             return
         links = {(f["key"], f["satellite"]) for f in self.facts.values() if isinstance(f, ChainLink)}
         self.declare(Primary(muscle=best, cf=best_cf, chain=tuple(treatment_order(best, links, self.kb))))
