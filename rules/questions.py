@@ -50,10 +50,25 @@ def bounds(evidence, options):
     return low, high
 
 
+def _reachable(muscle, kb, passable):
+    """The muscle and every satellite reachable from it through passable muscles."""
+    found, frontier = [muscle], [muscle]
+    while frontier:
+        for edge in kb.satellites_of(frontier.pop()):
+            if edge.satellite in passable and edge.satellite not in found:
+                found.append(edge.satellite)
+                frontier.append(edge.satellite)
+    return found
+
+
 def pivotal_muscles(low, high, kb, corroborated=frozenset(MUSCLES)):
     """Muscles whose certainty could still change the primary muscle or the chain,
     each with the role it could take: 'key' (it would head a supported muscle's
-    chain), 'satellite' (it would join the chain) or 'root' (it competes for primary)."""
+    chain), 'satellite' (it would join the chain) or 'root' (it competes for primary).
+
+    Mirrors SAT-001..003 with certainty intervals [low, high]: a chain is as well
+    supported as its best-supported muscle, so a root's chain support lies between
+    the best low of what surely belongs to it and the best high of what may."""
     tau, margin = kb.settings.support_threshold, kb.settings.decisive_margin
     surely = {m for m in MUSCLES if low[m] >= tau}
     never = {m for m in MUSCLES if high[m] < tau}
@@ -61,8 +76,11 @@ def pivotal_muscles(low, high, kb, corroborated=frozenset(MUSCLES)):
     keys = {m: [e.key for e in kb.keys_of(m)] for m in MUSCLES}
     potential_roots = {m for m in MUSCLES if m not in never and not any(k in surely for k in keys[m])}
     sure_roots = [m for m in surely & set(corroborated) if all(k in never for k in keys[m])]
-    best = max(sure_roots, key=lambda m: (low[m], m), default=None)
-    if best is None or any(low[best] - high[m] < margin for m in potential_roots - {best}):
+    sure_support = {m: max(low[x] for x in _reachable(m, kb, surely)) for m in sure_roots}
+    best = max(sure_roots, key=lambda m: (sure_support[m], low[m], m), default=None)
+    if best is None or any(
+            sure_support[best] - max(high[x] for x in _reachable(m, kb, set(MUSCLES) - never)) < margin
+            for m in potential_roots - {best}):
         roles = {m: "root" for m in potential_roots | undecided}
         for m in roles:
             if any(e.satellite not in never for e in kb.satellites_of(m)):
@@ -70,16 +88,7 @@ def pivotal_muscles(low, high, kb, corroborated=frozenset(MUSCLES)):
             elif any(k not in never for k in keys[m]):
                 roles[m] = "satellite"
         return roles
-    roles, frontier = {}, [best]
-    while frontier:
-        for edge in kb.satellites_of(frontier.pop()):
-            satellite = edge.satellite
-            if satellite in never or satellite == best:
-                continue
-            if satellite in undecided:
-                roles[satellite] = "satellite"
-            frontier.append(satellite)
-    return roles
+    return {m: "satellite" for m in _reachable(best, kb, set(MUSCLES) - never) if m in undecided}
 
 
 ROLE_WEIGHT = {"key": 60, "satellite": 30, "root": 0}

@@ -55,18 +55,22 @@ class SatelliteRules:
 
     @Rule(Root(), PainMap(), NOT(Primary()), NOT(Undecided()), NOT(RedFlag()), salience=PRIMARY)
     @meta(id="SAT-003", stage="satellites",
-          statement="The primary muscle is the root of the best-supported chain, if palpation or a finding backs the pain map and it leads the next root clearly.",
-          when="no red flag, a pain map, and the best chain root has evidence besides its referral zone (a tender point or a finding) and leads every other root by at least the decisive margin (0.1; judgement)",
+          statement="The primary muscle is the root of the best-supported chain, if palpation or a finding backs it and its chain leads the next clearly.",
+          when="no red flag, a pain map, the root of the best-supported chain (a chain is as well supported as its best-supported muscle; judgement) has evidence besides its referral zone (a tender point or a finding), and that chain leads every other chain by at least the decisive margin (0.1; judgement)",
           then="that root is the primary muscle; its chain lists it first, then its satellites in treatment order; otherwise the roots are undecided",
-          source="brief §2 and §7.2 (treat the key first [16]); brief §4 (Myofascial features: pressing the TrP reproduces the pain); seed; CONTRACT §3.5 and §3.9")
+          source="brief §2 and §7.2 (search up the chain, treat the key first [16]); brief §4 (Myofascial features: pressing the TrP reproduces the pain); seed; CONTRACT §3.5 and §3.9")
     def best_chain_is_primary(self):
-        roots = sorted(((fact["cf"], fact["muscle"]) for fact in self.facts.values()
-                        if isinstance(fact, Root)), key=lambda r: (-r[0], r[1]))
-        best_cf, best = roots[0]
+        certainty = {h["muscle"]: h["cf"] for h in self.facts_of(Hypothesis)}
+        links = {(f["key"], f["satellite"]) for f in self.facts_of(ChainLink)}
+        chains = []
+        for root in self.facts_of(Root):
+            chain = treatment_order(root["muscle"], links, self.kb)
+            chains.append((max(certainty[m] for m in chain), root["cf"], root["muscle"], chain))
+        chains.sort(key=lambda c: (-c[0], -c[1], c[2]))
+        support, _, best, chain = chains[0]
         margin = self.kb.settings.decisive_margin
         if best not in corroborated(self.facts_of(Evidence)) or (
-                len(roots) > 1 and best_cf - roots[1][0] < margin):
-            self.declare(Undecided(between=tuple(m for cf, m in roots if best_cf - cf < margin)))
+                len(chains) > 1 and support - chains[1][0] < margin):
+            self.declare(Undecided(between=tuple(c[2] for c in chains if support - c[0] < margin)))
             return
-        links = {(f["key"], f["satellite"]) for f in self.facts.values() if isinstance(f, ChainLink)}
-        self.declare(Primary(muscle=best, cf=best_cf, chain=tuple(treatment_order(best, links, self.kb))))
+        self.declare(Primary(muscle=best, cf=certainty[best], chain=tuple(chain)))
