@@ -19,6 +19,12 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    html = "html"
+
+
+class GraphFormat(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
 
 
 class EvalFormat(str, Enum):
@@ -46,6 +52,35 @@ def main_options(debug: Annotated[bool, typer.Option(help="Log every rule firing
         watch("RULES", "ACTIVATIONS")
 
 
+class Side(str, Enum):
+    left = "left"
+    right = "right"
+    both = "both"
+
+
+@app.command()
+def interview(
+    resume: Annotated[Path | None, typer.Option(help="Continue a saved session file.", show_default=False)] = None,
+    session: Annotated[Path | None, typer.Option(
+        help="Where to save a new session [default: ./myotrace-session-<time>.json].", show_default=False)] = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write the answers as a case file (YAML) when the result is shown.", show_default=False)] = None,
+    side: Annotated[Side | None, typer.Option(help="The painful side, for the report.", show_default=False)] = None,
+    case_id: Annotated[str | None, typer.Option("--case", help="A case id for the report (no patient names).",
+                                                   show_default=False)] = None,
+):
+    """The therapist's adaptive interview: red flags, pain map, then only the questions that can still change the conclusion."""
+    from expert.errors import InputError
+    from expert.interview_tty import run_interview
+
+    try:
+        code = run_interview(resume=resume, session_path=session, export=export,
+                             side=side.value if side else None, case_id=case_id)
+    except InputError as error:
+        fail(str(error))
+    raise typer.Exit(code)
+
+
 @app.command()
 def diagnose(
     cases: Annotated[list[Path], typer.Argument(help="Case files (YAML or JSON).", show_default=False)],
@@ -63,9 +98,13 @@ def diagnose(
     except InputError as error:
         fail(str(error))
     engine = get_engine()
+    pages = []
     for case in loaded:
         report = build_report(engine.consult(case), case, with_trace=trace)
-        if format is Format.json:
+        if format is Format.html:
+            from expert.html import page
+            pages.append(page(report, engine, case))
+        elif format is Format.json:
             sys.stdout.write(report.to_json())
         elif format is Format.markdown:
             from expert.render import render_markdown
@@ -73,6 +112,65 @@ def diagnose(
         else:
             from expert.render import render_text
             render_text(report, console())
+    if pages:
+        from expert.html import render_html
+        sys.stdout.write(render_html(pages))
+
+
+def ask_line(prompt: str) -> str:
+    """One line from the user; EOFError at end of input or Ctrl-C."""
+    try:
+        return typer.prompt(prompt, default="", show_default=False, prompt_suffix=" ")
+    except typer.Abort:
+        raise EOFError from None
+
+
+@app.command()
+def explain(
+    case: Annotated[Path, typer.Argument(metavar="CASE", help="A case file.", show_default=False)],
+    step: Annotated[bool, typer.Option("--step", help="Fire one rule at a time and show the agenda between "
+                                       "firings (Enter: fire one, r: run to the end, q: quit).")] = False,
+    why_not: Annotated[str | None, typer.Option("--why-not", metavar="TARGET", show_default=False,
+                                                  help="A muscle, triage level or condition: which rules could "
+                                                  "have concluded it and which premises failed.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="FINDING=VALUE", show_default=False,
+                                                    help="What if: finding=true|false|unknown, pain=+REGION|-REGION, "
+                                                    "tender=MUSCLE, non_tender=MUSCLE. Repeatable.")] = None,
+    unset: Annotated[list[str] | None, typer.Option("--unset", metavar="FINDING", show_default=False,
+                                                     help="What if the finding had not been asked. Repeatable.")] = None,
+    graph: Annotated[GraphFormat | None, typer.Option("--graph", show_default=False,
+                                                       help="Print the derivation graph.")] = None,
+):
+    """The educator's view: every rule firing with its statement, source and facts, grouped by stage."""
+    from expert.errors import InputError
+    from expert.explain import explain_case
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    try:
+        explain_case(case, typer.echo, ask_line if interactive else None, step=step, why_not=why_not,
+                     sets=set_ or (), unsets=unset or (), graph=graph.value if graph else None)
+    except InputError as error:
+        fail(str(error))
+
+
+@app.command()
+def practice(
+    path: Annotated[Path | None, typer.Argument(help="A case file or folder [default: the case library].",
+                                                 show_default=False)] = None,
+    count: Annotated[int | None, typer.Option(min=1, help="How many cases [default: all].", show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(help="Shuffle seed, for a repeatable session.", show_default=False)] = None,
+):
+    """Practise clinical reasoning: triage, primary muscle and chain for library cases, critiqued by the rules."""
+    from expert.engine import get_engine
+    from expert.practice import default_library, load_library, run_session
+
+    folder = path or default_library()
+    cases, skipped = load_library([folder])
+    for problem in skipped:
+        typer.echo(f"skipped: {problem}", err=True)
+    if not cases:
+        fail(f"no case files (*.yaml, *.yml, *.json) in {folder}")
+    run_session(cases, get_engine(), typer.echo, ask_line, count=count, seed=seed)
 
 
 @app.command()

@@ -48,23 +48,87 @@ def read_text(path: Path) -> str:
     return text
 
 
+class _Refused(yaml.YAMLError):
+    """Plain YAML that a case file must not use; ``problem_mark`` says where."""
+
+    def __init__(self, problem: str, mark):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+class _CaseLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader, minus two traps: a repeated key silently overwrites the
+    first (a red flag could vanish), and aliases can expand a small file into
+    billions of items."""
+
+    def construct_object(self, node, deep=False):
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _Refused("anchors and aliases (&name, *name) are not allowed in case files",
+                           node.start_mark)
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node, deep=False):
+        """SafeConstructor's mapping, refusing a key that appears twice."""
+        self.flatten_mapping(node)
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                repeated = key in mapping
+            except TypeError:
+                raise _Refused("a key must be a plain word, not a list or mapping", key_node.start_mark) from None
+            if repeated:
+                raise _Refused(f"key '{key}' appears twice", key_node.start_mark)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _no_repeated_keys(pairs):
+    data = {}
+    for key, value in pairs:
+        if key in data:
+            raise InputError(f"key '{key}' appears twice")
+        data[key] = value
+    return data
+
+
 def parse(text: str, path: Path) -> object:
     if path.suffix == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_no_repeated_keys)
         except json.JSONDecodeError as error:
             raise InputError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
+        except InputError as error:
+            raise InputError(f"{path}: not valid as a case file: {error}") from None
+        except RecursionError:
+            raise InputError(f"{path}: not valid as a case file: nested too deeply") from None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=_CaseLoader)
     except yaml.constructor.ConstructorError as error:
+        if "tag" not in str(error.problem):
+            raise InputError(f"{path}: not valid as a case file: {error.problem}") from None
         raise InputError(
             f"{path}: YAML tag not allowed ({error.problem}); case files hold plain data only"
         ) from None
+    except _Refused as error:
+        raise InputError(f"{path}: line {error.problem_mark.line + 1}: {error.problem}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        context = getattr(error, "context", None)
+        if context and context.startswith("expected"):
+            problem = f"{context}, {problem}"  # "expected a single document in the stream, but found another"
+        lines = text.splitlines()
+        if mark and mark.line < len(lines) and "\t" in lines[mark.line]:
+            problem += " (indent with spaces: YAML does not allow tabs)"
         raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid YAML: nested too deeply") from None
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def describe(error: ValidationError) -> str:
@@ -83,13 +147,13 @@ def describe(error: ValidationError) -> str:
         what, allowed = _VOCABULARY[field]
         if "[key]" in loc:
             value = loc[loc.index("[key]") - 1]
-        return (f"unknown {what} '{value}' in {field} (allowed: {allowed_list(allowed)})"
+        return (f"unknown {what} '{_clip(str(value))}' in {field} (allowed: {allowed_list(allowed)})"
                 f"{did_you_mean(value, allowed)}")
     place = ".".join(str(p) for p in loc if p != "[key]") or "case"
     message = first["msg"].removeprefix("Value error, ")
     if kind in ("list_type", "dict_type", "model_type", "string_type", "bool_type"):
-        return f"{place}: {message}, got {type(value).__name__} {value!r}"
-    return f"{place}: {message}"
+        return f"{place}: {message}, got {type(value).__name__} {_clip(repr(value))}"
+    return f"{place}: {_clip(message, 200)}"
 
 
 def validate(data: object, source: str) -> Case:

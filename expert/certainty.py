@@ -30,7 +30,7 @@ def combine_two(a: float, b: float) -> float:
 
 def combine(cfs: Iterable[float]) -> float:
     belief = disbelief = 0.0
-    for cf in cfs:
+    for cf in sorted(cfs):  # a fixed order: floating-point sums then match exactly
         if cf > 0:
             belief = combine_two(belief, cf)
         elif cf < 0:

@@ -8,6 +8,7 @@ from functools import cache
 
 import expert._compat  # noqa: F401
 from experta import DefFacts, KnowledgeEngine
+from experta.strategies import DepthStrategy
 
 from expert.certainty import combine
 from expert.trace import Firing
@@ -24,7 +25,25 @@ class RunawayError(RuntimeError):
     """The rules kept firing: a rule re-fires on its own conclusions."""
 
 
+class DeterministicStrategy(DepthStrategy):
+    """experta's depth strategy (salience, then newest facts) with one more tie-break:
+    the rule id, so activations that tie never fire in an order that depends on
+    object identity (the same case must give the same trace in every process)."""
+
+    def get_key(self, activation):
+        salience, facts = super().get_key(activation)
+        return salience, facts, _reverse(activation.rule.rule_meta.id)
+
+
+def _reverse(text: str) -> tuple:
+    """Sorts in reverse order of ``text``: the agenda pops its largest key first,
+    and among ties the alphabetically first rule should fire first."""
+    return tuple(-ord(ch) for ch in text)
+
+
 class MyoEngine(*MIXINS, KnowledgeEngine):
+    __strategy__ = DeterministicStrategy
+
     def __init__(self, kb=None):
         self.kb = kb or knowledge()
         self.trace: list[Firing] = []

@@ -1,0 +1,197 @@
+"""The interview's efficiency, agreement and speed over the case library.
+
+    python bench/bench_interview.py [--pty] [--runs 3] [--random N] [CASES_DIR]
+
+1. Agreement and questions asked. A simulated patient answers from each case
+   file (findings as written, tender_points yes, non_tender no, ``unknown``
+   where the case is silent) until the interview stops; its triage, primary
+   muscle and chain must equal ``diagnose`` on the full case. Questions are
+   counted two ways: the red-flag checklist as one screen, and as its items
+   (11); the pain map is one question, every other question one. Target: at
+   most half of the 41 askable items (32 findings + 9 palpations).
+   ``--random N`` replays N random cases the same way: a probe of whether the
+   question rules ever stop before an answer that would change the conclusion.
+   (A patient saying ``no`` where the case is silent is asked exactly the same
+   questions: the knowledge base links findings to muscles by their presence,
+   so ``no`` and ``unknown`` close the same bounds.)
+2. Latency from an answer to the next question: in process (answer, re-derive,
+   save the session atomically, render the next prompt) for every answer of
+   the simulated interviews; with ``--pty`` also end to end in a real
+   pseudo-terminal (from sending the answer to the next prompt on screen).
+   Target: median under 50 ms.
+"""
+import argparse
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import expert._compat  # noqa: E402,F401
+from expert.casefile import case_paths, load_case  # noqa: E402
+from expert.engine import get_engine  # noqa: E402
+from expert.interview import ASKABLE, PALPATE, Interview, answer_from_case, save_session  # noqa: E402
+from expert.interview_tty import keys_for  # noqa: E402
+from expert.report import build_report  # noqa: E402
+from facts.case import Case  # noqa: E402
+
+
+def silent_unknown(case: Case, prompt):
+    """The patient of the agreement test: what the case says, unknown where it is silent."""
+    return answer_from_case(case, prompt)
+
+
+def random_case(rnd) -> Case:
+    """A random valid case: a few painful regions, findings, palpations; red flags rare."""
+    from facts.vocabulary import FINDINGS, MUSCLES, RED_FLAGS, REGIONS
+    findings = {}
+    for finding in FINDINGS:
+        share = 0.02 if finding in RED_FLAGS else 0.5
+        x = rnd.random()
+        if x < share:
+            findings[finding] = x < share / 2
+        elif x < share * 1.1:
+            findings[finding] = "unknown"
+    muscles = list(MUSCLES)
+    rnd.shuffle(muscles)
+    return Case(case=f"random-{rnd.random():.6f}", pain=[r for r in REGIONS if rnd.random() < 0.25],
+                findings=findings, tender_points=[m for m in muscles[:3] if rnd.random() < 0.5],
+                non_tender=[m for m in muscles[3:6] if rnd.random() < 0.5])
+
+
+def simulate(case: Case, patient, timings=None, session_file=None, console=None):
+    """Drive the state machine to its end; returns the Interview."""
+    interview = Interview()
+    renderer = None
+    if console is not None:
+        from expert.interview_tty import Terminal
+        renderer = Terminal(interview, session_file, console, read=lambda _: "")
+    while (prompt := interview.next_prompt()) is not None:
+        value = patient(case, prompt)
+        start = time.perf_counter()
+        interview.answer(value)
+        if session_file is not None:
+            save_session(interview.session, session_file)
+        following = interview.next_prompt()
+        if renderer is not None and following is not None:
+            renderer.show(following, interview.counts()["prompts"] + 1)
+        if timings is not None:
+            timings.append(time.perf_counter() - start)
+    return interview
+
+
+def conclusion(report):
+    return report.triage, report.primary_muscle, list(report.chain)
+
+
+def library(cases, patient=None, timings=None, session_file=None, console=None):
+    rows = []
+    for case in cases:
+        case = load_case(case) if isinstance(case, Path) else case
+        interview = simulate(case, patient or silent_unknown, timings, session_file, console)
+        full = build_report(get_engine().consult(case), case)
+        counts = interview.counts()
+        rows.append({"case": case.case, "agree": conclusion(interview.report) == conclusion(full),
+                     "got": conclusion(interview.report), "want": conclusion(full),
+                     "prompts": counts["prompts"], "items": counts["items"],
+                     "red_flag": interview.status == "red_flag"})
+    return rows
+
+
+def summary(rows, title):
+    n = len(rows)
+    agree = sum(r["agree"] for r in rows)
+    prompts = statistics.mean(r["prompts"] for r in rows)
+    items = statistics.mean(r["items"] for r in rows)
+    other = [r for r in rows if not r["red_flag"]]
+    print(f"{title}")
+    print(f"  agreement (triage, primary, chain) with diagnose: {agree}/{n}")
+    for r in rows:
+        if not r["agree"]:
+            print(f"    DISAGREE {r['case']}: interview {r['got']} vs diagnose {r['want']}")
+    print(f"  mean questions, red-flag checklist as 1 screen: {prompts:5.1f}  ({prompts / len(ASKABLE):.0%} of 41)")
+    print(f"  mean questions, checklist as its 11 items:      {items:5.1f}  ({items / len(ASKABLE):.0%} of 41)")
+    if other:
+        print(f"  without the {n - len(other)} red-flag cases (n={len(other)}): "
+              f"{statistics.mean(r['prompts'] for r in other):.1f} / "
+              f"{statistics.mean(r['items'] for r in other):.1f}; "
+              f"max {max(r['items'] for r in other)}")
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def pty_latency(case_path: Path, runs: int) -> list[float]:
+    """Seconds from sending an answer to the next prompt on a real pseudo-terminal."""
+    import os
+    import shutil
+
+    import pexpect
+
+    script = Path(sys.executable).parent / "myotrace"
+    command = str(script) if script.exists() else shutil.which("myotrace")
+    case = load_case(case_path)
+    timings = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            child = pexpect.spawn(command, ["interview", "--session", "s.json"], cwd=folder,
+                                  env={**os.environ, "COLUMNS": "100"}, encoding="utf-8", timeout=20,
+                                  dimensions=(50, 100))
+            child.delaybeforesend = None  # pexpect sleeps 50 ms before each send by default
+            shadow = Interview()  # knows what the terminal is asking
+            child.expect(r"\n> ")
+            while (prompt := shadow.next_prompt()) is not None:
+                value = silent_unknown(case, prompt)
+                shadow.answer(value)
+                start = time.perf_counter()
+                child.sendline(keys_for(prompt, value))
+                child.expect(r"\n> |\nNext: ")
+                timings.append(time.perf_counter() - start)
+            child.sendline("quit")
+            child.expect(pexpect.EOF)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("cases", nargs="?", default=str(ROOT / "cases"))
+    parser.add_argument("--pty", action="store_true", help="also time a real pseudo-terminal")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--random", type=int, default=0, metavar="N",
+                        help="also replay N random cases (does the stopping rule ever stop too early?)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    paths = case_paths([args.cases])
+    print(f"{len(paths)} cases in {args.cases}; askable items: {len(ASKABLE)}\n")
+    summary(library(paths), "Patient answering from the case (unknown where silent):")
+    if args.random:
+        import random
+        rnd = random.Random(args.seed)
+        print()
+        summary(library([random_case(rnd) for _ in range(args.random)]),
+                f"Soundness probe: {args.random} random cases (seed {args.seed}):")
+
+    from rich.console import Console
+    timings: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        console = Console(file=io.StringIO(), width=100, force_terminal=True)
+        for _ in range(args.runs):
+            library(paths, None, timings, Path(folder) / "s.json", console)
+    print(f"\nIn process, answer -> re-derive -> save -> next prompt rendered ({len(timings)} answers):")
+    print(f"  median {statistics.median(timings) * 1000:.1f} ms, p95 {percentile(timings, 0.95) * 1000:.1f} ms, "
+          f"max {max(timings) * 1000:.1f} ms  (target: median < 50 ms)")
+    if args.pty:
+        classic = ROOT / "cases" / "gmin-lateral-classic.yaml"
+        pty = pty_latency(classic, args.runs)
+        print(f"Real pseudo-terminal, {classic.name} ({len(pty)} answers): median "
+              f"{statistics.median(pty) * 1000:.1f} ms, p95 {percentile(pty, 0.95) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,486 @@
+"""The derivation graph, built from the structured trace (never from log text).
+
+Findings, the pain map and palpations feed the muscle hypotheses (REF rules);
+satellite edges link key muscles to their satellites (SAT-001); the chain
+root becomes the primary muscle (SAT-003); from there the conditions, the
+myths corrected, the triage and the protocol. Rendered as Mermaid, Graphviz
+DOT, or a self-contained SVG (for the HTML report).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from itertools import pairwise
+
+from facts.vocabulary import label
+
+
+@dataclass
+class Node:
+    id: str
+    lines: list[str]
+    kind: str  # finding | muscle | chain | redflag | nerve | condition | correction | triage | protocol
+    muted: bool = False  # an unsupported hypothesis, a losing root
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    rules: list[str]
+    kind: str = "derives"  # derives | for | against | satellite | rejected
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+    def node(self, node_id: str, lines: list[str], kind: str, muted: bool = False) -> str:
+        if node_id not in self.nodes:
+            self.nodes[node_id] = Node(node_id, lines, kind, muted)
+        return node_id
+
+    def edge(self, source: str | None, target: str, rule: str, kind: str = "derives") -> None:
+        if source is None or source == target:
+            return
+        for edge in self.edges:
+            if (edge.source, edge.target, edge.kind) == (source, target, kind):
+                if rule not in edge.rules:
+                    edge.rules.append(rule)
+                return
+        self.edges.append(Edge(source, target, [rule], kind))
+
+
+def _value(value) -> str:
+    return {True: "yes", False: "no"}.get(value, str(value))
+
+
+class _Builder:
+    """Maps trace facts to graph nodes, one firing at a time."""
+
+    def __init__(self):
+        self.graph = Graph()
+        self.votes: list[tuple[str, str, list[str]]] = []  # (level, rule, source node ids)
+        self.roots: list[tuple[str, float]] = []
+        self.protocol_counts: dict[str, int] = {}
+        self.condition_cf: dict[str, float] = {}
+
+    # --- nodes for facts a rule matched -------------------------------------
+    def source(self, fact: dict) -> str | None:
+        kind = fact["type"]
+        g = self.graph
+        if kind == "Finding":
+            return g.node(f"finding_{fact['id']}", [label(fact["id"]), f"= {_value(fact['value'])}"], "finding")
+        if kind == "PainMap":
+            regions = [label(r) for r in fact["regions"]]
+            return g.node("pain", ["pain map"] + _wrap(", ".join(regions), 24), "finding")
+        if kind == "Palpation":
+            verdict = "reproduces the pain" if fact["reproduces"] else "does not reproduce it"
+            return g.node(f"palp_{fact['muscle']}", [f"palpation: {label(fact['muscle'])}", verdict], "finding")
+        if kind in ("Hypothesis", "Evidence", "Root"):
+            return self.muscle(fact["muscle"])
+        if kind == "ChainLink":
+            return self.muscle(fact["satellite"])
+        if kind == "Primary":
+            return "chain" if "chain" in g.nodes else None
+        if kind == "Undecided":
+            return "undecided" if "undecided" in g.nodes else None
+        if kind == "RedFlag":
+            return g.node(f"redflag_{fact['id']}", ["red flag", label(fact["id"])], "redflag")
+        if kind == "NerveInvolvement":
+            return g.node("nerve", ["nerve involvement", ", ".join(label(s) for s in fact["signs"])], "nerve")
+        if kind == "Condition":
+            return self.condition(fact)
+        if kind == "Triage":
+            return self.triage(fact["level"])
+        return None  # knowledge-base facts (SatelliteEdge, InitialFact), votes, questions
+
+    def muscle(self, muscle: str) -> str:
+        return self.graph.node(f"m_{muscle}", [label(muscle), "cf ?"], "muscle")
+
+    def condition(self, fact: dict) -> str:
+        node_id = f"cond_{fact['id']}"
+        best = max(self.condition_cf.get(node_id, fact["cf"]), fact["cf"])
+        self.condition_cf[node_id] = best
+        self.graph.node(node_id, ["condition", label(fact["id"]), ""], "condition")
+        self.graph.nodes[node_id].lines[-1] = f"cf {best:.2f}"
+        return node_id
+
+    def triage(self, level: str) -> str:
+        return self.graph.node("triage", ["triage", label(level)], "triage")
+
+    def protocol(self, kind: str) -> str:
+        self.protocol_counts[kind] = self.protocol_counts.get(kind, 0) + 1
+        return self.graph.node("protocol", ["protocol"], "protocol")
+
+    # --- one firing -----------------------------------------------------------
+    def add(self, firing) -> None:
+        rule = firing.rule
+        sources = [s for s in (self.source(f) for f in firing.matched) if s is not None]
+        g = self.graph
+        for fact in firing.declared:
+            kind = fact["type"]
+            if kind == "Evidence":
+                target = self.muscle(fact["muscle"])
+                cf = fact["cf"]
+                for s in sources:
+                    g.edge(s, target, f"{rule} {cf:+.2f}", "for" if cf >= 0 else "against")
+            elif kind == "Hypothesis":
+                node = g.nodes[self.muscle(fact["muscle"])]
+                node.lines[1] = f"cf {fact['cf']:.2f}" + ("" if fact["supported"] else " (not supported)")
+                node.muted = not fact["supported"]
+            elif kind == "ChainLink":
+                g.edge(self.muscle(fact["key"]), self.muscle(fact["satellite"]), f"{rule} satellite", "satellite")
+            elif kind == "Root":
+                self.roots.append((fact["muscle"], fact["cf"]))
+            elif kind == "Primary":
+                chain = list(fact["chain"])
+                g.node("chain", ["primary: " + label(fact["muscle"]), "chain:"]
+                       + _wrap(" → ".join(label(m) for m in chain), 26), "chain")
+                g.edge(self.muscle(fact["muscle"]), "chain", rule)
+                for muscle, _cf in self.roots:
+                    if muscle != fact["muscle"]:
+                        g.edge(self.muscle(muscle), "chain", f"{rule} trails", "rejected")
+            elif kind == "Undecided":
+                g.node("undecided", ["undecided between"] + [label(m) for m in fact["between"]], "chain")
+                for muscle in fact["between"]:
+                    g.edge(self.muscle(muscle), "undecided", rule)
+            elif kind in ("RedFlag", "NerveInvolvement", "Condition"):
+                target = self.source(fact)
+                for s in sources:
+                    g.edge(s, target, rule)
+            elif kind == "TriageVote":
+                self.votes.append((fact["level"], rule, sources))
+            elif kind == "Triage":
+                target = self.triage(fact["level"])
+                for level, vote_rule, vote_sources in self.votes:
+                    lost = level != fact["level"]
+                    for s in vote_sources:
+                        g.edge(s, target, f"{vote_rule} {label(level)}" if lost else vote_rule,
+                               "rejected" if lost else "derives")
+                if not any(v[2] for v in self.votes):
+                    g.nodes[target].lines.append("(no decisive finding)")
+            elif kind == "Correction":
+                target = g.node(f"corr_{fact['id']}", ["myth corrected"] + _wrap(label(fact["id"]), 24), "correction")
+                for s in sources:
+                    g.edge(s, target, rule)
+            elif kind in ("Advice", "Factor"):
+                target = self.protocol(fact.get("kind", "factor") if kind == "Advice" else "factor")
+                for s in sources:
+                    g.edge(s, target, rule)
+            # Question facts are what to ask next, not part of the derivation.
+
+    def finish(self) -> Graph:
+        protocol = self.graph.nodes.get("protocol")
+        if protocol is not None:
+            names = {"step": "steps", "home_care": "home care", "avoid": "avoid",
+                     "referral": "referral advice", "factor": "perpetuating factors"}
+            protocol.lines = ["protocol"] + [f"{n} {names.get(k, k)}" for k, n in self.protocol_counts.items()]
+        return self.graph
+
+
+def build_graph(trace) -> Graph:
+    """The derivation graph of a run, from its list of Firing records."""
+    builder = _Builder()
+    for firing in trace:
+        builder.add(firing)
+    return builder.finish()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines, current = [], ""
+    for word in text.split(" "):
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return lines + ([current] if current else [])
+
+
+# ---- Mermaid and DOT ----------------------------------------------------------
+MERMAID_SHAPE = {
+    "finding": ('["', '"]'), "muscle": ('("', '")'), "chain": ('[["', '"]]'),
+    "redflag": ('{{"', '"}}'), "nerve": ('{{"', '"}}'), "condition": ('(["', '"])'),
+    "correction": ('>"', '"]'), "triage": ('[/"', '"/]'), "protocol": ('[("', '")]'),
+}
+MERMAID_ARROW = {"derives": "-->", "for": "-->", "against": "-.->", "satellite": "==>", "rejected": "-.->"}
+CLASS_STYLE = {
+    "finding": "fill:#eef3fb,stroke:#5b7db1", "muscle": "fill:#fff5e0,stroke:#c98a1b",
+    "muted": "fill:#f2f2f2,stroke:#aaaaaa,color:#777777", "chain": "fill:#e3f4e3,stroke:#2e7d32",
+    "redflag": "fill:#fde2e2,stroke:#c62828", "nerve": "fill:#fff3cd,stroke:#b38f00",
+    "condition": "fill:#ede4f7,stroke:#6a3fa0", "correction": "fill:#f7f0e4,stroke:#8d6e63",
+    "triage": "fill:#dfe9f5,stroke:#1f4e8c", "protocol": "fill:#e3f4e3,stroke:#2e7d32",
+}
+
+
+def _mermaid_text(text: str) -> str:
+    return escape(text, quote=True).replace("&quot;", "#quot;").replace("&#x27;", "'")
+
+
+def to_mermaid(graph: Graph) -> str:
+    out = ["flowchart LR"]
+    for node in graph.nodes.values():
+        left, right = MERMAID_SHAPE[node.kind]
+        out.append(f"    {node.id}{left}{'<br/>'.join(_mermaid_text(line) for line in node.lines)}{right}")
+    for edge in graph.edges:
+        text = _mermaid_text(", ".join(edge.rules))
+        out.append(f"    {edge.source} {MERMAID_ARROW[edge.kind]}|\"{text}\"| {edge.target}")
+    for kind, style in CLASS_STYLE.items():
+        out.append(f"    classDef {kind} {style}")
+    for node in graph.nodes.values():
+        out.append(f"    class {node.id} {'muted' if node.muted else node.kind}")
+    return "\n".join(out) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+DOT_SHAPE = {"finding": "box", "muscle": "ellipse", "chain": "box3d", "redflag": "octagon",
+             "nerve": "octagon", "condition": "oval", "correction": "note", "triage": "parallelogram",
+             "protocol": "folder"}
+DOT_EDGE = {"derives": "", "for": "", "against": ', style=dashed, color="#c62828"',
+            "satellite": ', penwidth=2.5, color="#c98a1b"', "rejected": ', style=dotted, color="#888888"'}
+
+
+def to_dot(graph: Graph) -> str:
+    out = ["digraph derivation {", "    rankdir=LR;",
+           '    node [fontname="Helvetica", fontsize=10, style=filled];',
+           '    edge [fontname="Helvetica", fontsize=9];']
+    for node in graph.nodes.values():
+        style = CLASS_STYLE["muted" if node.muted else node.kind]
+        fill = style.split(",")[0].split(":")[1]
+        stroke = style.split(",")[1].split(":")[1]
+        text = "\\n".join(_dot_text(line) for line in node.lines)
+        out.append(f'    {node.id} [label="{text}", shape={DOT_SHAPE[node.kind]}, '
+                   f'fillcolor="{fill}", color="{stroke}"];')
+    for edge in graph.edges:
+        out.append(f'    {edge.source} -> {edge.target} [label="{_dot_text(", ".join(edge.rules))}"'
+                   f'{DOT_EDGE[edge.kind]}];')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+# ---- SVG (layered left to right, no external tools) -------------------------------
+# Columns by kind of fact: what was observed, what was weighed (red flags,
+# nerve signs, muscles), the chain, then what follows from it. Edges that skip
+# a column run through a slot reserved in each column they cross (Sugiyama's
+# dummy nodes), so no edge is drawn across a box; satellite edges join muscles
+# of the same column and are drawn as arcs on its right.
+COLUMN = {"finding": 0, "redflag": 1, "nerve": 1, "muscle": 1, "chain": 2,
+          "condition": 3, "triage": 3, "correction": 4, "protocol": 4}
+CHAR_W, LINE_H, PAD, COL_GAP, ROW_GAP, SLOT_H = 6.4, 14, 6, 170, 14, 10
+EDGE_COLOUR = {"derives": "#555", "for": "#2e7d32", "against": "#c62828", "satellite": "#c98a1b",
+               "rejected": "#999"}
+
+
+def _layout(graph: Graph):
+    """Columns of node ids and edge slots, ordered to cut crossings; routes per edge."""
+    columns: dict[int, list[str]] = {}
+    for node in graph.nodes.values():
+        columns.setdefault(COLUMN[node.kind], []).append(node.id)
+    used = sorted(columns)
+    index_of = {c: i for i, c in enumerate(used)}
+    col = {n: index_of[COLUMN[graph.nodes[n].kind]] for n in graph.nodes}
+    layers: list[list[str]] = [columns[c] for c in used]
+    routes: dict[int, list[str]] = {}
+    neighbours_left: dict[str, list[str]] = {n: [] for n in graph.nodes}
+    neighbours_right: dict[str, list[str]] = {n: [] for n in graph.nodes}
+    for number, edge in enumerate(graph.edges):
+        a, b = col[edge.source], col[edge.target]
+        if a == b:
+            continue  # a satellite arc
+        if a > b:  # never expected; draw it anyway, right to left
+            edge = Edge(edge.target, edge.source, edge.rules, edge.kind)
+            a, b = b, a
+        route = [edge.source]
+        for layer in range(a + 1, b):
+            slot = f"·{number}·{layer}"
+            layers[layer].append(slot)
+            route.append(slot)
+        route.append(edge.target)
+        routes[number] = route
+        for left, right in pairwise(route):
+            neighbours_left.setdefault(right, []).append(left)
+            neighbours_right.setdefault(left, []).append(right)
+    members = [f"m_{m}" for m in chain_node_muscles(graph)]
+
+    def keep_chain_together(layer):
+        """The chain's muscles stay together, in treatment order, so their arcs are short."""
+        present = [m for m in members if m in layer]
+        if present:
+            first = min(layer.index(m) for m in present)
+            rest = [n for n in layer if n not in present]
+            layer[:] = rest[:first] + present + rest[first:]
+
+    for _sweep in range(6):  # barycentre ordering, left to right then right to left
+        for order in (range(1, len(layers)), range(len(layers) - 2, -1, -1)):
+            for layer in order:
+                near = neighbours_left if order.step == 1 else neighbours_right
+                position = {n: rank for ids in layers for rank, n in enumerate(ids)}
+                current = {n: i for i, n in enumerate(layers[layer])}
+
+                def centre(node, near=near, position=position, current=current):
+                    others = near.get(node, [])
+                    if not others:
+                        return current[node]
+                    return sum(position[o] for o in others) / len(others)
+                layers[layer].sort(key=lambda n: (centre(n), current[n]))
+                keep_chain_together(layers[layer])
+    return layers, routes
+
+
+def chain_node_muscles(graph: Graph) -> list[str]:
+    """The chain's muscles in treatment order, from the satellite edges and the chain's root."""
+    root = next((e.source for e in graph.edges if e.target == "chain" and e.kind == "derives"
+                 and e.source.startswith("m_")), None)
+    if root is None:
+        return []
+    order, queue = [root], [root]
+    while queue:
+        current = queue.pop(0)
+        for edge in graph.edges:
+            if edge.kind == "satellite" and edge.source == current and edge.target not in order:
+                order.append(edge.target)
+                queue.append(edge.target)
+    return [m.removeprefix("m_") for m in order]
+
+
+def to_svg(graph: Graph) -> str:
+    if not graph.nodes:
+        return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 40" role="img">'
+                '<text x="10" y="25">(no rule fired)</text></svg>')
+    layers, routes = _layout(graph)
+    size = {}
+    for node in graph.nodes.values():
+        size[node.id] = (max(len(line) for line in node.lines) * CHAR_W + 2 * PAD, len(node.lines) * LINE_H + 2 * PAD)
+    for ids in layers:
+        for n in ids:
+            size.setdefault(n, (0.0, SLOT_H))
+    arcs = any(e.kind == "satellite" for e in graph.edges)
+    heights = [sum(size[n][1] for n in ids) + ROW_GAP * (len(ids) - 1) for ids in layers]
+    total_h = max(heights) + 50
+    box: dict[str, tuple[float, float, float, float]] = {}
+    column_x: list[tuple[float, float]] = []
+    x = 20.0
+    for index, ids in enumerate(layers):
+        width = max(size[n][0] for n in ids)
+        column_x.append((x, x + width))
+        y = 25 + (total_h - 50 - heights[index]) / 2
+        for n in ids:
+            w, h = size[n]
+            box[n] = (x + (width - w) / 2, y, w, h)
+            y += h + ROW_GAP
+        x += width + COL_GAP + (60 if arcs and any(n.startswith("m_") for n in ids) else 0)
+    total_w = x - COL_GAP + 20
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="derivation" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
+           f'width="{total_w:.0f}" height="{total_h:.0f}" role="img" aria-label="derivation graph">',
+           '<defs>' + "".join(
+               f'<marker id="dg-arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+               f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+               for kind, colour in EDGE_COLOUR.items()) + '</defs>']
+    def centre_y(node_id):
+        return box[node_id][1] + box[node_id][3] / 2
+
+    # ports: the edges leaving (entering) a box are spread down its right (left)
+    # side in the order of their other ends, so they do not cross at the box
+    port_out: dict[int, float] = {}
+    port_in: dict[int, float] = {}
+    leaving: dict[str, list[tuple[float, int]]] = {}
+    entering: dict[str, list[tuple[float, int]]] = {}
+    for number, route in routes.items():
+        leaving.setdefault(route[0], []).append((centre_y(route[1]), number))
+        entering.setdefault(route[-1], []).append((centre_y(route[-2]), number))
+    for ports, ends in ((port_out, leaving), (port_in, entering)):
+        for node_id, items in ends.items():
+            _x, top, _w, height = box[node_id]
+            items.sort()
+            for rank, (_y, number) in enumerate(items):
+                ports[number] = top + height * (rank + 1) / (len(items) + 1)
+
+    obstacles = [box[n] for n in graph.nodes]
+    layer_of = {n: i for i, ids in enumerate(layers) for n in ids}
+    placed: list[tuple[float, float, float, float]] = []
+    label_svg: list[str] = []
+
+    def free(x0, y0, w, h):
+        return not any(x0 < bx + bw and bx < x0 + w and y0 < by + bh and by < y0 + h
+                       for bx, by, bw, bh in placed + obstacles)
+
+    def place_label(text, candidates, colour):
+        """The first point along the edge where the label overlaps no box and no other label."""
+        w, h = len(text) * 5.6 + 4, 11
+        for lx, ly in candidates:
+            if free(lx - w / 2, ly - h / 2, w, h):
+                break
+        else:
+            lx, ly = candidates[0]
+        placed.append((lx - w / 2, ly - h / 2, w, h))
+        label_svg.append(f'<text x="{lx:.1f}" y="{ly + 3.5:.1f}" text-anchor="middle" font-size="10" '
+                         f'fill="{colour}" stroke="#fff" stroke-width="3" paint-order="stroke">{escape(text)}</text>')
+
+    def bezier(p0, p1, t):
+        (x0, y0), (x1, y1) = p0, p1
+        b = (x1 - x0) / 2
+        c0, c1 = (x0 + b, y0), (x1 - b, y1)
+        u = 1 - t
+        return (u ** 3 * x0 + 3 * u * u * t * c0[0] + 3 * u * t * t * c1[0] + t ** 3 * x1,
+                u ** 3 * y0 + 3 * u * u * t * c0[1] + 3 * u * t * t * c1[1] + t ** 3 * y1)
+
+    for number, edge in enumerate(graph.edges):
+        colour = EDGE_COLOUR[edge.kind]
+        dash = ' stroke-dasharray="5,4"' if edge.kind in ("against", "rejected") else ""
+        text = ", ".join(sorted(edge.rules))
+        if number not in routes:  # satellite arc between muscles of one column
+            sx, sy, sw, sh = box[edge.source]
+            tx, ty, tw, th = box[edge.target]
+            x1, y1, x2, y2 = sx + sw, sy + sh / 2, tx + tw, ty + th / 2
+            reach = max(x1, x2) + 30 + abs(y2 - y1) * 0.15
+            out.append(f'<path class="edge satellite" d="M{x1:.1f},{y1:.1f} C{reach:.1f},{y1:.1f} {reach:.1f},{y2:.1f} '
+                       f'{x2 + 2:.1f},{y2:.1f}" fill="none" stroke="{colour}" stroke-width="2.5" '
+                       f'marker-end="url(#dg-arrow-{edge.kind})"/>')
+            mid = (y1 + y2) / 2
+            place_label(text, [(reach + 8 + len(text) * 2.8, mid + dy) for dy in (0, -12, 12, -24, 24)], colour)
+            continue
+        route = routes[number]
+        points = []
+        for index, node_id in enumerate(route):
+            bx, by, bw, bh = box[node_id]
+            if index == 0:
+                points.append(((bx + bw, port_out[number]), None))
+            elif index == len(route) - 1:
+                points.append(((bx, port_in[number]), None))
+            else:
+                left, right = column_x[layer_of[node_id]]
+                points.append(((left, by + bh / 2), (right, by + bh / 2)))
+        d = f"M{points[0][0][0]:.1f},{points[0][0][1]:.1f}"
+        previous = points[0][0]
+        for entry, leave in points[1:]:
+            bend = (entry[0] - previous[0]) / 2
+            d += (f" C{previous[0] + bend:.1f},{previous[1]:.1f} {entry[0] - bend:.1f},{entry[1]:.1f} "
+                  f"{entry[0]:.1f},{entry[1]:.1f}")
+            if leave is not None:
+                d += f" L{leave[0]:.1f},{leave[1]:.1f}"
+                previous = leave
+            else:
+                previous = entry
+        out.append(f'<path class="edge {edge.kind}" d="{d}" fill="none" stroke="{colour}" stroke-width="1.3"{dash} '
+                   f'marker-end="url(#dg-arrow-{edge.kind})"/>')
+        start, first = points[0][0], points[1][0]
+        place_label(text, [bezier(start, first, t) for t in (0.5, 0.62, 0.38, 0.74, 0.26, 0.84, 0.16)], colour)
+    for node in graph.nodes.values():
+        x0, y0, w, h = box[node.id]
+        style = dict(part.split(":") for part in CLASS_STYLE["muted" if node.muted else node.kind].split(","))
+        rx = 14 if node.kind in ("muscle", "condition") else 4
+        out.append(f'<g class="node {node.kind}" id="dg-{node.id}"><rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" '
+                   f'height="{h:.1f}" rx="{rx}" fill="{style["fill"]}" stroke="{style["stroke"]}" stroke-width="1.3"/>')
+        for index, line in enumerate(node.lines):
+            weight = ' font-weight="bold"' if index == 0 and node.kind != "finding" else ""
+            out.append(f'<text x="{x0 + w / 2:.1f}" y="{y0 + PAD + LINE_H * (index + 0.78):.1f}" text-anchor="middle" '
+                       f'font-size="11" fill="{style.get("color", "#222")}"{weight}>{escape(line)}</text>')
+        out.append("</g>")
+    out.extend(label_svg)
+    out.append("</svg>")
+    return "\n".join(out)

@@ -1,0 +1,330 @@
+"""Practice mode (``myotrace practice [PATH]``), after GUIDON (Clancey 1979).
+
+A case from the library is shown without its answer (no name, no notes, no
+expect block); the student gives the triage, the primary muscle and the chain;
+each answer is critiqued with the rules: the firing that decided it, the
+evidence the student may have missed, the premise that fails for their answer,
+and whether they took a satellite for the primary. The score is kept for the
+session.
+
+The expert's answer is the engine's own conclusion on the case; ``say`` and
+``ask`` are injected so the session runs the same in a terminal and in tests.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from expert.casefile import case_paths, load_case
+from expert.errors import InputError, did_you_mean
+from expert.explain import wrap
+from expert.report import build_report
+from expert.whynot import MUSCLE_ALIASES, why_not
+from facts.vocabulary import (
+    CAUDA_EQUINA_FLAGS,
+    EXAMINATION,
+    HISTORY,
+    MUSCLES,
+    OTHER_RED_FLAGS,
+    TRIAGE_LEVELS,
+    label,
+    urgency,
+)
+
+LIBRARY = Path(__file__).resolve().parent.parent / "cases"
+
+
+def default_library() -> Path:
+    """./cases when there is one, else the library beside the package."""
+    here = Path("cases")
+    return here if here.is_dir() else LIBRARY
+QUIT = ("q", "quit", "exit")
+TRIAGE_RULES = ("SAF-001", "SAF-002", "SAF-003", "SAF-004", "SAF-005", "NRV-001", "NRV-002")
+
+
+class Quit(Exception):
+    """The student ended the session."""
+
+
+@dataclass
+class Score:
+    cases: int = 0
+    points: float = 0.0
+    possible: int = 0
+    items: dict[str, list[int]] = field(default_factory=lambda: {"triage": [0, 0], "primary": [0, 0], "chain": [0, 0]})
+
+    def add(self, item: str, points: float) -> None:
+        self.points += points
+        self.possible += 1
+        self.items[item][0] += points == 1
+        self.items[item][1] += 1
+
+    def line(self) -> str:
+        return f"{self.points:g} / {self.possible}" + (f" ({100 * self.points / self.possible:.0f}%)" if self.possible else "")
+
+
+# ---- showing a case ------------------------------------------------------------------
+def case_lines(case, number: int, total: int) -> list[str]:
+    """The case as a student sees it: pain map, findings, palpation. No answer."""
+    lines = [f"Case {number} of {total}" + (f" (side: {case.side})" if case.side else "")]
+    lines += wrap(", ".join(label(r) for r in case.pain) or "not recorded", "  Pain map:    ", " " * 15)
+
+    def group(title, ids):
+        answered = [(f, case.findings[f]) for f in ids if f in case.findings]
+        if not answered:
+            return []
+        text = "; ".join(f"{label(f)}: {_answer(v)}" for f, v in answered)
+        return wrap(text, f"  {title:<13}", " " * 15)
+
+    lines += group("History:", HISTORY)
+    lines += group("Examination:", EXAMINATION)
+    lines += group("Red flags:", CAUDA_EQUINA_FLAGS + OTHER_RED_FLAGS)
+    if not any(f in case.findings for f in CAUDA_EQUINA_FLAGS + OTHER_RED_FLAGS):
+        lines.append("  Red flags:   none asked")
+    palpation = [f"{label(m)} reproduces the pain" for m in case.tender_points]
+    palpation += [f"{label(m)} does not" for m in case.non_tender]
+    lines += wrap("; ".join(palpation) or "not done", "  Palpation:   ", " " * 15)
+    return lines
+
+
+def _answer(value) -> str:
+    return {True: "yes", False: "no"}.get(value, str(value))
+
+
+# ---- reading answers -----------------------------------------------------------------
+def parse_triage(text: str) -> str:
+    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    if key.isdigit() and 1 <= int(key) <= len(TRIAGE_LEVELS):
+        return TRIAGE_LEVELS[int(key) - 1]
+    matches = [level for level in TRIAGE_LEVELS if level.startswith(key)] if key else []
+    if len(matches) == 1:
+        return matches[0]
+    raise InputError(f"'{text}' is not a triage level: answer 1-5 or one of {', '.join(TRIAGE_LEVELS)}"
+                     + did_you_mean(key, TRIAGE_LEVELS))
+
+
+def parse_muscle(text: str, allow_none: bool = True) -> str | None:
+    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    if allow_none and key in ("none", "no", "-", "nothing"):
+        return None
+    key = MUSCLE_ALIASES.get(key, key)
+    if key in MUSCLES:
+        return key
+    matches = [m for m in MUSCLES if m.startswith(key)] if key else []
+    if len(matches) == 1:
+        return matches[0]
+    raise InputError(f"'{text}' is not a muscle: one of {', '.join(MUSCLES)}"
+                     f" (or {', '.join(MUSCLE_ALIASES)}){' or none' if allow_none else ''}"
+                     + did_you_mean(key, list(MUSCLES) + list(MUSCLE_ALIASES)))
+
+
+def parse_chain(text: str) -> list[str]:
+    cleaned = text.replace("→", ",").replace("->", ",").replace(">", ",")
+    parts = [p for chunk in cleaned.split(",") for p in chunk.split()]
+    if not parts or [p.lower() for p in parts] in (["none"], ["-"]):
+        return []
+    return [parse_muscle(p, allow_none=False) for p in parts]
+
+
+def _ask(ask, say, prompt, parse):
+    while True:
+        try:
+            text = ask(prompt)
+        except EOFError:
+            raise Quit from None
+        if text.strip().lower() in QUIT:
+            raise Quit
+        try:
+            return parse(text)
+        except InputError as error:
+            say(f"  {error}")
+
+
+# ---- critique --------------------------------------------------------------------------
+def _firing(engine, rule, predicate=lambda d: True):
+    return next((f for f in engine.trace if f.rule == rule and any(predicate(d) for d in f.declared)), None)
+
+
+def _evidence(engine, muscle) -> list[tuple[float, str, str, int]]:
+    found = []
+    for firing in engine.trace:
+        for fact in firing.declared:
+            if fact["type"] == "Evidence" and fact["muscle"] == muscle:
+                found.append((fact["cf"], fact.get("label") or fact.get("reason", ""), firing.rule, firing.number))
+    return sorted(found, key=lambda e: -abs(e[0]))
+
+
+def _failed(result, rules=None) -> list[str]:
+    lines = []
+    for check in result.checks:
+        if rules and check.rule not in rules:
+            continue
+        if not check.held and check.rule != "report":
+            failed = [p.text for p in check.premises if not p.held]
+            if failed:
+                lines.append(f"{check.rule}: ✗ " + "; ✗ ".join(failed))
+    return lines
+
+
+def critique_triage(answer, engine, case, report) -> tuple[float, list[str]]:
+    right = report.triage
+    if answer == right:
+        winner = _firing(engine, "SAF-006")
+        basis = _deciding_vote(engine, right)
+        return 1, [f"Triage {right}: correct." + (f" {basis}" if basis else "")
+                   + (f" (SAF-006 at #{winner.number})" if winner else "")]
+    lines = [f"Triage: you said {answer}; the rules say {right}."]
+    if urgency(answer) < urgency(right):
+        lines.append("You under-triaged: a more urgent level is never outweighed.")
+    basis = _deciding_vote(engine, right)
+    if basis:
+        lines.append(basis)
+    failed = _failed(why_not(engine, case, answer), TRIAGE_RULES)
+    if failed:
+        lines.append(f"Why not {answer}:")
+        lines += [f"  {line}" for line in failed[:4]]
+    return 0, lines
+
+
+def _deciding_vote(engine, level) -> str:
+    for firing in engine.trace:
+        for fact in firing.declared:
+            if fact["type"] == "TriageVote" and fact["level"] == level:
+                evidence = [m for m in firing.matched if m["type"] in ("Finding", "Primary", "NerveInvolvement")]
+                on = "; ".join(_matched_text(m) for m in evidence)
+                return f"{firing.rule} (#{firing.number}): {firing.statement}" + (f" [on {on}]" if on else "")
+    return ""
+
+
+def _matched_text(fact) -> str:
+    if fact["type"] == "Finding":
+        return f"{fact['id']} = {_answer(fact['value'])}"
+    if fact["type"] == "Primary":
+        return f"primary {fact['muscle']}"
+    if fact["type"] == "NerveInvolvement":
+        return "nerve signs " + ", ".join(fact["signs"])
+    return fact["type"]
+
+
+def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
+    right = report.primary_muscle
+    if answer == right:
+        if right is None:
+            return 1, [f"Primary: none — correct: with triage {report.triage} no chain is named."]
+        return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence")
+    if right is None:
+        return 0, [f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
+                   "no primary muscle (CONTRACT §4)."]
+    lines = [f"Primary: you said {label(answer) if answer else 'none'}; the rules say the {label(right)}."]
+    if answer is not None:
+        result = why_not(engine, case, answer)
+        links = {(f["key"], f["satellite"]) for firing in engine.trace for f in firing.declared
+                 if f["type"] == "ChainLink"}
+        keys = sorted(k for k, s in links if s == answer)
+        if keys:
+            lines.append(f"You took a satellite for the primary: the {label(answer)} is a satellite of the "
+                         + " and the ".join(label(k) for k in keys)
+                         + " (SAT-001); a satellite is never primary while its key muscle is supported.")
+        else:
+            lines += [f"  {line}" for line in _failed(result, ("REF-005", "SAT-002", "SAT-003"))[:3]]
+        against = [e for e in _evidence(engine, answer) if e[0] < 0]
+        if against:
+            lines.append(f"Against the {label(answer)}: "
+                         + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in against))
+    lines += _missed(engine, right, "Evidence you may have missed")
+    return 0, lines
+
+
+def _missed(engine, muscle, title) -> list[str]:
+    found = [e for e in _evidence(engine, muscle) if e[0] > 0]
+    if not found:
+        return []
+    return [f"{title} for the {label(muscle)}: "
+            + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in found)]
+
+
+def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
+    right = list(report.chain)
+    if answer == right:
+        return 1, ["Chain: correct" + (f": {' → '.join(label(m) for m in right)}." if right else " (none).")]
+    lines = [f"Chain: you said {' → '.join(label(m) for m in answer) or 'none'}; "
+             f"the rules say {' → '.join(label(m) for m in right) or 'none'}."]
+    links = {}
+    for firing in engine.trace:
+        for fact in firing.declared:
+            if fact["type"] == "ChainLink":
+                links[fact["satellite"]] = (fact["key"], firing.number)
+    for muscle in right:
+        if muscle not in answer and muscle in links:
+            key, step = links[muscle]
+            lines.append(f"Missed: the {label(muscle)} is a satellite of the {label(key)} (SAT-001 #{step}); "
+                         + "; ".join(_missed(engine, muscle, "evidence")))
+        elif muscle not in answer:
+            lines.append(f"Missed: the {label(muscle)} heads the chain.")
+    for muscle in answer:
+        if muscle not in right:
+            result = why_not(engine, case, muscle)
+            reason = _failed(result, ("REF-005",))
+            if reason:
+                lines.append(f"Not in the chain: the {label(muscle)}: {reason[0]}")
+            elif right:
+                lines.append(f"Not in the chain: the {label(muscle)} is supported but is no satellite of a chain muscle.")
+            else:
+                lines.append(f"Not in the chain: with triage {report.triage} no chain is named.")
+    if sorted(answer) == sorted(right):
+        lines.append("Right muscles, wrong order: treat the key muscle before its satellites (brief §2 [16]).")
+        return 0.5, lines
+    return 0, lines
+
+
+# ---- the session -------------------------------------------------------------------------
+def load_library(paths) -> tuple[list, list[str]]:
+    cases, skipped = [], []
+    for path in case_paths(paths):
+        try:
+            cases.append(load_case(path))
+        except InputError as error:
+            skipped.append(str(error))
+    return cases, skipped
+
+
+def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], str],
+                count: int | None = None, seed: int | None = None) -> Score:
+    order = list(cases)
+    random.Random(seed).shuffle(order)
+    order = order[:count] if count else order
+    score = Score()
+    say(f"Practice: {len(order)} case{'s' if len(order) != 1 else ''}. For each, give the triage, the primary "
+        "muscle and the chain; q quits. Short names work (gmin, vl, ql, tfl, …).")
+    try:
+        for number, case in enumerate(order, 1):
+            engine.consult(case)
+            report = build_report(engine, case)
+            say("")
+            for line in case_lines(case, number, len(order)):
+                say(line)
+            say("")
+            triage = _ask(ask, say, "Triage (1 emergency, 2 urgent_referral, 3 refer_nerve, 4 treat, "
+                          "5 insufficient_evidence)?", parse_triage)
+            primary = _ask(ask, say, "Primary muscle (or none)?", parse_muscle)
+            chain = _ask(ask, say, "Chain, primary first (e.g. gmin, vl; or none)?", parse_chain)
+            say("")
+            for item, (points, lines) in (("triage", critique_triage(triage, engine, case, report)),
+                                          ("primary", critique_primary(primary, engine, case, report)),
+                                          ("chain", critique_chain(chain, engine, case, report))):
+                score.add(item, points)
+                for index, line in enumerate(lines):
+                    for wrapped in wrap(line, ("✓ " if points == 1 else "✗ " if points == 0 else "½ ") if index == 0
+                                        else "  ", "    "):
+                        say(wrapped)
+            score.cases += 1
+            say(f"(this was {case.case}) Score so far: {score.line()}")
+    except Quit:
+        say("")
+        say("Session ended.")
+    say(f"Session score: {score.line()} over {score.cases} case{'s' if score.cases != 1 else ''}"
+        + "".join(f"; {item} {right}/{asked}" for item, (right, asked) in score.items.items() if asked))
+    return score
+

@@ -1,0 +1,488 @@
+"""Why not X? (``myotrace explain CASE --why-not X``)
+
+X is a muscle (why is it not the primary / not in the chain?), a triage level
+or a condition. For each rule that could have concluded X, the premises are
+checked against the case, the knowledge base and the facts the run concluded,
+and shown with their numbers; the firings come from the structured trace.
+
+The premise checks mirror the rules' conditions (rules/*.py); a test runs every
+check over the case library and requires that a check holds exactly when its
+rule fired, so the two cannot drift apart unnoticed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from expert.engine import rule_catalogue
+from expert.errors import InputError, allowed_list, did_you_mean
+from expert.explain import wrap
+from facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
+from facts.vocabulary import (
+    CAUDA_EQUINA_FLAGS,
+    CONDITIONS,
+    MUSCLES,
+    OBJECTIVE_NERVE_SIGNS,
+    OTHER_RED_FLAGS,
+    SOFT_NERVE_SIGNS,
+    TRIAGE_LEVELS,
+    label,
+    urgency,
+)
+from rules.conditions import LEG_REGIONS
+from rules.satellites import corroborated, treatment_order
+
+# Short names students and teachers use; accepted wherever a muscle is asked for.
+MUSCLE_ALIASES = {
+    "gmin": "gluteus_minimus", "gmed": "gluteus_medius", "gmax": "gluteus_maximus",
+    "tfl": "tensor_fasciae_latae", "vl": "vastus_lateralis", "ql": "quadratus_lumborum",
+    "pl": "peroneus_longus", "piri": "piriformis", "hams": "hamstrings",
+}
+REPORTED_CHAIN = ("treat", "refer_nerve")  # triage levels whose report names a chain (CONTRACT §4)
+
+
+@dataclass
+class Premise:
+    text: str
+    held: bool
+
+
+@dataclass
+class Check:
+    """One rule that could have concluded the target, for one binding."""
+
+    rule: str
+    premises: list[Premise]
+    held: bool                 # the rule's condition for this binding holds
+    fired: list[int] = field(default_factory=list)  # trace steps where it fired for this binding
+    effect: str = ""           # what it concluded, or would conclude
+    subject: str = ""          # the binding, e.g. "quadratus_lumborum → gluteus_minimus"
+
+
+@dataclass
+class WhyNot:
+    target: str
+    kind: str                  # muscle | triage | condition
+    concluded: bool
+    summary: list[str]
+    checks: list[Check]
+
+
+def resolve_target(text: str) -> tuple[str, str]:
+    """(kind, id) for a muscle, triage level or condition named by the user."""
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    key = MUSCLE_ALIASES.get(key, key)
+    for kind, ids in (("muscle", MUSCLES), ("triage", TRIAGE_LEVELS), ("condition", CONDITIONS)):
+        if key in ids:
+            return kind, key
+    every = MUSCLES + TRIAGE_LEVELS + CONDITIONS
+    starts = [i for i in every if i.startswith(key)] if key else []
+    if len(starts) == 1:
+        return next(kind for kind, ids in (("muscle", MUSCLES), ("triage", TRIAGE_LEVELS),
+                                           ("condition", CONDITIONS)) if starts[0] in ids), starts[0]
+    raise InputError(f"--why-not: {text!r} is not a muscle, triage level or condition"
+                     f" (allowed: {allowed_list(every, 30)}){did_you_mean(key, every)}")
+
+
+def answer_text(answer) -> str:
+    if answer is None:
+        return "not asked"
+    if answer == "unknown":
+        return "answered unknown"
+    return f"answered {'true' if answer else 'false'}"
+
+
+def _v(value) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+class _Context:
+    """What the run concluded, read once from the engine and its trace."""
+
+    def __init__(self, engine, case):
+        self.engine, self.case, self.kb = engine, case, engine.kb
+        self.trace = list(engine.trace)
+        self.hypotheses = {f["muscle"]: f for f in engine.facts_of(Hypothesis)}
+        self.roots = {f["muscle"]: f["cf"] for f in engine.facts_of(Root)}
+        self.links = {(f["key"], f["satellite"]) for f in engine.facts_of(ChainLink)}
+        primary = engine.facts_of(Primary)
+        self.primary = primary[0] if primary else None
+        undecided = engine.facts_of(Undecided)
+        self.undecided = tuple(undecided[0]["between"]) if undecided else ()
+        self.red_flags = sorted(f["id"] for f in engine.facts_of(RedFlag))
+        self.nerve = engine.facts_of(NerveInvolvement)
+        triage = engine.facts_of(Triage)
+        self.triage = triage[0]["level"] if triage else None
+        self.votes = [(f["level"], f.get("reason", "")) for f in engine.facts_of(TriageVote)]
+        self.evidence: dict[str, list[dict]] = {}
+        for firing in self.trace:
+            for fact in firing.declared:
+                if fact["type"] == "Evidence":
+                    self.evidence.setdefault(fact["muscle"], []).append({**fact, "step": firing.number})
+
+    def cf(self, muscle: str) -> float:
+        hypothesis = self.hypotheses.get(muscle)
+        return hypothesis["cf"] if hypothesis else 0.0
+
+    def supported(self, muscle: str) -> bool:
+        hypothesis = self.hypotheses.get(muscle)
+        return bool(hypothesis and hypothesis["supported"])
+
+    def chains(self) -> list[tuple[float, float, str, list[str]]]:
+        """(support, root cf, root, chain) per chain root, best first, as SAT-003 ranks them."""
+        chains = []
+        for root, cf in self.roots.items():
+            chain = treatment_order(root, self.links, self.kb)
+            chains.append((max(self.cf(m) for m in chain), cf, root, chain))
+        return sorted(chains, key=lambda c: (-c[0], -c[1], c[2]))
+
+    def corroborated(self) -> set[str]:
+        return corroborated([e for facts in self.evidence.values() for e in facts])
+
+    def answer(self, finding: str):
+        return self.case.findings.get(finding)
+
+    def steps(self, rule: str, declared=None) -> list[int]:
+        """Steps where ``rule`` fired (and, if given, declared a fact passing ``declared``)."""
+        return [f.number for f in self.trace
+                if f.rule == rule and (declared is None or any(declared(d) for d in f.declared))]
+
+
+# ---- muscles ------------------------------------------------------------------------
+def _support_text(ctx, muscle: str) -> str:
+    return (f"the {label(muscle)} is supported (certainty {ctx.cf(muscle):.2f};"
+            f" threshold {ctx.kb.settings.support_threshold:g})")
+
+
+def _referral_check(ctx, muscle: str) -> Check:
+    kb, settings = ctx.kb, ctx.kb.settings
+    pain = frozenset(ctx.case.pain)
+    fired = ctx.steps("REF-001", lambda d: d["type"] == "Evidence" and d["muscle"] == muscle)
+    if not pain:
+        return Check("REF-001", [Premise("a pain map is recorded", False)], False, fired)
+    degree, best = kb.pattern_match(muscle, pain)
+    pattern = best or kb.muscles[muscle].patterns[0]
+    essential, spill = frozenset(pattern.essential), frozenset(pattern.spillover)
+    hit_e, hit_s = sorted(pain & essential), sorted(pain & spill)
+    missing = sorted(essential - pain)
+    union = len(pain | essential)
+    held = degree > settings.premise_threshold
+    name = "its referral pattern" if len(kb.muscles[muscle].patterns) == 1 else f"its best pattern ({pattern.part})"
+    text = (f"the pain map matches {name}: essential zone {len(hit_e)} of {len(essential)} painful"
+            + (f" ({', '.join(hit_e)})" if hit_e else "")
+            + (f", not painful: {', '.join(missing)}" if missing else "")
+            + (f"; spill-over painful: {', '.join(hit_s)} (half weight)" if hit_s else "")
+            + f"; match = ({len(hit_e)} + {settings.spillover_weight:g}×{len(hit_s)}) / {union} = {degree:.2f}, "
+            + ("above" if held else "not above") + f" the premise threshold {settings.premise_threshold:g}")
+    effect = f"evidence {settings.referral_cf * degree:+.2f}" if held else ""
+    return Check("REF-001", [Premise("a pain map is recorded", True), Premise(text, held)], held, fired, effect)
+
+
+def _muscle_checks(ctx, muscle: str) -> list[Check]:
+    kb, settings = ctx.kb, ctx.kb.settings
+    checks = [_referral_check(ctx, muscle)]
+
+    premises = []
+    for link in kb.muscles[muscle].evidence:
+        answer = ctx.answer(link.finding)
+        held = answer is link.value
+        premises.append(Premise(f"{link.finding} = {_v(link.value)} ({link.cf:+.2f}): "
+                                + ("yes" if held else answer_text(answer)), held))
+    if not premises:
+        premises.append(Premise(f"the knowledge base links no finding to the {label(muscle)}", False))
+    fired = ctx.steps("REF-002", lambda d: d["type"] == "Evidence" and d["muscle"] == muscle)
+    checks.append(Check("REF-002", premises, any(p.held for p in premises), fired))
+
+    palpated = ("reproduces the pain" if muscle in ctx.case.tender_points
+                else "palpated, did not reproduce the pain" if muscle in ctx.case.non_tender
+                else "not palpated")
+    tender = muscle in ctx.case.tender_points
+    checks.append(Check("REF-003", [Premise(f"palpating the {label(muscle)} reproduces the familiar pain: {palpated}",
+                                            tender)], tender,
+                        ctx.steps("REF-003", lambda d: d["type"] == "Evidence" and d["muscle"] == muscle),
+                        f"evidence {settings.tender_point_cf:+.2f}"))
+    non_tender = muscle in ctx.case.non_tender
+    checks.append(Check("REF-004", [Premise(f"the {label(muscle)} was palpated without reproducing the pain: "
+                                            + ("yes" if non_tender else palpated), non_tender)], non_tender,
+                        ctx.steps("REF-004", lambda d: d["type"] == "Evidence" and d["muscle"] == muscle),
+                        f"evidence {settings.non_tender_cf:+.2f} (against)"))
+
+    evidence = ctx.evidence.get(muscle, [])
+    cfs = ", ".join(f"{e['cf']:+.2f} {e['rule']} #{e['step']}" for e in evidence) or "no evidence"
+    supported = ctx.supported(muscle)
+    checks.append(Check("REF-005", [Premise(f"{label(muscle)} has evidence: {cfs}", bool(evidence)),
+                                    Premise(f"the combined certainty reaches the support threshold "
+                                            f"{settings.support_threshold:g} (it is {ctx.cf(muscle):.2f})", supported)],
+                        supported,
+                        ctx.steps("REF-005", lambda d: d["type"] == "Hypothesis" and d["muscle"] == muscle),
+                        "supported" if supported else "not supported"))
+
+    for edge in kb.keys_of(muscle):
+        held = ctx.supported(edge.key) and supported
+        checks.append(Check("SAT-001", [Premise(_support_text(ctx, edge.key), ctx.supported(edge.key)),
+                                        Premise(_support_text(ctx, muscle), supported)], held,
+                            ctx.steps("SAT-001", lambda d, e=edge: d["type"] == "ChainLink"
+                                      and (d["key"], d["satellite"]) == (e.key, e.satellite)),
+                            f"{label(muscle)} becomes a satellite of the {label(edge.key)}",
+                            f"{edge.key} → {muscle}"))
+    for edge in kb.satellites_of(muscle):
+        held = supported and ctx.supported(edge.satellite)
+        checks.append(Check("SAT-001", [Premise(_support_text(ctx, muscle), supported),
+                                        Premise(_support_text(ctx, edge.satellite), ctx.supported(edge.satellite))],
+                            held,
+                            ctx.steps("SAT-001", lambda d, e=edge: d["type"] == "ChainLink"
+                                      and (d["key"], d["satellite"]) == (e.key, e.satellite)),
+                            f"the {label(edge.satellite)} joins the {label(muscle)}'s chain",
+                            f"{muscle} → {edge.satellite}"))
+
+    key_premises = [Premise(f"its key muscle, the {label(edge.key)}, is not supported (certainty {ctx.cf(edge.key):.2f})",
+                            not ctx.supported(edge.key)) for edge in kb.keys_of(muscle)]
+    root = supported and all(p.held for p in key_premises)
+    checks.append(Check("SAT-002", [Premise(_support_text(ctx, muscle), supported)]
+                        + (key_premises or [Premise(f"the {label(muscle)} is nobody's satellite", True)]),
+                        root, ctx.steps("SAT-002", lambda d: d["type"] == "Root" and d["muscle"] == muscle),
+                        "a chain root"))
+
+    checks.append(_primary_check(ctx, muscle))
+    checks.append(Check("report", [Premise(f"the triage ({ctx.triage}) is one whose report names a chain "
+                                           f"({', '.join(REPORTED_CHAIN)})", ctx.triage in REPORTED_CHAIN)],
+                        ctx.triage in REPORTED_CHAIN))
+    return checks
+
+
+def _primary_check(ctx, muscle: str) -> Check:
+    """SAT-003: the root of the best-supported chain, corroborated, leading clearly."""
+    margin = ctx.kb.settings.decisive_margin
+    premises = [Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
+                        not ctx.red_flags),
+                Premise("a pain map is recorded", bool(ctx.case.pain)),
+                Premise(f"the {label(muscle)} is a chain root (SAT-002)", muscle in ctx.roots)]
+    chains = ctx.chains()
+    corroborated = ctx.corroborated()
+    mine = next((c for c in chains if c[2] == muscle), None)
+    if mine is not None:
+        support, _cf, _root, chain = mine
+        others = [c for c in chains if c[2] != muscle]
+        backing = [f"{e['cf']:+.2f} {e['rule']}" for e in ctx.evidence.get(muscle, [])
+                   if e["rule"] != "REF-001" and e["cf"] > 0]
+        premises.append(Premise(f"it has evidence besides its referral zone, a tender point or a finding "
+                                f"({', '.join(backing) if backing else 'none'})", muscle in corroborated))
+        if others:
+            best_other = others[0]
+            lead = round(support - best_other[0], 4)
+            first = chains[0][2] == muscle
+            premises.append(Premise(
+                f"its chain ({' → '.join(label(m) for m in chain)}, support {support:.2f}, the certainty of its "
+                f"best-supported muscle) leads every other chain by at least {margin:g}: next is the "
+                f"{label(best_other[2])}'s chain at {best_other[0]:.2f} (lead {lead:+.2f})",
+                first and lead >= margin))
+    elif chains:
+        premises.append(Premise(f"its chain leads every other chain by at least {margin:g}: the best chain is the "
+                                f"{label(chains[0][2])}'s ({chains[0][0]:.2f})", False))
+    held = all(p.held for p in premises)
+    if ctx.undecided and muscle in ctx.undecided:
+        premises.append(Premise("not left undecided (SAT-003 left it undecided between "
+                                + ", ".join(label(m) for m in ctx.undecided) + ")", False))
+    fired = ctx.steps("SAT-003", lambda d: d["type"] == "Primary" and d["muscle"] == muscle)
+    return Check("SAT-003", premises, held, fired, "primary muscle")
+
+
+def _muscle(ctx, muscle: str) -> WhyNot:
+    checks = _muscle_checks(ctx, muscle)
+    chain = list(ctx.primary["chain"]) if ctx.primary and ctx.triage in REPORTED_CHAIN else []
+    primary = chain[0] if chain else None
+    cf = ctx.cf(muscle)
+    state = f"certainty {cf:.2f}, {'supported' if ctx.supported(muscle) else 'not supported'}"
+    if muscle == primary:
+        summary = [f"The {label(muscle)} IS the primary muscle ({state}); chain: "
+                   + " → ".join(label(m) for m in chain) + "."]
+    else:
+        if muscle in chain:
+            keys = [k for k, s in ctx.links if s == muscle and k in chain]
+            summary = [f"The {label(muscle)} is in the chain as a satellite of the "
+                       + " and the ".join(label(k) for k in sorted(keys))
+                       + f", not the primary ({state}): a satellite is never primary while its key muscle is supported."]
+        else:
+            summary = [f"The {label(muscle)} is neither the primary muscle nor in the chain ({state})."]
+        if primary:
+            summary.append(f"The primary muscle is the {label(primary)}; chain: "
+                           + " → ".join(label(m) for m in chain) + ".")
+        else:
+            summary.append(f"No chain is reported: the triage is {ctx.triage}.")
+        decisive = next((c for c in checks if c.rule in ("REF-005", "SAT-002", "SAT-003", "report") and not c.held),
+                        None)
+        if decisive is not None:
+            failed = next(p for p in decisive.premises if not p.held)
+            summary.append(f"First premise that failed: {decisive.rule} — {failed.text}.")
+    return WhyNot(muscle, "muscle", muscle == primary, summary, checks)
+
+
+# ---- triage levels ----------------------------------------------------------------------
+def _flag_check(ctx, rule: str, flags, level: str) -> Check:
+    premises = [Premise(f"{flag} = true: " + ("yes" if ctx.answer(flag) is True else answer_text(ctx.answer(flag))),
+                        ctx.answer(flag) is True) for flag in flags]
+    return Check(rule, premises, any(p.held for p in premises), ctx.steps(rule), f"triage vote {level}")
+
+
+def _nerve_checks(ctx) -> list[Check]:
+    objective = [Premise(f"{sign} = true: " + ("yes" if ctx.answer(sign) is True else answer_text(ctx.answer(sign))),
+                         ctx.answer(sign) is True) for sign in OBJECTIVE_NERVE_SIGNS]
+    soft_yes = [s for s in SOFT_NERVE_SIGNS if ctx.answer(s) is True]
+    soft = [Premise(f"{sign} = true: " + ("yes" if ctx.answer(sign) is True else answer_text(ctx.answer(sign))),
+                    ctx.answer(sign) is True) for sign in SOFT_NERVE_SIGNS]
+    soft.append(Premise(f"at least 2 of the 3 soft signs: {len(soft_yes)} present", len(soft_yes) >= 2))
+    nerve = bool(ctx.nerve)
+    return [
+        Check("NRV-001", objective, any(p.held for p in objective), ctx.steps("NRV-001"), "nerve involvement"),
+        Check("NRV-002", soft, len(soft_yes) >= 2, ctx.steps("NRV-002"), "nerve involvement"),
+        Check("SAF-003", [Premise("nerve involvement is likely (NRV-001 or NRV-002)", nerve),
+                          Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
+                                  not ctx.red_flags)],
+              nerve and not ctx.red_flags, ctx.steps("SAF-003"), "triage vote refer_nerve"),
+    ]
+
+
+def _no_primary_reason(ctx) -> str:
+    if ctx.red_flags:
+        return "SAT-003 does not run with a red flag"
+    if not ctx.case.pain:
+        return "no pain map is recorded"
+    chains = ctx.chains()
+    if not chains:
+        supported = [m for m in MUSCLES if ctx.supported(m)]
+        if not supported:
+            best = max(MUSCLES, key=lambda m: (ctx.cf(m), m))
+            return (f"no muscle reaches the support threshold {ctx.kb.settings.support_threshold:g}"
+                    f" (best: {label(best)} {ctx.cf(best):.2f})")
+        return "no chain root was found"
+    support, _cf, best, _chain = chains[0]
+    if best not in ctx.corroborated():
+        return (f"the best chain's root, the {label(best)}, has no evidence besides its referral zone"
+                " (no tender point or finding)")
+    close = [c for c in chains[1:] if support - c[0] < ctx.kb.settings.decisive_margin]
+    if close:
+        return ("the chains are too close: " + ", ".join(f"{label(c[2])} {c[0]:.2f}" for c in chains[:len(close) + 1])
+                + f" (margin {ctx.kb.settings.decisive_margin:g})")
+    return "SAT-003 did not name a primary"
+
+
+def _triage(ctx, level: str) -> WhyNot:
+    checks: list[Check] = []
+    if level == "emergency":
+        checks.append(_flag_check(ctx, "SAF-001", CAUDA_EQUINA_FLAGS, level))
+    elif level == "urgent_referral":
+        checks.append(_flag_check(ctx, "SAF-002", OTHER_RED_FLAGS, level))
+    elif level == "refer_nerve":
+        checks += _nerve_checks(ctx)
+    elif level == "treat":
+        found = ctx.primary is not None
+        checks.append(Check("SAF-004", [
+            Premise("a primary muscle was found" + (f": {label(ctx.primary['muscle'])}" if found
+                                                     else f" ({_no_primary_reason(ctx)})"), found),
+            Premise("no nerve involvement", not ctx.nerve),
+            Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
+                    not ctx.red_flags),
+        ], found and not ctx.nerve and not ctx.red_flags, ctx.steps("SAF-004"), "triage vote treat"))
+    else:
+        earlier = [v for v in ctx.votes if v[0] != "insufficient_evidence"]
+        checks.append(Check("SAF-005", [Premise(
+            "no other rule asked for a triage level"
+            + (": votes " + ", ".join(f"{lvl} ({why})" for lvl, why in earlier) if earlier else ""), not earlier)],
+            not earlier, ctx.steps("SAF-005"), "triage vote insufficient_evidence"))
+    votes = sorted({lvl for lvl, _ in ctx.votes}, key=urgency, reverse=True)
+    checks.append(Check("SAF-006", [
+        Premise(f"some rule asked for {level}", level in votes),
+        Premise(f"nothing more urgent was asked for (votes, most urgent first: {', '.join(votes) or 'none'})",
+                bool(votes) and votes[0] == level),
+    ], ctx.triage == level, ctx.steps("SAF-006", lambda d: d["type"] == "Triage" and d["level"] == level),
+        f"triage {level}"))
+    summary = [f"The triage IS {level}." if ctx.triage == level
+               else f"The triage is {ctx.triage}, not {level}."]
+    if ctx.triage != level and ctx.triage is not None and level in votes:
+        summary.append(f"{level} was asked for, but {ctx.triage} is more urgent and a more urgent level always wins.")
+    return WhyNot(level, "triage", ctx.triage == level, summary, checks)
+
+
+# ---- conditions ---------------------------------------------------------------------------
+def _condition(ctx, condition: str) -> WhyNot:
+    flags = [] if not ctx.red_flags else [f"present: {', '.join(ctx.red_flags)}"]
+    no_flag = Premise("no red flag" + (f" ({flags[0]})" if flags else ""), not ctx.red_flags)
+    pain = set(ctx.case.pain)
+    checks: list[Check] = []
+
+    def finding(name, value=True):
+        answer = ctx.answer(name)
+        return Premise(f"{name} = {_v(value)}: " + ("yes" if answer is value else answer_text(answer)), answer is value)
+
+    def check(rule, premises, effect, held=None, declared=None):
+        held = all(p.held for p in premises) if held is None else held
+        declared = declared or (lambda d: d["type"] == "Condition" and d["id"] == condition)
+        checks.append(Check(rule, premises, held, ctx.steps(rule, declared), effect))
+
+    if condition == "cauda_equina_suspected":
+        cauda = [f for f in ctx.red_flags if f in CAUDA_EQUINA_FLAGS]
+        check("CON-001", [Premise("a cauda equina red flag is present"
+                                  + (f": {', '.join(cauda)}" if cauda else f" (none of {', '.join(CAUDA_EQUINA_FLAGS)})"),
+                                  bool(cauda))], condition)
+    elif condition == "radiculopathy_suspected":
+        checks += _nerve_checks(ctx)[:2]
+        check("CON-002", [Premise("nerve involvement is likely (NRV-001 or NRV-002)", bool(ctx.nerve)), no_flag],
+              condition)
+    elif condition == "iliotibial_band_syndrome":
+        check("CON-003", [Premise("lateral_knee is in the pain map", "lateral_knee" in pain),
+                          finding("lateral_epicondyle_tender"), finding("pain_with_running")], condition + " (cf 0.7)")
+        alignment = [finding("genu_varum"), finding("foot_hyperpronation")]
+        core = any(c.held for c in checks)
+        check("CON-004", [Premise("IT band syndrome is concluded (CON-003)", core),
+                          Premise("genu varum or foot hyperpronation: "
+                                  + "; ".join(p.text for p in alignment), any(p.held for p in alignment))],
+              "certainty +0.2 per factor", declared=lambda d: d["type"] == "Condition" and d.get("basis") != "core")
+    elif condition == "piriformis_nerve_entrapment_possible":
+        electric = finding("shooting_electric_pain")
+        check("CON-005", [Premise(_support_text(ctx, "piriformis"), ctx.supported("piriformis")),
+                          Premise(f"shooting/electric pain or pain reaching the sole: {electric.text}; sole "
+                                  + ("painful" if "sole" in pain else "not painful"), electric.held or "sole" in pain)],
+              condition)
+    else:  # myofascial_pseudo_sciatica
+        leg = sorted(LEG_REGIONS & pain)
+        check("CON-006", [Premise("a primary muscle was found" + (f": {label(ctx.primary['muscle'])}" if ctx.primary
+                                                                  else f" ({_no_primary_reason(ctx)})"),
+                                  ctx.primary is not None),
+                          Premise("no nerve involvement", not ctx.nerve),
+                          Premise("the pain reaches the leg" + (f": {', '.join(leg)}" if leg else " (no leg region)"),
+                                  bool(leg))], condition)
+    concluded = any(c.held for c in checks if c.rule.startswith("CON"))
+    summary = [f"The condition {label(condition)} IS concluded." if concluded
+               else f"The condition {label(condition)} is not concluded."]
+    return WhyNot(condition, "condition", concluded, summary, checks)
+
+
+def why_not(engine, case, target: str) -> WhyNot:
+    """Explain why ``target`` was (not) concluded in the engine's last run on ``case``."""
+    kind, identifier = resolve_target(target)
+    ctx = _Context(engine, case)
+    if kind == "muscle":
+        return _muscle(ctx, identifier)
+    if kind == "triage":
+        return _triage(ctx, identifier)
+    return _condition(ctx, identifier)
+
+
+def why_not_lines(result: WhyNot) -> list[str]:
+    statements = {meta.id: meta.statement for meta in rule_catalogue()}
+    statements["report"] = "The report names a chain only when the triage is treat or refer_nerve (CONTRACT §4)."
+    lines = [f"Why not {result.target}?"]
+    for line in result.summary:
+        lines += wrap(line, "  ", "  ")
+    lines += ["", "Rules that could have concluded it (✓ premise holds, ✗ premise failed):"]
+    for check in result.checks:
+        status = (f"fired at #{', #'.join(map(str, check.fired))}" if check.fired
+                  else "did not fire" if check.rule != "report" else "")
+        effect = f" → {check.effect}" if check.effect and check.held else ""
+        subject = f" [{check.subject}]" if check.subject else ""
+        head = f"{'✓' if check.held else '✗'} {check.rule}{subject}  {status}{effect}"
+        lines.append("")
+        lines += wrap(head, "", "    ")
+        lines += wrap(statements.get(check.rule, ""), "    ", "    ")
+        for premise in check.premises:
+            lines += wrap(premise.text, f"    {'✓' if premise.held else '✗'} ", "        ")
+    return lines

@@ -1,0 +1,301 @@
+"""myotrace explain: the trace, --step, --why-not, --set/--unset (CONTRACT §5, the educator's view)."""
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cli import app
+from expert.casefile import case_paths, load_case
+from expert.engine import get_engine, rule_catalogue
+from expert.errors import InputError
+from expert.explain import WIDTH, step_through
+from expert.report import build_report
+from expert.whatif import apply_changes, what_if
+from expert.whynot import resolve_target, why_not
+from facts.vocabulary import CONDITIONS, MUSCLES, TRIAGE_LEVELS
+
+ROOT = Path(__file__).resolve().parent.parent
+CLASSIC = {
+    "case": "gmin-lateral-classic", "side": "right",
+    "pain": ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"],
+    "findings": {"pain_worse_below_knee": True, "ober_positive": True, "slr_positive": False},
+    "tender_points": ["gluteus_minimus"], "non_tender": ["piriformis"],
+}
+runner = CliRunner()
+
+
+@pytest.fixture
+def classic(tmp_path) -> Path:
+    path = tmp_path / "gmin-lateral-classic.yaml"
+    path.write_text(yaml.safe_dump(CLASSIC), encoding="utf-8")
+    return path
+
+
+def explain(*args):
+    result = runner.invoke(app, ["explain", *map(str, args)])
+    return result
+
+
+def flat(text: str) -> str:
+    """The text with its line wrapping undone (and the continuation indents)."""
+    return " ".join(text.split())
+
+
+def fits(text: str) -> bool:
+    return all(len(line) <= WIDTH for line in text.splitlines())
+
+
+# ---- the trace -------------------------------------------------------------------------
+def test_trace_is_numbered_grouped_by_stage_and_fits_80_columns(classic):
+    result = explain(classic)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert fits(result.output)
+    engine = get_engine().consult(load_case(classic))
+    for firing in engine.trace:  # every firing, numbered, with its rule id
+        assert f"{firing.number:>3}. {firing.rule}" in out
+    assert "── referral " in out and "── satellites " in out
+    assert out.index("── referral ") < out.index("── satellites ") < out.index("── protocol ")
+    assert "REF-003" in out and "brief §4 (Myofascial features" in out      # source
+    assert "f-9 palpation gluteus_minimus: reproduces the pain" in out     # matched
+    assert "evidence gluteus_minimus +0.60" in out                         # declared
+    assert "gluteus_minimus: 0.00 → 0.60" in out                           # certainty before → after
+    assert "primary muscle: gluteus_minimus" in out
+
+
+def test_trace_comes_from_the_structured_trace_not_from_logs(classic):
+    """With experta's watchers on (--debug) the view is the same: it never reads log text."""
+    import logging
+
+    from experta.watchers import unwatch
+    plain = explain(classic).stdout
+    try:
+        debug = runner.invoke(app, ["--debug", "explain", str(classic)])
+    finally:  # the watchers are process-global: switch them off for the other tests
+        unwatch()
+        logging.basicConfig(level=logging.WARNING, force=True)
+    assert debug.exit_code == 0
+    assert debug.stdout == plain
+
+
+# ---- --step ----------------------------------------------------------------------------
+def test_step_without_a_terminal_prints_every_step_with_the_agenda(classic):
+    result = explain(classic, "--step")
+    assert result.exit_code == 0, result.output
+    firings = len(get_engine().consult(load_case(classic)).trace)
+    assert result.output.count("Agenda (") == firings  # the agenda before every firing
+    assert "Agenda: empty." in result.output
+    assert "→   80  REF-004  f-10 palpation piriformis" in result.output  # salience, rule, facts; next first
+    assert "The agenda is empty: the run is complete." in result.output
+    assert fits(result.output)
+
+
+def test_step_fires_in_the_same_order_as_a_plain_run(classic):
+    case = load_case(classic)
+    plain = [f.rule for f in get_engine().consult(case).trace]
+    engine = get_engine()
+    assert step_through(engine, case, lambda line: None, None)
+    assert [f.rule for f in engine.trace] == plain
+
+
+def test_step_interactive_enter_fires_one_r_runs_to_the_end(classic):
+    case = load_case(classic)
+    answers = iter(["", "", "r"])
+    said = []
+    engine = get_engine()
+    assert step_through(engine, case, said.append, lambda prompt: next(answers))
+    out = "\n".join(said)
+    assert out.count("Agenda (") == 3  # shown before the first two single steps and before 'r'
+    assert len(engine.trace) == len(get_engine().consult(case).trace)
+
+
+def test_step_interactive_q_quits(classic):
+    answers = iter(["", "q"])
+    said = []
+    engine = get_engine()
+    assert not step_through(engine, load_case(classic), said.append, lambda prompt: next(answers))
+    assert len(engine.trace) == 1
+    assert "Stopped after 1 firings" in said[-1]
+
+
+def test_step_end_of_input_quits(classic):
+    def eof(prompt):
+        raise EOFError
+    engine = get_engine()
+    assert not step_through(engine, load_case(classic), lambda line: None, eof)
+    assert engine.trace == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_step_in_a_real_terminal(classic):
+    pexpect = pytest.importorskip("pexpect")
+    myotrace = Path(sys.executable).parent / "myotrace"
+    if not myotrace.exists():
+        pytest.skip("console script not installed")
+    child = pexpect.spawn(str(myotrace), ["explain", str(classic), "--step"], encoding="utf-8", timeout=30,
+                          dimensions=(50, 80))
+    child.expect("fire the next rule")
+    child.sendline("")
+    child.expect(r"1\. REF-004")
+    child.expect("fire the next rule")
+    child.sendline("q")
+    child.expect("Stopped after 1 firings")
+    child.expect(pexpect.EOF)
+
+
+# ---- --why-not ---------------------------------------------------------------------------
+def test_why_not_a_muscle_that_was_ruled_out(classic):
+    result = explain(classic, "--why-not", "piriformis")
+    assert result.exit_code == 0, result.output
+    out = flat(result.output)
+    assert fits(result.output)
+    assert "neither the primary muscle nor in the chain" in out
+    assert "✓ REF-004" in out and "fired at #1" in out and "-0.60" in out        # the palpation ruled it out
+    assert "✗ REF-001 did not fire" in out
+    assert "match = (1 + 0.5×0) / 5 = 0.20, not above the premise threshold 0.2" in out  # with the numbers
+    assert "the combined certainty reaches the support threshold 0.2 (it is -0.60)" in out
+    assert "✗ pain_prolonged_sitting = true (+0.20): not asked" in out         # the link that could have helped
+    assert "First premise that failed: REF-005" in out
+
+
+def test_why_not_a_satellite_says_which_key_muscle_keeps_it_from_primary(classic):
+    out = flat(explain(classic, "--why-not", "vl").output)  # short names work
+    assert "in the chain as a satellite of the gluteus minimus" in out
+    assert "✓ SAT-001 [gluteus_minimus → vastus_lateralis]" in out
+    assert "First premise that failed: SAT-002 — its key muscle, the gluteus minimus, is not supported" in out
+
+
+def test_why_not_a_triage_level_and_a_condition(classic):
+    out = flat(explain(classic, "--why-not", "refer_nerve").output)
+    assert "The triage is treat, not refer_nerve." in out
+    assert "✗ slr_positive = true: answered false" in out
+    assert "✗ at least 2 of the 3 soft signs: 0 present" in out
+    out = flat(explain(classic, "--why-not", "iliotibial_band_syndrome").output)
+    assert "✓ lateral_knee is in the pain map" in out
+    assert "✗ lateral_epicondyle_tender = true: not asked" in out
+
+
+def test_why_not_an_unknown_target_is_a_usage_error(classic):
+    result = explain(classic, "--why-not", "gluteus_minimis")
+    assert result.exit_code == 2
+    assert "did you mean 'gluteus_minimus'" in result.output
+    with pytest.raises(InputError):
+        resolve_target("gluteus")  # ambiguous prefix
+
+
+def _library():
+    return case_paths([ROOT / "cases"]) or pytest.skip("no case library")
+
+
+def test_why_not_premises_hold_exactly_when_their_rule_fired():
+    """The premise checks mirror the rules: over the whole library, a check holds
+    exactly when its rule fired for that binding, and a target is 'concluded'
+    exactly when the report says so."""
+    engine = get_engine()
+    for path in _library():
+        case = load_case(path)
+        report = build_report(engine.consult(case), case)
+        for target in MUSCLES + TRIAGE_LEVELS + CONDITIONS:
+            result = why_not(engine, case, target)
+            for check in result.checks:
+                if check.rule in ("report", "REF-005"):
+                    continue
+                assert bool(check.fired) == check.held, (path.name, target, check)
+            if result.kind == "muscle":
+                assert result.concluded == (report.primary_muscle == target), (path.name, target)
+            elif result.kind == "triage":
+                assert result.concluded == (report.triage == target), (path.name, target)
+            else:
+                assert result.concluded == (target in report.conditions), (path.name, target)
+
+
+def test_why_not_covers_every_rule_that_concludes_something():
+    ids = {meta.id for meta in rule_catalogue()}
+    checked = {"REF-001", "REF-002", "REF-003", "REF-004", "REF-005", "SAT-001", "SAT-002", "SAT-003",
+               "SAF-001", "SAF-002", "SAF-003", "SAF-004", "SAF-005", "SAF-006", "NRV-001", "NRV-002",
+               "CON-001", "CON-002", "CON-003", "CON-004", "CON-005", "CON-006"}
+    assert checked <= ids
+
+
+# ---- what-if ---------------------------------------------------------------------------------
+def test_what_if_leg_length_discrepancy_moves_the_primary_to_the_ql(classic):
+    result = explain(classic, "--set", "leg_length_discrepancy=true")
+    assert result.exit_code == 0, result.output
+    out = flat(result.output)
+    assert fits(result.output)
+    assert "What if: leg_length_discrepancy = true (was: not asked)" in out
+    assert "Conclusion CHANGED" in out
+    assert "before: gluteus minimus" in out and "after: quadratus lumborum" in out
+    assert "now supported" in out
+    assert "REF-002 evidence quadratus_lumborum" in out        # the new firing
+    assert "SAT-001 chain link quadratus_lumborum → gluteus_minimus" in out
+    assert "SAT-003 primary quadratus_lumborum" in out
+
+
+def test_what_if_compares_the_structured_traces(classic):
+    result = what_if(get_engine(), load_case(classic), ["leg_length_discrepancy=true"])
+    assert result.before.primary_muscle == "gluteus_minimus"
+    assert result.after.primary_muscle == "quadratus_lumborum"
+    assert result.conclusion_changed
+    kinds = {(c.kind, c.rule) for c in result.firings}
+    assert ("new", "SAT-001") in kinds and ("gone", "SAT-002") in kinds
+    assert ("changed", "REF-005") in kinds  # the QL's hypothesis: same firing, other numbers
+
+
+def test_unset_and_list_changes(classic):
+    out = explain(classic, "--unset", "ober_positive", "--set", "pain=-lateral_calf",
+                  "--set", "tender=piriformis").output
+    assert "ober_positive unset (was: true)" in out
+    assert "pain: lateral_calf removed" in out
+    assert "piriformis now tender (was: palpated, not tender)" in out
+    assert "MYT-001" in out  # the myth correction no longer fires
+
+
+def test_what_if_with_no_change_in_conclusion(classic):
+    out = explain(classic, "--set", "limp=true").output
+    assert "Conclusion unchanged" in out
+
+
+def test_set_applies_to_why_not_and_graph(classic):
+    out = flat(explain(classic, "--set", "leg_length_discrepancy=true", "--why-not", "quadratus_lumborum").output)
+    assert "The quadratus lumborum IS the primary muscle" in out
+    graph = explain(classic, "--set", "leg_length_discrepancy=true", "--graph", "mermaid").output
+    assert "primary: quadratus lumborum" in graph
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "leg_lenght_discrepancy=true"], "did you mean 'leg_length_discrepancy'"),
+    (["--set", "limp=maybe"], "true, false or unknown"),
+    (["--set", "limp"], "FINDING=true|false|unknown"),
+    (["--set", "pain=+lateral_kne"], "did you mean 'lateral_knee'"),
+    (["--unset", "limpp"], "did you mean 'limp'"),
+    (["--step", "--graph", "dot"], "one of --step, --graph at a time"),
+])
+def test_bad_what_if_input_is_a_usage_error(classic, args, message):
+    result = explain(classic, *args)
+    assert result.exit_code == 2
+    assert message in flat(result.output)
+
+
+def test_apply_changes_keeps_the_case_valid(classic):
+    case = load_case(classic)
+    changed, _changes = apply_changes(case, ["non_tender=gluteus_minimus", "fever=unknown"])
+    assert changed.non_tender == ["piriformis", "gluteus_minimus"] and changed.tender_points == []
+    assert changed.findings["fever"] == "unknown"
+    assert case.tender_points == ["gluteus_minimus"]  # the original is untouched
+
+
+def test_explain_works_on_every_library_case():
+    for path in _library()[:60]:
+        result = explain(path)
+        assert result.exit_code == 0, (path, result.output)
+        assert fits(result.output), path
+
+
+def test_explain_json_case_file(tmp_path):
+    import json
+    path = tmp_path / "classic.json"
+    path.write_text(json.dumps(CLASSIC), encoding="utf-8")
+    assert explain(path).exit_code == 0

@@ -1,0 +1,141 @@
+"""`myotrace interview` through scripted (piped) input: CliRunner, no terminal."""
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from expert.casefile import load_case
+from expert.interview import Interview, answer_from_case
+from expert.interview_tty import keys_for
+
+ROOT = Path(__file__).resolve().parent.parent
+CLASSIC = ROOT / "cases" / "gmin-lateral-classic.yaml"
+runner = CliRunner()
+
+
+def script_for(case_path: Path) -> list[str]:
+    """The lines a therapist would type to answer as the case file says."""
+    case = load_case(case_path)
+    shadow = Interview()
+    lines = []
+    while (prompt := shadow.next_prompt()) is not None:
+        value = answer_from_case(case, prompt)
+        lines.append(keys_for(prompt, value))
+        shadow.answer(value)
+    return lines
+
+
+def interview(tmp_path, lines, *args):
+    return runner.invoke(app, ["interview", *args], input="".join(f"{line}\n" for line in lines),
+                         catch_exceptions=False)
+
+
+def private(path: Path) -> bool:
+    return stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_full_interview_to_a_treat_conclusion_and_export(tmp_path):
+    session, export, report = tmp_path / "s.json", tmp_path / "case.yaml", tmp_path / "r.md"
+    lines = script_for(CLASSIC) + [f"report {report}", "quit"]
+    result = interview(tmp_path, lines, "--session", str(session), "--export", str(export), "--side", "right")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Settled: no remaining question can change" in out
+    assert out.index("TREAT") < out.index("Primary muscle and chain") < out.index("Protocol")
+    assert "gluteus minimus" in out and "Myths corrected" in out
+    for path in (session, export, report):
+        assert private(path), path
+    assert "# myotrace report" in report.read_text()
+    case = load_case(export)
+    assert case.side == "right" and case.tender_points == ["gluteus_minimus"]
+    diagnosed = runner.invoke(app, ["diagnose", str(export), "--format", "json"])
+    data = json.loads(diagnosed.stdout)
+    assert (data["triage"], data["primary_muscle"], data["chain"]) == (
+        "treat", "gluteus_minimus", ["gluteus_minimus", "vastus_lateralis"])
+    assert runner.invoke(app, ["evaluate", str(export)]).exit_code == 0
+    assert runner.invoke(app, ["explain", str(export)]).exit_code == 0
+
+
+@pytest.mark.parametrize("typed, headline", [("2", "EMERGENCY"), ("7", "URGENT REFERRAL")])
+def test_a_red_flag_ends_the_interview_at_once(tmp_path, typed, headline):
+    result = interview(tmp_path, [typed, "quit"], "--session", str(tmp_path / "s.json"))
+    assert result.exit_code == 0
+    out = result.output
+    assert "A red flag ends the interview" in out
+    assert headline in out and "Advice" in out
+    assert "Pain map" not in out, "nothing more is asked"
+
+
+def test_why_back_unknown_and_help(tmp_path):
+    session = tmp_path / "s.json"
+    lines = ["help", "why", "why", "why", "none", "3 7 9 11", "why", "why", "why", "why", "why",
+             "u", "back", "n", "quit"]
+    result = interview(tmp_path, lines, "--session", str(session))
+    out = result.output
+    assert result.exit_code == 0
+    assert "why · back" in out and "the previous answer" in out      # help
+    assert "why (1): SAF-001" in out and "why (2): SAF-006" in out      # at the red-flag screen
+    assert "why (3): The goal: a safe triage" in out
+    assert "why (1): NRV-001" in out and "why (2): SAF-003" in out      # at a nerve sign
+    assert "why (3): SAF-006" in out and "why (4): The goal: a safe triage" in out
+    assert "why (5): That is the top" in out
+    assert "Undone: reflex_reduced = unknown" in out
+    answers = json.loads(session.read_text())["answers"]
+    assert answers[-1] == {"item": "reflex_reduced", "value": False}
+
+
+def test_bad_answers_are_explained_not_fatal(tmp_path):
+    lines = ["", "maybe", "none", "knee", "3 7", "perhaps", "quit"]
+    result = interview(tmp_path, lines, "--session", str(tmp_path / "s.json"))
+    assert result.exit_code == 0
+    assert "not a number or range: 'maybe'" in result.output
+    assert "not one pain region: 'knee'" in result.output
+    assert "not an answer: 'perhaps'" in result.output
+
+
+def test_end_of_input_saves_and_resume_continues(tmp_path):
+    session = tmp_path / "s.json"
+    lines = script_for(CLASSIC)
+    first = interview(tmp_path, lines[:4], "--session", str(session))
+    assert first.exit_code == 0
+    assert f"myotrace interview --resume {session}" in first.output
+    assert len(json.loads(session.read_text())["answers"]) == 4
+    second = interview(tmp_path, lines[4:] + ["quit"], "--resume", str(session))
+    assert second.exit_code == 0, second.output
+    assert "Resuming" in second.output and "[5]" in second.output
+    assert "TREAT" in second.output
+
+
+def test_result_early_then_continue_and_go_on(tmp_path):
+    lines = ["none", "3 7 9 11", "result", "continue"] + ["u"] * 40 + ["go on", "u", "quit"]
+    result = interview(tmp_path, lines, "--session", str(tmp_path / "s.json"))
+    out = result.output
+    assert result.exit_code == 0
+    assert "Result so far:" in out and "could still change it" in out
+    assert "Settled:" in out
+    assert "optional" in out
+
+
+def test_export_and_report_commands_default_next_to_the_session(tmp_path):
+    session = tmp_path / "myotrace-session-x.json"
+    result = interview(tmp_path, ["1", "export", "report", "quit"], "--session", str(session))
+    assert result.exit_code == 0
+    assert private(tmp_path / "myotrace-case-x.yaml") and private(tmp_path / "myotrace-report-x.md")
+    assert load_case(tmp_path / "myotrace-case-x.yaml").findings["saddle_anesthesia"] is True
+
+
+def test_usage_errors_exit_2(tmp_path):
+    existing = tmp_path / "s.json"
+    existing.write_text("{}")
+    result = runner.invoke(app, ["interview", "--session", str(existing)])
+    assert result.exit_code == 2 and "already exists" in result.output
+    result = runner.invoke(app, ["interview", "--resume", str(existing)])
+    assert result.exit_code == 2 and "not a myotrace session file" in result.output
+    result = runner.invoke(app, ["interview", "--resume", str(tmp_path / "nope.json")])
+    assert result.exit_code == 2 and "no such session file" in result.output
+    result = runner.invoke(app, ["interview", "--session", str(tmp_path / "no" / "s.json")])
+    assert result.exit_code == 2 and "no such folder" in result.output
