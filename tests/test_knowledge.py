@@ -5,11 +5,11 @@ from types import SimpleNamespace
 
 import pytest
 
-import expert.kbcheck as kbcheck
+from expert import kbcheck
 from expert.engine import MyoEngine, rule_catalogue
 from expert.kbcheck import check, satellite_cycles
 from facts.case import Case
-from facts.knowledge import KNOWLEDGE_DIR, FILES, KnowledgeError, knowledge, load_knowledge
+from facts.knowledge import FILES, KNOWLEDGE_DIR, KnowledgeError, knowledge, load_knowledge
 from facts.vocabulary import FINDINGS, MUSCLES
 
 

@@ -20,8 +20,15 @@ from facts.case import Case
 from facts.knowledge import knowledge
 from facts.types import Triage
 from facts.vocabulary import (
-    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, OTHER_RED_FLAGS, RED_FLAGS,
-    REGIONS, TRIAGE_LEVELS, urgency,
+    CAUDA_EQUINA_FLAGS,
+    FINDINGS,
+    MUSCLES,
+    OBJECTIVE_NERVE_SIGNS,
+    OTHER_RED_FLAGS,
+    RED_FLAGS,
+    REGIONS,
+    TRIAGE_LEVELS,
+    urgency,
 )
 
 MYOTRACE = Path(sys.executable).parent / "myotrace"
@@ -30,8 +37,11 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 answers = st.sampled_from([True, False, "unknown"])
 
 
+ANY_FINDING = st.sampled_from(FINDINGS)
+
+
 @st.composite
-def cases(draw, findings=st.sampled_from(FINDINGS)):
+def cases(draw, findings=ANY_FINDING):
     pain = draw(st.lists(st.sampled_from(REGIONS), unique=True, max_size=len(REGIONS)))
     answered = draw(st.dictionaries(findings, answers, max_size=14))
     palpation = draw(st.dictionaries(st.sampled_from(MUSCLES), st.booleans(), max_size=5))

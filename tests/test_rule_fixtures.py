@@ -177,7 +177,8 @@ def test_rule_has_metadata(rule):
 
 
 def test_kb_check_reports_no_problem():
-    from expert.kbcheck import FIXTURES as KB_FIXTURES, check
+    from expert.kbcheck import FIXTURES as KB_FIXTURES
+    from expert.kbcheck import check
 
     assert KB_FIXTURES.resolve() == FIXTURES.resolve()
     problems, notes = check()
