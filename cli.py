@@ -62,7 +62,7 @@ class Side(str, Enum):
 def interview(
     resume: Annotated[Path | None, typer.Option(help="Continue a saved session file.", show_default=False)] = None,
     session: Annotated[Path | None, typer.Option(
-        help="Where to save a new session [default: ./myotrace-session-<time>.json].", show_default=False)] = None,
+        help="Where to save a new session (default: ./myotrace-session-TIME.json).", show_default=False)] = None,
     export: Annotated[Path | None, typer.Option(
         help="Write the answers as a case file (YAML) when the result is shown.", show_default=False)] = None,
     side: Annotated[Side | None, typer.Option(help="The painful side, for the report.", show_default=False)] = None,

@@ -95,7 +95,8 @@ def library(cases, patient=None, timings=None, session_file=None, console=None):
         interview = simulate(case, patient or silent_unknown, timings, session_file, console)
         full = build_report(get_engine().consult(case), case)
         counts = interview.counts()
-        rows.append({"case": case.case, "agree": conclusion(interview.report) == conclusion(full),
+        rows.append({"case": case.case, "data": case.model_dump(exclude_defaults=True, exclude={"case"}),
+                     "agree": conclusion(interview.report) == conclusion(full),
                      "got": conclusion(interview.report), "want": conclusion(full),
                      "prompts": counts["prompts"], "items": counts["items"],
                      "red_flag": interview.status == "red_flag"})
@@ -113,6 +114,8 @@ def summary(rows, title):
     for r in rows:
         if not r["agree"]:
             print(f"    DISAGREE {r['case']}: interview {r['got']} vs diagnose {r['want']}")
+            if r["case"].startswith("random-"):
+                print(f"      case: {r['data']}")
     print(f"  mean questions, red-flag checklist as 1 screen: {prompts:5.1f}  ({prompts / len(ASKABLE):.0%} of 41)")
     print(f"  mean questions, checklist as its 11 items:      {items:5.1f}  ({items / len(ASKABLE):.0%} of 41)")
     if other:
@@ -183,6 +186,8 @@ def main() -> None:
         console = Console(file=io.StringIO(), width=100, force_terminal=True)
         for _ in range(args.runs):
             library(paths, None, timings, Path(folder) / "s.json", console)
+    if not timings:
+        return
     print(f"\nIn process, answer -> re-derive -> save -> next prompt rendered ({len(timings)} answers):")
     print(f"  median {statistics.median(timings) * 1000:.1f} ms, p95 {percentile(timings, 0.95) * 1000:.1f} ms, "
           f"max {max(timings) * 1000:.1f} ms  (target: median < 50 ms)")

@@ -323,10 +323,6 @@ class Interview:
             return "settled"
         return "going_on" if self.optional_items() else "exhausted"
 
-    @property
-    def finished(self) -> bool:
-        return self.next_prompt() is None
-
     def next_prompt(self) -> Prompt | None:
         """The most decisive pending question, or None when the interview is over."""
         status = self.status

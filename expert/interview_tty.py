@@ -35,7 +35,8 @@ HELP = """\
 Answers:   y / yes   n / no   u / unknown (not asked again)
 Commands:  why       why this question; `why` again climbs one level
            back      change the previous answer (everything is re-derived)
-           how       how the conclusion so far was reached (rule firings by stage)
+           how       how the conclusion so far was reached (rule firings by stage);
+                     how STAGE or how RULE-ID narrows it (e.g. how satellites, how SAT-003)
            result    stop asking and show the result now
            help      this text
            quit      save and leave (resume later with --resume)
@@ -44,7 +45,7 @@ The session is saved after every answer; Ctrl-C also saves."""
 RESULT_HELP = """\
 Commands:  report [FILE]   write the markdown report
            export [FILE]   write the answers as a case file (for diagnose, explain, evaluate)
-           how             how each conclusion was reached (rule firings by stage)
+           how [STAGE|ID]  how each conclusion was reached (rule firings by stage)
            back            change the last answer and re-derive
            go on           keep asking: the optional questions that cannot change the conclusion
            quit            save and leave"""

@@ -87,6 +87,9 @@ def pivotal_muscles(low, high, kb, corroborated=frozenset(MUSCLES)):
                 roles[m] = "key"
             elif any(k not in never for k in keys[m]):
                 roles[m] = "satellite"
+        for root in potential_roots:  # a chain is as strong as its best muscle
+            for member in _reachable(root, kb, set(MUSCLES) - never):
+                roles.setdefault(member, "satellite")
         return roles
     return {m: "satellite" for m in _reachable(best, kb, set(MUSCLES) - never) if m in undecided}
 

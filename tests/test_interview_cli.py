@@ -139,3 +139,14 @@ def test_usage_errors_exit_2(tmp_path):
     assert result.exit_code == 2 and "no such session file" in result.output
     result = runner.invoke(app, ["interview", "--session", str(tmp_path / "no" / "s.json")])
     assert result.exit_code == 2 and "no such folder" in result.output
+
+
+def test_default_session_file_in_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["interview", "--case", "p-017"], input="none\nquit\n")
+    assert result.exit_code == 0
+    (session,) = Path(".").glob("myotrace-session-*.json")
+    assert private(session)
+    data = json.loads(session.read_text())
+    assert data["case"] == "p-017" and len(data["answers"]) == 1
+    assert f"--resume {session.name}" in result.output
