@@ -7,6 +7,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from casedata import CLASSIC
 from cli import app
 from expert.casefile import case_paths, load_case
 from expert.engine import get_engine
@@ -14,12 +15,6 @@ from expert.graph import COLUMN, build_graph, to_dot, to_mermaid, to_svg
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-CLASSIC = {
-    "case": "gmin-lateral-classic", "side": "right",
-    "pain": ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"],
-    "findings": {"pain_worse_below_knee": True, "ober_positive": True, "slr_positive": False},
-    "tender_points": ["gluteus_minimus"], "non_tender": ["piriformis"],
-}
 
 
 def write(tmp_path, data) -> Path:

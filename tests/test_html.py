@@ -12,17 +12,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from casedata import CLASSIC
 from cli import app
 from expert.bodychart import body_chart
 from facts.vocabulary import REGIONS
 
 runner = CliRunner()
-CLASSIC = {
-    "case": "gmin-lateral-classic", "side": "right",
-    "pain": ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"],
-    "findings": {"pain_worse_below_knee": True, "ober_positive": True, "slr_positive": False},
-    "tender_points": ["gluteus_minimus"], "non_tender": ["piriformis"],
-}
 EVIL = '<script>alert("pwned")</script> & <img src=x onerror=alert(1)> "quoted" \'single\''
 
 

@@ -5,6 +5,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import casedata
 from cli import app
 from expert.casefile import load_case
 from expert.engine import get_engine
@@ -21,10 +22,7 @@ from expert.practice import (
 
 runner = CliRunner()
 CLASSIC = {
-    "case": "gmin-lateral-classic", "side": "right",
-    "pain": ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"],
-    "findings": {"pain_worse_below_knee": True, "ober_positive": True, "slr_positive": False},
-    "tender_points": ["gluteus_minimus"], "non_tender": ["piriformis"],
+    **casedata.CLASSIC,
     "notes": "SECRET NOTE: the minimus is primary",
     "expect": {"triage": "treat", "primary_muscle": "gluteus_minimus",
                "chain": ["gluteus_minimus", "vastus_lateralis"]},
