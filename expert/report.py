@@ -115,10 +115,3 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
         advice=texts("referral"),
     )
 
-
-def condition_certainty(engine) -> dict[str, float]:
-    """The highest certainty concluded for each condition."""
-    best: dict[str, float] = {}
-    for fact in engine.facts_of(Condition):
-        best[fact["id"]] = max(best.get(fact["id"], 0.0), fact["cf"])
-    return best

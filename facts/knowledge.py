@@ -142,7 +142,7 @@ class KnowledgeBase(_Item):
         return round(best, 4), best_pattern
 
     def links(self, finding: str, value: bool | str) -> tuple[tuple[str, EvidenceLink], ...]:
-        return self._links_by_finding().get((finding, value), ())
+        return self._link_index.get((finding, value), ())
 
     def satellites_of(self, muscle: str) -> tuple[SatelliteEdge, ...]:
         return tuple(e for e in self.satellites if e.key == muscle)
@@ -157,9 +157,6 @@ class KnowledgeBase(_Item):
                 key = (link.finding, link.value)
                 index[key] = index.get(key, ()) + ((muscle_id, link),)
         self._link_index = index
-
-    def _links_by_finding(self) -> dict:
-        return self._link_index
 
 
 FILES = {
