@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from facts.vocabulary import SIDES
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Trace lateral-leg 'sciatica' to its myofascial source.")
 rules_app = typer.Typer(help="The rule catalogue.", invoke_without_command=True)
@@ -52,10 +54,7 @@ def main_options(debug: Annotated[bool, typer.Option(help="Log every rule firing
         watch("RULES", "ACTIVATIONS")
 
 
-class Side(str, Enum):
-    left = "left"
-    right = "right"
-    both = "both"
+Side = Enum("Side", {side: side for side in SIDES}, type=str)
 
 
 @app.command()

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import expert._compat  # noqa: E402,F401
 from expert.casefile import case_paths, load_case  # noqa: E402
 from expert.engine import get_engine  # noqa: E402
-from expert.interview import ASKABLE, PALPATE, Interview, answer_from_case, save_session  # noqa: E402
+from expert.interview import ASKABLE, Interview, answer_from_case, save_session  # noqa: E402
 from expert.interview_tty import keys_for  # noqa: E402
 from expert.report import build_report  # noqa: E402
 from facts.case import Case  # noqa: E402

@@ -11,7 +11,7 @@ from html import escape
 
 from facts.vocabulary import REGIONS, label
 
-# Each view: (title, x offset, silhouette path, {region: svg shape}) in its own
+# Each view: (key, title, x offset, silhouette path, {region: svg shape}) in its own
 # 0..PANEL_W coordinates. Shapes are clipped to the silhouette, so a region can
 # be a simple band or ellipse and still follow the outline of the leg.
 PANEL_W, PANEL_H = 230, 610
@@ -53,9 +53,9 @@ SOLE = {"sole": f'<path d="{SOLE_OUTLINE}"/>'}
 
 LABEL_X = 214  # the side view's trigger-point labels start here (side-view coordinates)
 VIEWS = (
-    ("front", 0, FRONT_OUTLINE, FRONT),
-    ("side (lateral)", 220, SIDE_OUTLINE, SIDE),
-    ("back", 620, BACK_OUTLINE, BACK),
+    ("front", "front", 0, FRONT_OUTLINE, FRONT),
+    ("side", "side (lateral)", 220, SIDE_OUTLINE, SIDE),
+    ("back", "back", 620, BACK_OUTLINE, BACK),
 )
 CHART_W = 620 + PANEL_W + 180
 
@@ -84,6 +84,13 @@ def _region(region: str, shape: str, painful: bool) -> str:
             f'{shape[tag_end:-2]}>{title}</{shape[1:tag_end]}>')
 
 
+def _clipped(key: str, outline: str, regions: dict[str, str], pain: set) -> list[str]:
+    """The regions clipped to their silhouette, then the silhouette's outline on top."""
+    return ([f'<g clip-path="url(#clip-{key})">']
+            + [_region(r, shape, r in pain) for r, shape in regions.items()]
+            + ["</g>", f'<path class="outline" d="{outline}"/>'])
+
+
 def _curve(p1, p2, bulge=-34.0) -> str:
     (x1, y1), (x2, y2) = p1, p2
     dx, dy = x2 - x1, y2 - y1
@@ -106,34 +113,26 @@ def body_chart(pain, chain=(), links=(), side: str | None = None, note: str = ""
     (e.g. why no chain is marked).
     """
     pain = set(pain)
-    width = CHART_W
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="body-chart" viewBox="0 0 {width} {PANEL_H + 40}" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="body-chart" viewBox="0 0 {CHART_W} {PANEL_H + 40}" '
            f'role="img" aria-label="body chart: pain regions and trigger points">',
            "<defs>",
            '<marker id="bc-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="6" markerHeight="6" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#e65100"/></marker>']
-    for name, _x, outline, _regions in VIEWS:
-        out.append(f'<clipPath id="clip-{name.split()[0]}"><path d="{outline}"/></clipPath>')
+    for key, _title, _x, outline, _regions in VIEWS:
+        out.append(f'<clipPath id="clip-{key}"><path d="{outline}"/></clipPath>')
     out.append(f'<clipPath id="clip-sole"><path d="{SOLE_OUTLINE}"/></clipPath>')
     out.append("</defs>")
     out.append('<style>.region{stroke:#c9c9c9;stroke-width:.8}.region.clear{fill:#fbf7f2}'
                '.region.pain{fill:#e53935;fill-opacity:.62;stroke:#b71c1c}'
                '.skin{fill:#f3efe9}.outline{fill:none;stroke:#444;stroke-width:1.6}.view-title{font:600 13px sans-serif;fill:#333}'
                '.tp-label{font:11px sans-serif;fill:#222}.note{font:12px sans-serif;fill:#555}</style>')
-    for name, x, outline, regions in VIEWS:
-        key = name.split()[0]
+    for key, title, x, outline, regions in VIEWS:
         out.append(f'<g class="view view-{key}" transform="translate({x},0)">')
-        out.append(f'<text class="view-title" x="{PANEL_W / 2 - 10}" y="18" text-anchor="middle">{escape(name)}</text>')
+        out.append(f'<text class="view-title" x="{PANEL_W / 2 - 10}" y="18" text-anchor="middle">{escape(title)}</text>')
         out.append(f'<path class="skin" d="{outline}"/>')
-        out.append(f'<g clip-path="url(#clip-{key})">')
-        out.extend(_region(r, shape, r in pain) for r, shape in regions.items())
-        out.append("</g>")
-        out.append(f'<path class="outline" d="{outline}"/>')
+        out.extend(_clipped(key, outline, regions, pain))
         if key == "back":
-            out.append('<g clip-path="url(#clip-sole)">')
-            out.extend(_region(r, shape, r in pain) for r, shape in SOLE.items())
-            out.append("</g>")
-            out.append(f'<path class="outline" d="{SOLE_OUTLINE}"/>')
+            out.extend(_clipped("sole", SOLE_OUTLINE, SOLE, pain))
             out.append('<text class="tp-label" x="100" y="522" text-anchor="middle">sole</text>')
             out.append('<line x1="40" y1="30" x2="40" y2="195" stroke="#999" stroke-dasharray="3,3"/>')
         if key == "front":

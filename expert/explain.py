@@ -20,7 +20,13 @@ KEY_W = 10           # "matched   " etc.
 MAX_FACTS = 6        # longer lists of declared facts are summarised
 
 
-def _value(value) -> str:
+def user_key(text: str) -> str:
+    """An id as a user may type it (``Gluteus-Minimus``) in the form ids take (``gluteus_minimus``)."""
+    return text.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def value_text(value) -> str:
+    """A finding's answer as the case file writes it: true, false, unknown."""
     return {True: "true", False: "false"}.get(value, str(value))
 
 
@@ -29,7 +35,7 @@ def fact_brief(fact: dict) -> str:
     kind = fact["type"]
     get = fact.get
     if kind == "Finding":
-        return f"finding {fact['id']} = {_value(fact['value'])}"
+        return f"finding {fact['id']} = {value_text(fact['value'])}"
     if kind == "PainMap":
         return "pain map: " + ", ".join(fact["regions"])
     if kind == "Palpation":
@@ -149,9 +155,9 @@ def explain_lines(report, trace) -> list[str]:
 
 
 # ---- stepping through the agenda ------------------------------------------------
-def activation_facts(activation) -> list[dict]:
-    return [fact_dict(f) for f in sorted(activation.facts, key=lambda f: f["__factid__"])
-            if f["__factid__"] != 0]
+def numbered_facts(facts) -> list[dict]:
+    """Fact dicts in fact-list order, without experta's InitialFact (f-0)."""
+    return [fact_dict(f) for f in sorted(facts, key=lambda f: f["__factid__"]) if f["__factid__"] != 0]
 
 
 def agenda_lines(agenda) -> list[str]:
@@ -161,7 +167,7 @@ def agenda_lines(agenda) -> list[str]:
     lines = [f"Agenda ({len(agenda)} activation{'s' if len(agenda) != 1 else ''}, next first):"]
     for index, activation in enumerate(agenda):
         marker = "→" if index == 0 else " "
-        facts = ", ".join(f"{f['fact']} {fact_brief(f)}" for f in activation_facts(activation)) or "(no facts)"
+        facts = ", ".join(f"{f['fact']} {fact_brief(f)}" for f in numbered_facts(activation.facts)) or "(no facts)"
         head = f"  {marker} {activation.rule.salience:>4}  {activation.rule.rule_meta.id}  "
         lines += wrap(facts, head, " " * len(head))
     return lines
@@ -181,11 +187,9 @@ def step_through(engine, case, say: Callable[[str], None],
     for line in wrap(f"Case {case.case}: the facts before the first firing (knowledge base and case file)",
                      "", "  "):
         say(line)
-    for fact in sorted(engine.facts.values(), key=lambda f: f["__factid__"]):
-        if fact["__factid__"]:
-            data = fact_dict(fact)
-            for line in wrap(fact_brief(data), f"  {data['fact']:>5} ", " " * 10):
-                say(line)
+    for data in numbered_facts(engine.facts.values()):
+        for line in wrap(fact_brief(data), f"  {data['fact']:>5} ", " " * 10):
+            say(line)
     running_to_end = ask is None
     show_agenda = True
     while True:
@@ -251,8 +255,7 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
         return
     if sets or unsets:
         from expert.whatif import apply_changes
-        changed, changes = apply_changes(case, sets, unsets)
-        case = changed.model_copy(update={"case": case.case})
+        case, changes = apply_changes(case, sets, unsets)
         if not graph:
             for change in changes:
                 say(f"(what if: {change})")

@@ -35,6 +35,7 @@ class Edge:
 class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    chain: list[str] = field(default_factory=list)  # the primary's chain in treatment order (SAT-003)
 
     def node(self, node_id: str, lines: list[str], kind: str, muted: bool = False) -> str:
         if node_id not in self.nodes:
@@ -52,6 +53,10 @@ class Graph:
         self.edges.append(Edge(source, target, [rule], kind))
 
 
+PROTOCOL_NAMES = {"step": "steps", "home_care": "home care", "avoid": "avoid",
+                  "referral": "referral advice", "factor": "perpetuating factors"}
+
+
 def _value(value) -> str:
     return {True: "yes", False: "no"}.get(value, str(value))
 
@@ -62,7 +67,7 @@ class _Builder:
     def __init__(self):
         self.graph = Graph()
         self.votes: list[tuple[str, str, list[str]]] = []  # (level, rule, source node ids)
-        self.roots: list[tuple[str, float]] = []
+        self.roots: list[str] = []
         self.protocol_counts: dict[str, int] = {}
         self.condition_cf: dict[str, float] = {}
 
@@ -133,13 +138,13 @@ class _Builder:
             elif kind == "ChainLink":
                 g.edge(self.muscle(fact["key"]), self.muscle(fact["satellite"]), f"{rule} satellite", "satellite")
             elif kind == "Root":
-                self.roots.append((fact["muscle"], fact["cf"]))
+                self.roots.append(fact["muscle"])
             elif kind == "Primary":
-                chain = list(fact["chain"])
+                g.chain = list(fact["chain"])
                 g.node("chain", ["primary: " + label(fact["muscle"]), "chain:"]
-                       + _wrap(" → ".join(label(m) for m in chain), 26), "chain")
+                       + _wrap(" → ".join(label(m) for m in g.chain), 26), "chain")
                 g.edge(self.muscle(fact["muscle"]), "chain", rule)
-                for muscle, _cf in self.roots:
+                for muscle in self.roots:
                     if muscle != fact["muscle"]:
                         g.edge(self.muscle(muscle), "chain", f"{rule} trails", "rejected")
             elif kind == "Undecided":
@@ -174,9 +179,8 @@ class _Builder:
     def finish(self) -> Graph:
         protocol = self.graph.nodes.get("protocol")
         if protocol is not None:
-            names = {"step": "steps", "home_care": "home care", "avoid": "avoid",
-                     "referral": "referral advice", "factor": "perpetuating factors"}
-            protocol.lines = ["protocol"] + [f"{n} {names.get(k, k)}" for k, n in self.protocol_counts.items()]
+            protocol.lines = ["protocol"] + [f"{n} {PROTOCOL_NAMES.get(k, k)}"
+                                             for k, n in self.protocol_counts.items()]
         return self.graph
 
 
@@ -215,6 +219,15 @@ CLASS_STYLE = {
 }
 
 
+def _style_class(node: Node) -> str:
+    return "muted" if node.muted else node.kind
+
+
+def _style(node: Node) -> dict[str, str]:
+    """The node's CLASS_STYLE as {fill, stroke[, color]}."""
+    return dict(part.split(":") for part in CLASS_STYLE[_style_class(node)].split(","))
+
+
 def _mermaid_text(text: str) -> str:
     return escape(text, quote=True).replace("&quot;", "#quot;").replace("&#x27;", "'")
 
@@ -230,7 +243,7 @@ def to_mermaid(graph: Graph) -> str:
     for kind, style in CLASS_STYLE.items():
         out.append(f"    classDef {kind} {style}")
     for node in graph.nodes.values():
-        out.append(f"    class {node.id} {'muted' if node.muted else node.kind}")
+        out.append(f"    class {node.id} {_style_class(node)}")
     return "\n".join(out) + "\n"
 
 
@@ -250,12 +263,10 @@ def to_dot(graph: Graph) -> str:
            '    node [fontname="Helvetica", fontsize=10, style=filled];',
            '    edge [fontname="Helvetica", fontsize=9];']
     for node in graph.nodes.values():
-        style = CLASS_STYLE["muted" if node.muted else node.kind]
-        fill = style.split(",")[0].split(":")[1]
-        stroke = style.split(",")[1].split(":")[1]
+        style = _style(node)
         text = "\\n".join(_dot_text(line) for line in node.lines)
         out.append(f'    {node.id} [label="{text}", shape={DOT_SHAPE[node.kind]}, '
-                   f'fillcolor="{fill}", color="{stroke}"];')
+                   f'fillcolor="{style["fill"]}", color="{style["stroke"]}"];')
     for edge in graph.edges:
         out.append(f'    {edge.source} -> {edge.target} [label="{_dot_text(", ".join(edge.rules))}"'
                    f'{DOT_EDGE[edge.kind]}];')
@@ -305,7 +316,7 @@ def _layout(graph: Graph):
         for left, right in pairwise(route):
             neighbours_left.setdefault(right, []).append(left)
             neighbours_right.setdefault(left, []).append(right)
-    members = [f"m_{m}" for m in chain_node_muscles(graph)]
+    members = [f"m_{m}" for m in graph.chain]
 
     def keep_chain_together(layer):
         """The chain's muscles stay together, in treatment order, so their arcs are short."""
@@ -330,22 +341,6 @@ def _layout(graph: Graph):
                 layers[layer].sort(key=lambda n: (centre(n), current[n]))
                 keep_chain_together(layers[layer])
     return layers, routes
-
-
-def chain_node_muscles(graph: Graph) -> list[str]:
-    """The chain's muscles in treatment order, from the satellite edges and the chain's root."""
-    root = next((e.source for e in graph.edges if e.target == "chain" and e.kind == "derives"
-                 and e.source.startswith("m_")), None)
-    if root is None:
-        return []
-    order, queue = [root], [root]
-    while queue:
-        current = queue.pop(0)
-        for edge in graph.edges:
-            if edge.kind == "satellite" and edge.source == current and edge.target not in order:
-                order.append(edge.target)
-                queue.append(edge.target)
-    return [m.removeprefix("m_") for m in order]
 
 
 def to_svg(graph: Graph) -> str:
@@ -472,7 +467,7 @@ def to_svg(graph: Graph) -> str:
         place_label(text, [bezier(start, first, t) for t in (0.5, 0.62, 0.38, 0.74, 0.26, 0.84, 0.16)], colour)
     for node in graph.nodes.values():
         x0, y0, w, h = box[node.id]
-        style = dict(part.split(":") for part in CLASS_STYLE["muted" if node.muted else node.kind].split(","))
+        style = _style(node)
         rx = 14 if node.kind in ("muscle", "condition") else 4
         out.append(f'<g class="node {node.kind}" id="dg-{node.id}"><rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" '
                    f'height="{h:.1f}" rx="{rx}" fill="{style["fill"]}" stroke="{style["stroke"]}" stroke-width="1.3"/>')

@@ -31,11 +31,9 @@ from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, compute
 
 from expert.errors import InputError
 from facts.case import Case
-from facts.vocabulary import FINDINGS, MUSCLES, RED_FLAGS, REGIONS, SIDES
+from facts.vocabulary import FINDINGS, MUSCLES, PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES
 
 RED_FLAG_SCREEN = "red_flags"
-PAIN_MAP = "pain_map"
-PALPATE = "palpate:"
 SESSION_FORMAT = "myotrace-session"
 FILE_MODE = 0o600  # session files and exports may hold patient data
 
@@ -63,7 +61,7 @@ class Step(BaseModel):
             ok = isinstance(value, dict)
         elif item == PAIN_MAP:
             ok = isinstance(value, list) or value == "unknown"
-        elif item in FINDINGS or (item.startswith(PALPATE) and item.removeprefix(PALPATE) in MUSCLES):
+        elif item in ASKABLE:
             ok = isinstance(value, bool) or value == "unknown"
         else:
             raise ValueError(f"unknown item {item!r}")
@@ -228,25 +226,29 @@ class Why:
 
 # How each rule's conclusion is used, one level up (MYCIN's goal stack). The
 # ids are checked against the rule catalogue by tests/test_interview.py.
+# A rule missing here (e.g. CON-003) is used by its goal directly.
+_RED_FLAG_VOTE = ("SAF-006", "a red flag votes for its triage level; the most urgent vote wins")
+_NERVE_REFERRAL = ("SAF-003", "nerve involvement sends the patient for referral before any treatment")
+_CERTAINTY = ("SAT-003", "its evidence is combined into the muscle's certainty (REF-005), "
+                         "which decides the chain's roots and the primary")
 USES = {
-    "SAF-001": ("SAF-006", "a red flag votes for its triage level; the most urgent vote wins"),
-    "SAF-002": ("SAF-006", "a red flag votes for its triage level; the most urgent vote wins"),
-    "NRV-001": ("SAF-003", "nerve involvement sends the patient for referral before any treatment"),
-    "NRV-002": ("SAF-003", "nerve involvement sends the patient for referral before any treatment"),
+    "SAF-001": _RED_FLAG_VOTE,
+    "SAF-002": _RED_FLAG_VOTE,
+    "NRV-001": _NERVE_REFERRAL,
+    "NRV-002": _NERVE_REFERRAL,
     "SAF-003": ("SAF-006", "the nerve referral is a triage vote; the most urgent vote wins"),
-    "REF-001": ("SAT-003", "its evidence is combined into the muscle's certainty (REF-005), which decides the chain's roots and the primary"),
-    "REF-002": ("SAT-003", "its evidence is combined into the muscle's certainty (REF-005), which decides the chain's roots and the primary"),
-    "REF-003": ("SAT-003", "its evidence is combined into the muscle's certainty (REF-005), which decides the chain's roots and the primary"),
-    "REF-004": ("SAT-003", "its evidence is combined into the muscle's certainty (REF-005), which decides the chain's roots and the primary"),
-    "CON-003": (None, ""),
+    "REF-001": _CERTAINTY,
+    "REF-002": _CERTAINTY,
+    "REF-003": _CERTAINTY,
+    "REF-004": _CERTAINTY,
 }
+_TREATMENT_PLAN = ("The goal: a treatment plan: the primary muscle and its chain of satellites, treated in "
+                   "order, primary first (CONTRACT §3.5, §3.8), once the triage is safe.")
 GOALS = {
     "triage": "The goal: a safe triage first (emergency, urgent referral, nerve referral or treatment), "
               "because nothing outweighs a red flag or a nerve sign (CONTRACT §3.1-3.2).",
-    "chain": "The goal: a treatment plan: the primary muscle and its chain of satellites, treated in "
-             "order, primary first (CONTRACT §3.5, §3.8), once the triage is safe.",
-    "primary": "The goal: a treatment plan: the primary muscle and its chain of satellites, treated in "
-               "order, primary first (CONTRACT §3.5, §3.8), once the triage is safe.",
+    "chain": _TREATMENT_PLAN,
+    "primary": _TREATMENT_PLAN,
     "conditions": "The goal: name the clinical picture beside the chain (here IT band syndrome, "
                   "CONTRACT §3.7); it does not change the triage or the chain.",
 }
@@ -277,15 +279,12 @@ class Interview:
         engine = self.engine.consult(self.case)
         self.report = build_report(engine, self.case)
         self.trace = engine.trace  # the engine starts a new list on every reset
-        self.questions = [{k: v for k, v in q.items() if not str(k).startswith("__")}
-                          for q in open_questions(engine)]
         answered = self.session.answered()
-        seen: set[str] = set()
-        self.pending: list[dict] = []
-        for question in self.questions:
-            if question["item"] not in answered and question["item"] not in seen:
-                seen.add(question["item"])
-                self.pending.append(question)
+        self.pending: list[dict] = []  # one per item, its most decisive question
+        for question in open_questions(engine):
+            if question["item"] not in answered:
+                answered.add(question["item"])
+                self.pending.append(question.as_dict())
 
     # ---- state --------------------------------------------------------------
     @property
@@ -400,13 +399,13 @@ class Interview:
         question = prompt.questions[0]
         goal = question["goal"]
         chain = [question["rule"]]
-        while chain[-1] in USES and USES[chain[-1]][0]:
+        while chain[-1] in USES:
             chain.append(USES[chain[-1]][0])
         if level <= len(chain):
             rule_id = chain[level - 1]
             rule = catalogue[rule_id]
             if level == 1:
-                asked_by = self._asked_by(prompt.items)
+                asked_by = self._asked_by(prompt.items, catalogue)
                 detail = f"It could change: {question['hypothesis']}."
                 if prompt.kind == "red_flag_screen":
                     detail = ("Each red flag could change the triage: a cauda equina flag makes it "
@@ -421,13 +420,13 @@ class Interview:
         return Why(level, None, "That is the top of the reasoning: nothing stands above the goal.", "",
                    top=True)
 
-    def _asked_by(self, items):
+    def _asked_by(self, items, catalogue):
         """The question rule (QST-...) that declared this question, from the trace."""
-        from expert.engine import rule_catalogue
+        from facts.types import Question
 
         for firing in self.trace:
-            if any(f["type"] == "Question" and f["item"] in items for f in firing.declared):
-                return next(r for r in rule_catalogue() if r.id == firing.rule)
+            if any(type(f) is Question and f["item"] in items for f in firing.declared_facts):
+                return catalogue[firing.rule]
         return None
 
     def how(self) -> list[StageSummary]:
@@ -443,10 +442,10 @@ class Interview:
     # ---- counts -------------------------------------------------------------
     def counts(self) -> dict:
         """Questions asked: the red-flag checklist as 1 screen and as its items."""
-        screens = sum(1 for s in self.session.answers if s.item == RED_FLAG_SCREEN)
-        flag_items = sum(len(s.value) for s in self.session.answers if s.item == RED_FLAG_SCREEN)
-        others = len(self.session.answers) - screens
-        return {"prompts": screens + others, "items": flag_items + others,
+        screens = [s for s in self.session.answers if s.item == RED_FLAG_SCREEN]
+        flag_items = sum(len(s.value) for s in screens)
+        prompts = len(self.session.answers)
+        return {"prompts": prompts, "items": prompts - len(screens) + flag_items,
                 "red_flag_items": flag_items}
 
 

@@ -14,12 +14,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from expert.errors import InputError
+from expert.errors import InputError, did_you_mean
 from expert.interview import (
-    PAIN_MAP, PALPATE, Interview, Prompt, Session, case_yaml, load_session, now, save_session,
-    write_private,
+    Interview, Prompt, Session, case_yaml, load_session, now, save_session, write_private,
 )
-from facts.vocabulary import RED_FLAGS, REGIONS, label
+from expert.report import question_wording
+from facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, label
 
 YES = {"y", "yes", "true", "t", "+"}
 NO = {"n", "no", "false", "f", "-"}
@@ -140,20 +140,20 @@ class Terminal:
                 else:
                     self.ask(prompt)
         except Quit:
-            self.save()
-            self.farewell(f"Session saved to {self.path}.\nResume with: {self.resume_hint()}")
-            return 0
+            return self.leave("Session saved", 0)
         except EOFError:
-            self.save()
-            self.farewell(f"\nEnd of input: session saved to {self.path}.\nResume with: {self.resume_hint()}")
-            return 0
+            return self.leave("\nEnd of input: session saved", 0)
         except KeyboardInterrupt:
-            self.save()
-            self.farewell(f"\nInterrupted: session saved to {self.path}.\nResume with: {self.resume_hint()}")
-            return 130
+            return self.leave("\nInterrupted: session saved", 130)
         self.save()
         self.farewell(f"Session saved to {self.path}.")
         return 0
+
+    def leave(self, saved: str, code: int) -> int:
+        """Save before the end of the interview and say how to resume it."""
+        self.save()
+        self.farewell(f"{saved} to {self.path}.\nResume with: {self.resume_hint()}")
+        return code
 
     def intro(self) -> None:
         n = len(self.iv.session.answers)
@@ -225,12 +225,8 @@ class Terminal:
             self.row("how:", PAIN_MAP_HINT, "dim")
         else:
             item = prompt.item
-            if item.startswith(PALPATE):
-                muscle = item.removeprefix(PALPATE)
-                text = f"Palpate the {self.kb.name(muscle)}: does it reproduce the familiar pain?"
-                hint = PALPATION_HINT
-            else:
-                text, hint = self.kb.findings[item].question, self.kb.findings[item].hint
+            text = question_wording(self.kb, item)
+            hint = PALPATION_HINT if item.startswith(PALPATE) else self.kb.findings[item].hint
             self.row(f"[{number}]", f"{text}  ({tail})", "bold")
             self.row("how:", hint, "dim")
         self.row("", self.answer_hint(prompt), "dim")
@@ -263,12 +259,10 @@ class Terminal:
         return report.triage, report.primary_muscle, tuple(report.chain)
 
     def conclusion_text(self) -> str:
+        from expert.render import chain_line
+
         report = self.iv.report
-        text = f"triage {report.triage}"
-        if report.chain:
-            certainty = {c.muscle: c.certainty for c in report.candidates}
-            text += "; chain " + " → ".join(f"{label(m)} ({certainty.get(m, 0):.2f})" for m in report.chain)
-        return text
+        return f"triage {report.triage}" + (f"; chain {chain_line(report)}" if report.chain else "")
 
     def after_answer(self, prompt: Prompt, value) -> None:
         if prompt.kind == "red_flag_screen":
@@ -416,21 +410,21 @@ class Terminal:
     def write_report(self, path: Path) -> None:
         from expert.render import render_markdown
 
-        try:
-            write_private(path, render_markdown(self.iv.report) + "\n")
-        except OSError as error:
-            self.say(f"cannot write {path}: {error.strerror}", style="red")
-            return
-        self.say(f"Report written to {path}")
+        if self.write(path, render_markdown(self.iv.report) + "\n"):
+            self.say(f"Report written to {path}")
 
     def write_case(self, path: Path) -> None:
         note = f"exported from interview session {self.path.name} on {now()}"
+        if self.write(path, case_yaml(self.iv.case, self.iv.session.unpalpable, note)):
+            self.say(f"Case file written to {path} (myotrace diagnose {path})", wrap=False)
+
+    def write(self, path: Path, text: str) -> bool:
         try:
-            write_private(path, case_yaml(self.iv.case, self.iv.session.unpalpable, note))
+            write_private(path, text)
         except OSError as error:
             self.say(f"cannot write {path}: {error.strerror}", style="red")
-            return
-        self.say(f"Case file written to {path} (myotrace diagnose {path})", wrap=False)
+            return False
+        return True
 
 
 # ---- parsing ---------------------------------------------------------------------
@@ -480,7 +474,6 @@ def parse_regions(line: str):
         name = token.replace("-", "_")
         matches = [r for r in REGIONS if r == name] or [r for r in REGIONS if r.startswith(name)]
         if len(matches) != 1:
-            from expert.errors import did_you_mean
             hint = (f" (matches {', '.join(matches)})" if matches else did_you_mean(name, REGIONS))
             raise ValueError(f"not one pain region: {token!r}{hint}")
         chosen.add(matches[0])

@@ -19,19 +19,11 @@ from pathlib import Path
 
 from expert.casefile import case_paths, load_case
 from expert.errors import InputError, did_you_mean
-from expert.explain import wrap
+from expert.explain import user_key, wrap
 from expert.report import build_report
-from expert.whynot import MUSCLE_ALIASES, why_not
-from facts.vocabulary import (
-    CAUDA_EQUINA_FLAGS,
-    EXAMINATION,
-    HISTORY,
-    MUSCLES,
-    OTHER_RED_FLAGS,
-    TRIAGE_LEVELS,
-    label,
-    urgency,
-)
+from expert.whynot import MUSCLE_ALIASES, match_id, why_not
+from facts.types import ChainLink
+from facts.vocabulary import EXAMINATION, HISTORY, MUSCLES, RED_FLAGS, TRIAGE_LEVELS, label, urgency
 
 LIBRARY = Path(__file__).resolve().parent.parent / "cases"
 
@@ -40,6 +32,8 @@ def default_library() -> Path:
     """./cases when there is one, else the library beside the package."""
     here = Path("cases")
     return here if here.is_dir() else LIBRARY
+
+
 QUIT = ("q", "quit", "exit")
 TRIAGE_RULES = ("SAF-001", "SAF-002", "SAF-003", "SAF-004", "SAF-005", "NRV-001", "NRV-002")
 
@@ -52,12 +46,15 @@ class Quit(Exception):
 class Score:
     cases: int = 0
     points: float = 0.0
-    possible: int = 0
     items: dict[str, list[int]] = field(default_factory=lambda: {"triage": [0, 0], "primary": [0, 0], "chain": [0, 0]})
+
+    @property
+    def possible(self) -> int:
+        """Answers scored so far (one point each)."""
+        return sum(asked for _right, asked in self.items.values())
 
     def add(self, item: str, points: float) -> None:
         self.points += points
-        self.possible += 1
         self.items[item][0] += points == 1
         self.items[item][1] += 1
 
@@ -80,8 +77,8 @@ def case_lines(case, number: int, total: int) -> list[str]:
 
     lines += group("History:", HISTORY)
     lines += group("Examination:", EXAMINATION)
-    lines += group("Red flags:", CAUDA_EQUINA_FLAGS + OTHER_RED_FLAGS)
-    if not any(f in case.findings for f in CAUDA_EQUINA_FLAGS + OTHER_RED_FLAGS):
+    lines += group("Red flags:", RED_FLAGS)
+    if not any(f in case.findings for f in RED_FLAGS):
         lines.append("  Red flags:   none asked")
     palpation = [f"{label(m)} reproduces the pain" for m in case.tender_points]
     palpation += [f"{label(m)} does not" for m in case.non_tender]
@@ -95,26 +92,23 @@ def _answer(value) -> str:
 
 # ---- reading answers -----------------------------------------------------------------
 def parse_triage(text: str) -> str:
-    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    key = user_key(text)
     if key.isdigit() and 1 <= int(key) <= len(TRIAGE_LEVELS):
         return TRIAGE_LEVELS[int(key) - 1]
-    matches = [level for level in TRIAGE_LEVELS if level.startswith(key)] if key else []
-    if len(matches) == 1:
-        return matches[0]
+    level = match_id(key, TRIAGE_LEVELS)
+    if level is not None:
+        return level
     raise InputError(f"'{text}' is not a triage level: answer 1-5 or one of {', '.join(TRIAGE_LEVELS)}"
                      + did_you_mean(key, TRIAGE_LEVELS))
 
 
 def parse_muscle(text: str, allow_none: bool = True) -> str | None:
-    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    key = user_key(text)
     if allow_none and key in ("none", "no", "-", "nothing"):
         return None
-    key = MUSCLE_ALIASES.get(key, key)
-    if key in MUSCLES:
-        return key
-    matches = [m for m in MUSCLES if m.startswith(key)] if key else []
-    if len(matches) == 1:
-        return matches[0]
+    muscle = match_id(MUSCLE_ALIASES.get(key, key), MUSCLES)
+    if muscle is not None:
+        return muscle
     raise InputError(f"'{text}' is not a muscle: one of {', '.join(MUSCLES)}"
                      f" (or {', '.join(MUSCLE_ALIASES)}){' or none' if allow_none else ''}"
                      + did_you_mean(key, list(MUSCLES) + list(MUSCLE_ALIASES)))
@@ -159,26 +153,24 @@ def _evidence(engine, muscle) -> list[tuple[float, str, str, int]]:
 def _failed(result, rules=None) -> list[str]:
     lines = []
     for check in result.checks:
-        if rules and check.rule not in rules:
+        if check.held or check.rule == "report" or (rules and check.rule not in rules):
             continue
-        if not check.held and check.rule != "report":
-            failed = [p.text for p in check.premises if not p.held]
-            if failed:
-                lines.append(f"{check.rule}: ✗ " + "; ✗ ".join(failed))
+        failed = [p.text for p in check.premises if not p.held]
+        if failed:
+            lines.append(f"{check.rule}: ✗ " + "; ✗ ".join(failed))
     return lines
 
 
 def critique_triage(answer, engine, case, report) -> tuple[float, list[str]]:
     right = report.triage
+    basis = _deciding_vote(engine, right)
     if answer == right:
         winner = _firing(engine, "SAF-006")
-        basis = _deciding_vote(engine, right)
         return 1, [f"Triage {right}: correct." + (f" {basis}" if basis else "")
                    + (f" (SAF-006 at #{winner.number})" if winner else "")]
     lines = [f"Triage: you said {answer}; the rules say {right}."]
     if urgency(answer) < urgency(right):
         lines.append("You under-triaged: a more urgent level is never outweighed.")
-    basis = _deciding_vote(engine, right)
     if basis:
         lines.append(basis)
     failed = _failed(why_not(engine, case, answer), TRIAGE_RULES)
@@ -215,20 +207,18 @@ def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
             return 1, [f"Primary: none — correct: with triage {report.triage} no chain is named."]
         return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence")
     if right is None:
-        return 0, [f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
-                   "no primary muscle (CONTRACT §4)."]
+        return 0, [(f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
+                    "no primary muscle (CONTRACT §4).")]
     lines = [f"Primary: you said {label(answer) if answer else 'none'}; the rules say the {label(right)}."]
     if answer is not None:
-        result = why_not(engine, case, answer)
-        links = {(f["key"], f["satellite"]) for firing in engine.trace for f in firing.declared
-                 if f["type"] == "ChainLink"}
-        keys = sorted(k for k, s in links if s == answer)
+        keys = sorted(link["key"] for link in engine.facts_of(ChainLink) if link["satellite"] == answer)
         if keys:
             lines.append(f"You took a satellite for the primary: the {label(answer)} is a satellite of the "
                          + " and the ".join(label(k) for k in keys)
                          + " (SAT-001); a satellite is never primary while its key muscle is supported.")
         else:
-            lines += [f"  {line}" for line in _failed(result, ("REF-005", "SAT-002", "SAT-003"))[:3]]
+            lines += [f"  {line}" for line in _failed(why_not(engine, case, answer),
+                                                      ("REF-005", "SAT-002", "SAT-003"))[:3]]
         against = [e for e in _evidence(engine, answer) if e[0] < 0]
         if against:
             lines.append(f"Against the {label(answer)}: "
@@ -249,8 +239,8 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
     right = list(report.chain)
     if answer == right:
         return 1, ["Chain: correct" + (f": {' → '.join(label(m) for m in right)}." if right else " (none).")]
-    lines = [f"Chain: you said {' → '.join(label(m) for m in answer) or 'none'}; "
-             f"the rules say {' → '.join(label(m) for m in right) or 'none'}."]
+    lines = [(f"Chain: you said {' → '.join(label(m) for m in answer) or 'none'}; "
+              f"the rules say {' → '.join(label(m) for m in right) or 'none'}.")]
     links = {}
     for firing in engine.trace:
         for fact in firing.declared:
@@ -265,8 +255,7 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
             lines.append(f"Missed: the {label(muscle)} heads the chain.")
     for muscle in answer:
         if muscle not in right:
-            result = why_not(engine, case, muscle)
-            reason = _failed(result, ("REF-005",))
+            reason = _failed(why_not(engine, case, muscle), ("REF-005",))
             if reason:
                 lines.append(f"Not in the chain: the {label(muscle)}: {reason[0]}")
             elif right:
@@ -280,6 +269,15 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
 
 
 # ---- the session -------------------------------------------------------------------------
+def _critique_lines(points: float, lines: list[str]) -> list[str]:
+    """A critique wrapped to the terminal, its first line marked ✓, ✗ or ½."""
+    mark = "✓ " if points == 1 else "✗ " if points == 0 else "½ "
+    out = []
+    for index, line in enumerate(lines):
+        out += wrap(line, mark if index == 0 else "  ", "    ")
+    return out
+
+
 def load_library(paths) -> tuple[list, list[str]]:
     cases, skipped = [], []
     for path in case_paths(paths):
@@ -311,14 +309,12 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
             primary = _ask(ask, say, "Primary muscle (or none)?", parse_muscle)
             chain = _ask(ask, say, "Chain, primary first (e.g. gmin, vl; or none)?", parse_chain)
             say("")
-            for item, (points, lines) in (("triage", critique_triage(triage, engine, case, report)),
-                                          ("primary", critique_primary(primary, engine, case, report)),
-                                          ("chain", critique_chain(chain, engine, case, report))):
+            for item, critique, answer in (("triage", critique_triage, triage), ("primary", critique_primary, primary),
+                                           ("chain", critique_chain, chain)):
+                points, lines = critique(answer, engine, case, report)
                 score.add(item, points)
-                for index, line in enumerate(lines):
-                    for wrapped in wrap(line, ("✓ " if points == 1 else "✗ " if points == 0 else "½ ") if index == 0
-                                        else "  ", "    "):
-                        say(wrapped)
+                for line in _critique_lines(points, lines):
+                    say(line)
             score.cases += 1
             say(f"(this was {case.case}) Score so far: {score.line()}")
     except Quit:

@@ -79,7 +79,7 @@ def render_text(report: Report, console) -> None:
                         style=TRIAGE_STYLE[report.triage], expand=False))
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
-            table = Table(title="\nCandidates (certainty factor; supported at ≥ 0.2)",
+            table = Table(title="\nCandidates (certainty factor; dim = not supported)",
                           title_justify="left", expand=False)
             table.add_column("muscle")
             table.add_column("cf", justify="right")

@@ -7,7 +7,7 @@ from facts.case import Case
 from facts.types import (
     Advice, Condition, Correction, Evidence, Factor, Hypothesis, Primary, Question, RedFlag, Triage,
 )
-from facts.vocabulary import CONDITIONS, RED_FLAGS, label
+from facts.vocabulary import CONDITIONS, PAIN_MAP, PALPATE, RED_FLAGS, label
 
 NO_CHAIN = ("emergency", "urgent_referral", "insufficient_evidence")
 
@@ -50,13 +50,18 @@ class Report(BaseModel):
         return json.dumps(self.model_dump(by_alias=True), indent=2, ensure_ascii=False) + "\n"
 
 
+def question_wording(kb, item: str) -> str:
+    """The question for a finding, a palpation or the pain map, in plain English."""
+    if item == PAIN_MAP:
+        return "Where is the pain? Record the pain map."
+    if item.startswith(PALPATE):
+        return f"Palpate the {kb.name(item.removeprefix(PALPATE))}: does it reproduce the familiar pain?"
+    return kb.findings[item].question
+
+
 def question_text(kb, item: str) -> str:
-    if item == "pain_map":
-        return "Where is the pain? Record the pain map. (pain_map)"
-    if item.startswith("palpate:"):
-        muscle = item.removeprefix("palpate:")
-        return f"Palpate the {kb.name(muscle)}: does it reproduce the familiar pain? ({item})"
-    return f"{kb.findings[item].question} ({item})"
+    """The question followed by its item id, as the report lists it."""
+    return f"{question_wording(kb, item)} ({item})"
 
 
 def open_questions(engine) -> list:

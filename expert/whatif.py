@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from expert.casefile import validate
 from expert.errors import InputError, allowed_list, did_you_mean
-from expert.explain import WIDTH, fact_brief, wrap
+from expert.explain import WIDTH, fact_brief, user_key, value_text, wrap
 from expert.report import build_report
 from facts.vocabulary import FINDINGS, MUSCLES, REGIONS, label
 
@@ -24,7 +24,7 @@ LIST_KEYS = {"pain": ("pain", REGIONS, "pain region"), "tender": ("tender_points
 
 
 def _choose(value: str, allowed, what: str, option: str) -> str:
-    value = value.strip().lower().replace("-", "_").replace(" ", "_")
+    value = user_key(value)
     if value not in allowed:
         raise InputError(f"{option}: unknown {what} '{value}' (allowed: {allowed_list(allowed)})"
                          f"{did_you_mean(value, allowed)}")
@@ -38,14 +38,12 @@ def apply_changes(case, sets=(), unsets=()):
     --set tender=MUSCLE, --set non_tender=MUSCLE; --unset FINDING (back to
     "not asked"), --unset pain=REGION, --unset tender=MUSCLE, --unset non_tender=MUSCLE.
     """
-    data = case.model_dump(exclude={"expect"})
-    data["findings"] = dict(data["findings"])
+    data = case.model_dump(exclude={"expect"})  # fresh containers: the case itself is untouched
     changes = []
     for item in sets:
         if "=" not in item:
             raise InputError(f"--set {item!r}: write FINDING=true|false|unknown, pain=+REGION, or tender=MUSCLE")
-        key, value = (part.strip() for part in item.split("=", 1))
-        key = key.lower().replace("-", "_")
+        key, value = _split(item)
         if key in LIST_KEYS:
             changes.append(_set_list(data, key, value))
         else:
@@ -58,8 +56,7 @@ def apply_changes(case, sets=(), unsets=()):
             changes.append(f"{finding} = {_answer(answer)} (was: {_answer(before)})")
     for item in unsets:
         if "=" in item:
-            key, value = (part.strip() for part in item.split("=", 1))
-            key = key.lower().replace("-", "_")
+            key, value = _split(item)
             if key not in LIST_KEYS:
                 raise InputError(f"--unset {item!r}: use FINDING, pain=REGION, tender=MUSCLE or non_tender=MUSCLE")
             changes.append(_set_list(data, key, "-" + value.lstrip("+-")))
@@ -68,6 +65,12 @@ def apply_changes(case, sets=(), unsets=()):
             before = data["findings"].pop(finding, None)
             changes.append(f"{finding} unset (was: {_answer(before)})")
     return validate(data, "what-if"), changes
+
+
+def _split(item: str) -> tuple[str, str]:
+    """KEY=VALUE as (key, value), the key lower-case with - read as _."""
+    key, value = (part.strip() for part in item.split("=", 1))
+    return key.lower().replace("-", "_"), value
 
 
 def _set_list(data, key, value) -> str:
@@ -93,9 +96,7 @@ def _set_list(data, key, value) -> str:
 
 
 def _answer(value) -> str:
-    if value is None:
-        return "not asked"
-    return {True: "true", False: "false"}.get(value, str(value))
+    return "not asked" if value is None else value_text(value)
 
 
 # ---- comparing two runs ----------------------------------------------------------
@@ -173,8 +174,7 @@ def compare_traces(before, after) -> list[FiringChange]:
 
 
 def what_if(engine, case, sets=(), unsets=()) -> WhatIf:
-    changed_case, changes = apply_changes(case, sets, unsets)
-    changed_case = changed_case.model_copy(update={"case": case.case})
+    changed_case, changes = apply_changes(case, sets, unsets)  # keeps the case's name
     engine.consult(case)
     before, before_trace = build_report(engine, case), list(engine.trace)
     before_cf = {c.muscle: (c.certainty, c.supported) for c in before.candidates}

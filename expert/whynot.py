@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from expert.engine import rule_catalogue
 from expert.errors import InputError, allowed_list, did_you_mean
-from expert.explain import wrap
+from expert.explain import user_key, value_text, wrap
+from expert.report import NO_CHAIN
 from facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
 from facts.vocabulary import (
     CAUDA_EQUINA_FLAGS,
@@ -29,7 +30,7 @@ from facts.vocabulary import (
     urgency,
 )
 from rules.conditions import LEG_REGIONS
-from rules.satellites import corroborated, treatment_order
+from rules.satellites import corroborated, rank_chains
 
 # Short names students and teachers use; accepted wherever a muscle is asked for.
 MUSCLE_ALIASES = {
@@ -37,7 +38,9 @@ MUSCLE_ALIASES = {
     "tfl": "tensor_fasciae_latae", "vl": "vastus_lateralis", "ql": "quadratus_lumborum",
     "pl": "peroneus_longus", "piri": "piriformis", "hams": "hamstrings",
 }
-REPORTED_CHAIN = ("treat", "refer_nerve")  # triage levels whose report names a chain (CONTRACT §4)
+# Triage levels whose report names a chain (CONTRACT §4), least urgent first.
+REPORTED_CHAIN = tuple(sorted(set(TRIAGE_LEVELS) - set(NO_CHAIN), key=urgency))
+TARGET_KINDS = (("muscle", MUSCLES), ("triage", TRIAGE_LEVELS), ("condition", CONDITIONS))
 
 
 @dataclass
@@ -67,18 +70,22 @@ class WhyNot:
     checks: list[Check]
 
 
+def match_id(key: str, ids) -> str | None:
+    """``key`` if it is one of ``ids``, else the only id it begins, else None."""
+    if key in ids:
+        return key
+    starts = [i for i in ids if i.startswith(key)] if key else []
+    return starts[0] if len(starts) == 1 else None
+
+
 def resolve_target(text: str) -> tuple[str, str]:
     """(kind, id) for a muscle, triage level or condition named by the user."""
-    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    key = user_key(text)
     key = MUSCLE_ALIASES.get(key, key)
-    for kind, ids in (("muscle", MUSCLES), ("triage", TRIAGE_LEVELS), ("condition", CONDITIONS)):
-        if key in ids:
-            return kind, key
     every = MUSCLES + TRIAGE_LEVELS + CONDITIONS
-    starts = [i for i in every if i.startswith(key)] if key else []
-    if len(starts) == 1:
-        return next(kind for kind, ids in (("muscle", MUSCLES), ("triage", TRIAGE_LEVELS),
-                                           ("condition", CONDITIONS)) if starts[0] in ids), starts[0]
+    found = match_id(key, every)
+    if found is not None:
+        return next(kind for kind, ids in TARGET_KINDS if found in ids), found
     raise InputError(f"--why-not: {text!r} is not a muscle, triage level or condition"
                      f" (allowed: {allowed_list(every, 30)}){did_you_mean(key, every)}")
 
@@ -91,15 +98,29 @@ def answer_text(answer) -> str:
     return f"answered {'true' if answer else 'false'}"
 
 
-def _v(value) -> str:
-    return "true" if value is True else "false" if value is False else str(value)
+def _finding(ctx, name: str, value=True, note: str = "") -> Premise:
+    """``name = value``: held when the case answered exactly that."""
+    answer = ctx.answer(name)
+    return Premise(f"{name} = {value_text(value)}{note}: " + ("yes" if answer is value else answer_text(answer)),
+                   answer is value)
+
+
+def _no_red_flag(ctx) -> Premise:
+    return Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
+                   not ctx.red_flags)
+
+
+def _primary_found(ctx) -> Premise:
+    found = ctx.primary is not None
+    return Premise("a primary muscle was found" + (f": {label(ctx.primary['muscle'])}" if found
+                                                    else f" ({_no_primary_reason(ctx)})"), found)
 
 
 class _Context:
     """What the run concluded, read once from the engine and its trace."""
 
     def __init__(self, engine, case):
-        self.engine, self.case, self.kb = engine, case, engine.kb
+        self.case, self.kb = case, engine.kb
         self.trace = list(engine.trace)
         self.hypotheses = {f["muscle"]: f for f in engine.facts_of(Hypothesis)}
         self.roots = {f["muscle"]: f["cf"] for f in engine.facts_of(Root)}
@@ -129,11 +150,8 @@ class _Context:
 
     def chains(self) -> list[tuple[float, float, str, list[str]]]:
         """(support, root cf, root, chain) per chain root, best first, as SAT-003 ranks them."""
-        chains = []
-        for root, cf in self.roots.items():
-            chain = treatment_order(root, self.links, self.kb)
-            chains.append((max(self.cf(m) for m in chain), cf, root, chain))
-        return sorted(chains, key=lambda c: (-c[0], -c[1], c[2]))
+        certainty = {m: self.cf(m) for m in MUSCLES}
+        return rank_chains(self.roots, self.links, certainty, self.kb)
 
     def corroborated(self) -> set[str]:
         return corroborated([e for facts in self.evidence.values() for e in facts])
@@ -181,16 +199,13 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
     kb, settings = ctx.kb, ctx.kb.settings
     checks = [_referral_check(ctx, muscle)]
 
-    premises = []
-    for link in kb.muscles[muscle].evidence:
-        answer = ctx.answer(link.finding)
-        held = answer is link.value
-        premises.append(Premise(f"{link.finding} = {_v(link.value)} ({link.cf:+.2f}): "
-                                + ("yes" if held else answer_text(answer)), held))
+    def evidence_for(d):
+        return d["type"] == "Evidence" and d["muscle"] == muscle
+
+    premises = [_finding(ctx, link.finding, link.value, f" ({link.cf:+.2f})") for link in kb.muscles[muscle].evidence]
     if not premises:
         premises.append(Premise(f"the knowledge base links no finding to the {label(muscle)}", False))
-    fired = ctx.steps("REF-002", lambda d: d["type"] == "Evidence" and d["muscle"] == muscle)
-    checks.append(Check("REF-002", premises, any(p.held for p in premises), fired))
+    checks.append(Check("REF-002", premises, any(p.held for p in premises), ctx.steps("REF-002", evidence_for)))
 
     palpated = ("reproduces the pain" if muscle in ctx.case.tender_points
                 else "palpated, did not reproduce the pain" if muscle in ctx.case.non_tender
@@ -198,12 +213,12 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
     tender = muscle in ctx.case.tender_points
     checks.append(Check("REF-003", [Premise(f"palpating the {label(muscle)} reproduces the familiar pain: {palpated}",
                                             tender)], tender,
-                        ctx.steps("REF-003", lambda d: d["type"] == "Evidence" and d["muscle"] == muscle),
+                        ctx.steps("REF-003", evidence_for),
                         f"evidence {settings.tender_point_cf:+.2f}"))
     non_tender = muscle in ctx.case.non_tender
     checks.append(Check("REF-004", [Premise(f"the {label(muscle)} was palpated without reproducing the pain: "
                                             + ("yes" if non_tender else palpated), non_tender)], non_tender,
-                        ctx.steps("REF-004", lambda d: d["type"] == "Evidence" and d["muscle"] == muscle),
+                        ctx.steps("REF-004", evidence_for),
                         f"evidence {settings.non_tender_cf:+.2f} (against)"))
 
     evidence = ctx.evidence.get(muscle, [])
@@ -216,23 +231,16 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
                         ctx.steps("REF-005", lambda d: d["type"] == "Hypothesis" and d["muscle"] == muscle),
                         "supported" if supported else "not supported"))
 
-    for edge in kb.keys_of(muscle):
-        held = ctx.supported(edge.key) and supported
-        checks.append(Check("SAT-001", [Premise(_support_text(ctx, edge.key), ctx.supported(edge.key)),
-                                        Premise(_support_text(ctx, muscle), supported)], held,
+    for edge in kb.keys_of(muscle) + kb.satellites_of(muscle):  # the muscle as satellite, then as key
+        key_held, satellite_held = ctx.supported(edge.key), ctx.supported(edge.satellite)
+        effect = (f"{label(muscle)} becomes a satellite of the {label(edge.key)}" if edge.satellite == muscle
+                  else f"the {label(edge.satellite)} joins the {label(muscle)}'s chain")
+        checks.append(Check("SAT-001", [Premise(_support_text(ctx, edge.key), key_held),
+                                        Premise(_support_text(ctx, edge.satellite), satellite_held)],
+                            key_held and satellite_held,
                             ctx.steps("SAT-001", lambda d, e=edge: d["type"] == "ChainLink"
                                       and (d["key"], d["satellite"]) == (e.key, e.satellite)),
-                            f"{label(muscle)} becomes a satellite of the {label(edge.key)}",
-                            f"{edge.key} → {muscle}"))
-    for edge in kb.satellites_of(muscle):
-        held = supported and ctx.supported(edge.satellite)
-        checks.append(Check("SAT-001", [Premise(_support_text(ctx, muscle), supported),
-                                        Premise(_support_text(ctx, edge.satellite), ctx.supported(edge.satellite))],
-                            held,
-                            ctx.steps("SAT-001", lambda d, e=edge: d["type"] == "ChainLink"
-                                      and (d["key"], d["satellite"]) == (e.key, e.satellite)),
-                            f"the {label(edge.satellite)} joins the {label(muscle)}'s chain",
-                            f"{muscle} → {edge.satellite}"))
+                            effect, f"{edge.key} → {edge.satellite}"))
 
     key_premises = [Premise(f"its key muscle, the {label(edge.key)}, is not supported (certainty {ctx.cf(edge.key):.2f})",
                             not ctx.supported(edge.key)) for edge in kb.keys_of(muscle)]
@@ -252,8 +260,7 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
 def _primary_check(ctx, muscle: str) -> Check:
     """SAT-003: the root of the best-supported chain, corroborated, leading clearly."""
     margin = ctx.kb.settings.decisive_margin
-    premises = [Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
-                        not ctx.red_flags),
+    premises = [_no_red_flag(ctx),
                 Premise("a pain map is recorded", bool(ctx.case.pain)),
                 Premise(f"the {label(muscle)} is a chain root (SAT-002)", muscle in ctx.roots)]
     chains = ctx.chains()
@@ -318,25 +325,20 @@ def _muscle(ctx, muscle: str) -> WhyNot:
 
 # ---- triage levels ----------------------------------------------------------------------
 def _flag_check(ctx, rule: str, flags, level: str) -> Check:
-    premises = [Premise(f"{flag} = true: " + ("yes" if ctx.answer(flag) is True else answer_text(ctx.answer(flag))),
-                        ctx.answer(flag) is True) for flag in flags]
+    premises = [_finding(ctx, flag) for flag in flags]
     return Check(rule, premises, any(p.held for p in premises), ctx.steps(rule), f"triage vote {level}")
 
 
 def _nerve_checks(ctx) -> list[Check]:
-    objective = [Premise(f"{sign} = true: " + ("yes" if ctx.answer(sign) is True else answer_text(ctx.answer(sign))),
-                         ctx.answer(sign) is True) for sign in OBJECTIVE_NERVE_SIGNS]
-    soft_yes = [s for s in SOFT_NERVE_SIGNS if ctx.answer(s) is True]
-    soft = [Premise(f"{sign} = true: " + ("yes" if ctx.answer(sign) is True else answer_text(ctx.answer(sign))),
-                    ctx.answer(sign) is True) for sign in SOFT_NERVE_SIGNS]
-    soft.append(Premise(f"at least 2 of the 3 soft signs: {len(soft_yes)} present", len(soft_yes) >= 2))
+    objective = [_finding(ctx, sign) for sign in OBJECTIVE_NERVE_SIGNS]
+    soft = [_finding(ctx, sign) for sign in SOFT_NERVE_SIGNS]
+    present = sum(p.held for p in soft)
+    soft.append(Premise(f"at least 2 of the 3 soft signs: {present} present", present >= 2))
     nerve = bool(ctx.nerve)
     return [
         Check("NRV-001", objective, any(p.held for p in objective), ctx.steps("NRV-001"), "nerve involvement"),
-        Check("NRV-002", soft, len(soft_yes) >= 2, ctx.steps("NRV-002"), "nerve involvement"),
-        Check("SAF-003", [Premise("nerve involvement is likely (NRV-001 or NRV-002)", nerve),
-                          Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
-                                  not ctx.red_flags)],
+        Check("NRV-002", soft, present >= 2, ctx.steps("NRV-002"), "nerve involvement"),
+        Check("SAF-003", [Premise("nerve involvement is likely (NRV-001 or NRV-002)", nerve), _no_red_flag(ctx)],
               nerve and not ctx.red_flags, ctx.steps("SAF-003"), "triage vote refer_nerve"),
     ]
 
@@ -374,14 +376,9 @@ def _triage(ctx, level: str) -> WhyNot:
     elif level == "refer_nerve":
         checks += _nerve_checks(ctx)
     elif level == "treat":
-        found = ctx.primary is not None
-        checks.append(Check("SAF-004", [
-            Premise("a primary muscle was found" + (f": {label(ctx.primary['muscle'])}" if found
-                                                     else f" ({_no_primary_reason(ctx)})"), found),
-            Premise("no nerve involvement", not ctx.nerve),
-            Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
-                    not ctx.red_flags),
-        ], found and not ctx.nerve and not ctx.red_flags, ctx.steps("SAF-004"), "triage vote treat"))
+        premises = [_primary_found(ctx), Premise("no nerve involvement", not ctx.nerve), _no_red_flag(ctx)]
+        checks.append(Check("SAF-004", premises, all(p.held for p in premises), ctx.steps("SAF-004"),
+                            "triage vote treat"))
     else:
         earlier = [v for v in ctx.votes if v[0] != "insufficient_evidence"]
         checks.append(Check("SAF-005", [Premise(
@@ -404,19 +401,12 @@ def _triage(ctx, level: str) -> WhyNot:
 
 # ---- conditions ---------------------------------------------------------------------------
 def _condition(ctx, condition: str) -> WhyNot:
-    flags = [] if not ctx.red_flags else [f"present: {', '.join(ctx.red_flags)}"]
-    no_flag = Premise("no red flag" + (f" ({flags[0]})" if flags else ""), not ctx.red_flags)
     pain = set(ctx.case.pain)
     checks: list[Check] = []
 
-    def finding(name, value=True):
-        answer = ctx.answer(name)
-        return Premise(f"{name} = {_v(value)}: " + ("yes" if answer is value else answer_text(answer)), answer is value)
-
-    def check(rule, premises, effect, held=None, declared=None):
-        held = all(p.held for p in premises) if held is None else held
+    def check(rule, premises, effect, declared=None):
         declared = declared or (lambda d: d["type"] == "Condition" and d["id"] == condition)
-        checks.append(Check(rule, premises, held, ctx.steps(rule, declared), effect))
+        checks.append(Check(rule, premises, all(p.held for p in premises), ctx.steps(rule, declared), effect))
 
     if condition == "cauda_equina_suspected":
         cauda = [f for f in ctx.red_flags if f in CAUDA_EQUINA_FLAGS]
@@ -425,28 +415,27 @@ def _condition(ctx, condition: str) -> WhyNot:
                                   bool(cauda))], condition)
     elif condition == "radiculopathy_suspected":
         checks += _nerve_checks(ctx)[:2]
-        check("CON-002", [Premise("nerve involvement is likely (NRV-001 or NRV-002)", bool(ctx.nerve)), no_flag],
-              condition)
+        check("CON-002", [Premise("nerve involvement is likely (NRV-001 or NRV-002)", bool(ctx.nerve)),
+                          _no_red_flag(ctx)], condition)
     elif condition == "iliotibial_band_syndrome":
         check("CON-003", [Premise("lateral_knee is in the pain map", "lateral_knee" in pain),
-                          finding("lateral_epicondyle_tender"), finding("pain_with_running")], condition + " (cf 0.7)")
-        alignment = [finding("genu_varum"), finding("foot_hyperpronation")]
+                          _finding(ctx, "lateral_epicondyle_tender"), _finding(ctx, "pain_with_running")],
+              condition + " (cf 0.7)")
+        alignment = [_finding(ctx, "genu_varum"), _finding(ctx, "foot_hyperpronation")]
         core = any(c.held for c in checks)
         check("CON-004", [Premise("IT band syndrome is concluded (CON-003)", core),
                           Premise("genu varum or foot hyperpronation: "
                                   + "; ".join(p.text for p in alignment), any(p.held for p in alignment))],
               "certainty +0.2 per factor", declared=lambda d: d["type"] == "Condition" and d.get("basis") != "core")
     elif condition == "piriformis_nerve_entrapment_possible":
-        electric = finding("shooting_electric_pain")
+        electric = _finding(ctx, "shooting_electric_pain")
         check("CON-005", [Premise(_support_text(ctx, "piriformis"), ctx.supported("piriformis")),
                           Premise(f"shooting/electric pain or pain reaching the sole: {electric.text}; sole "
                                   + ("painful" if "sole" in pain else "not painful"), electric.held or "sole" in pain)],
               condition)
     else:  # myofascial_pseudo_sciatica
         leg = sorted(LEG_REGIONS & pain)
-        check("CON-006", [Premise("a primary muscle was found" + (f": {label(ctx.primary['muscle'])}" if ctx.primary
-                                                                  else f" ({_no_primary_reason(ctx)})"),
-                                  ctx.primary is not None),
+        check("CON-006", [_primary_found(ctx),
                           Premise("no nerve involvement", not ctx.nerve),
                           Premise("the pain reaches the leg" + (f": {', '.join(leg)}" if leg else " (no leg region)"),
                                   bool(leg))], condition)

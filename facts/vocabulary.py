@@ -56,6 +56,10 @@ CONDITIONS = (
 
 SIDES = ("left", "right", "both")
 
+# Question items beside the findings: the pain map, and palpation of a muscle.
+PAIN_MAP = "pain_map"
+PALPATE = "palpate:"
+
 
 def urgency(level: str) -> int:
     """Higher is more urgent."""

@@ -11,14 +11,11 @@ from experta import MATCH, NOT, P, Rule
 from expert.certainty import combine
 from facts.types import Evidence, NerveInvolvement, PainMap, Palpation, Question, RedFlag, Triage
 from facts.vocabulary import (
-    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, RED_FLAGS, SOFT_NERVE_SIGNS,
+    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
 from facts.vocabulary import label
 from rules.meta import QUESTIONS, meta
-from rules.satellites import corroborated
-
-PALPATE = "palpate:"
-
+from rules.satellites import corroborated, walk_chain
 
 def unanswered_options(kb, answered, palpated):
     """For each unanswered item: {muscle: [cf if answered one way, cf the other way]}."""
@@ -52,13 +49,7 @@ def bounds(evidence, options):
 
 def _reachable(muscle, kb, passable):
     """The muscle and every satellite reachable from it through passable muscles."""
-    found, frontier = [muscle], [muscle]
-    while frontier:
-        for edge in kb.satellites_of(frontier.pop()):
-            if edge.satellite in passable and edge.satellite not in found:
-                found.append(edge.satellite)
-                frontier.append(edge.satellite)
-    return found
+    return walk_chain(muscle, kb, lambda key, satellite: satellite in passable)
 
 
 def pivotal_muscles(low, high, kb, corroborated=frozenset(MUSCLES)):
@@ -161,12 +152,13 @@ class QuestionRules:
     def ask_what_could_change_the_chain(self):
         answered = self.answered()
         palpated = {fact["muscle"] for fact in self.facts_of(Palpation)}
+        evidence_facts = self.facts_of(Evidence)
         evidence = {}
-        for fact in self.facts_of(Evidence):
+        for fact in evidence_facts:
             evidence.setdefault(fact["muscle"], []).append(fact["cf"])
         options = unanswered_options(self.kb, answered, palpated)
         low, high = bounds(evidence, options)
-        roles = pivotal_muscles(low, high, self.kb, corroborated(self.facts_of(Evidence)))
+        roles = pivotal_muscles(low, high, self.kb, corroborated(evidence_facts))
         for item, effect in options.items():
             touched = sorted((m for m in effect if m in roles and any(effect[m])),
                              key=lambda m: (-ROLE_WEIGHT[roles[m]], m))

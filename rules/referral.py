@@ -38,8 +38,8 @@ class ReferralRules:
           then="evidence for (cf > 0) or against (cf < 0) each linked muscle, with the link's certainty",
           source="brief §1 (findings of each muscle); brief §5 (Ober's test); seed; CONTRACT §3.3")
     def finding_linked_to_muscle(self, finding, value):
+        answer = "" if value is True else ": no"
         for muscle, link in self.kb.links(finding, value):
-            answer = "" if value is True else ": no"
             self.declare(Evidence(muscle=muscle, cf=link.cf, rule="REF-002",
                                   label=label(finding) + answer, reason=link.text, source=link.source))
 
@@ -72,8 +72,7 @@ class ReferralRules:
           then="its certainty by MYCIN's combining function; supported when >= 0.2",
           source="seed (Sciatica is a symptom: its cause should be identified); CONTRACT §3.3 and §3.5 (MYCIN certainty factors; threshold 0.2)")
     def weigh_the_evidence(self, muscle):
-        cfs = [fact["cf"] for fact in self.facts.values()
-               if isinstance(fact, Evidence) and fact["muscle"] == muscle]
+        cfs = [fact["cf"] for fact in self.facts_of(Evidence) if fact["muscle"] == muscle]
         cf = combine(cfs)
         self.declare(Hypothesis(muscle=muscle, cf=round(cf, 4),
                                 supported=cf >= self.kb.settings.support_threshold))

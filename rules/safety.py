@@ -61,6 +61,6 @@ class SafetyRules:
           then="the triage is the most urgent of them",
           source="CONTRACT §3.1; brief §3 and §4 (Suggested rule: overrides the myofascial explanation)")
     def most_urgent_wins(self):
-        votes = [fact["level"] for fact in self.facts.values() if isinstance(fact, TriageVote)]
+        votes = [fact["level"] for fact in self.facts_of(TriageVote)]
         level = max(votes, key=urgency)
         self.declare(Triage(level=level))

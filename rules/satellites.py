@@ -6,20 +6,34 @@ from facts.types import ChainLink, Evidence, Hypothesis, PainMap, Primary, RedFl
 from rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
 
 
-def treatment_order(root, links, kb):
-    """The chain from its root: key muscles before their satellites, breadth first;
-    siblings in the knowledge base's order of edges (the hips before the leg)."""
-    satellites = {}
-    for edge in kb.satellites:
-        if (edge.key, edge.satellite) in links:
-            satellites.setdefault(edge.key, []).append(edge.satellite)
+def walk_chain(root, kb, joins):
+    """The root and every satellite reached from it through edges for which
+    ``joins(key, satellite)`` holds: key muscles before their satellites, breadth
+    first, siblings in the knowledge base's order of edges (the hips before the leg)."""
     order, queue = [root], [root]
     while queue:
-        for satellite in satellites.get(queue.pop(0), ()):
-            if satellite not in order:
-                order.append(satellite)
-                queue.append(satellite)
+        key = queue.pop(0)
+        for edge in kb.satellites_of(key):
+            if edge.satellite not in order and joins(key, edge.satellite):
+                order.append(edge.satellite)
+                queue.append(edge.satellite)
     return order
+
+
+def treatment_order(root, links, kb):
+    """The chain from its root through the supported links, in treatment order."""
+    return walk_chain(root, kb, lambda key, satellite: (key, satellite) in links)
+
+
+def rank_chains(roots, links, certainty, kb):
+    """(support, root cf, root, chain) for each chain root, best first. A chain is as
+    well supported as its best-supported muscle (judgement); ties go to the stronger
+    root, then to the id, so the ranking never depends on fact order."""
+    chains = []
+    for root, root_cf in roots.items():
+        chain = treatment_order(root, links, kb)
+        chains.append((max(certainty[m] for m in chain), root_cf, root, chain))
+    return sorted(chains, key=lambda c: (-c[0], -c[1], c[2]))
 
 
 def corroborated(evidence) -> set[str]:
@@ -62,11 +76,8 @@ class SatelliteRules:
     def best_chain_is_primary(self):
         certainty = {h["muscle"]: h["cf"] for h in self.facts_of(Hypothesis)}
         links = {(f["key"], f["satellite"]) for f in self.facts_of(ChainLink)}
-        chains = []
-        for root in self.facts_of(Root):
-            chain = treatment_order(root["muscle"], links, self.kb)
-            chains.append((max(certainty[m] for m in chain), root["cf"], root["muscle"], chain))
-        chains.sort(key=lambda c: (-c[0], -c[1], c[2]))
+        roots = {root["muscle"]: root["cf"] for root in self.facts_of(Root)}
+        chains = rank_chains(roots, links, certainty, self.kb)
         support, _, best, chain = chains[0]
         margin = self.kb.settings.decisive_margin
         if best not in corroborated(self.facts_of(Evidence)) or (

@@ -2,6 +2,7 @@
 import sys
 from pathlib import Path
 
+import casedata
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -17,12 +18,7 @@ from expert.whynot import resolve_target, why_not
 from facts.vocabulary import CONDITIONS, MUSCLES, TRIAGE_LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
-CLASSIC = {
-    "case": "gmin-lateral-classic", "side": "right",
-    "pain": ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"],
-    "findings": {"pain_worse_below_knee": True, "ober_positive": True, "slr_positive": False},
-    "tender_points": ["gluteus_minimus"], "non_tender": ["piriformis"],
-}
+CLASSIC = casedata.CLASSIC
 runner = CliRunner()
 
 
@@ -34,8 +30,7 @@ def classic(tmp_path) -> Path:
 
 
 def explain(*args):
-    result = runner.invoke(app, ["explain", *map(str, args)])
-    return result
+    return runner.invoke(app, ["explain", *map(str, args)])
 
 
 def flat(text: str) -> str:
@@ -47,12 +42,17 @@ def fits(text: str) -> bool:
     return all(len(line) <= WIDTH for line in text.splitlines())
 
 
+def explain_ok(*args) -> str:
+    """The output of an ``explain`` that succeeds and fits 80 columns."""
+    result = explain(*args)
+    assert result.exit_code == 0, result.output
+    assert fits(result.output)
+    return result.output
+
+
 # ---- the trace -------------------------------------------------------------------------
 def test_trace_is_numbered_grouped_by_stage_and_fits_80_columns(classic):
-    result = explain(classic)
-    assert result.exit_code == 0, result.output
-    out = result.output
-    assert fits(result.output)
+    out = explain_ok(classic)
     engine = get_engine().consult(load_case(classic))
     for firing in engine.trace:  # every firing, numbered, with its rule id
         assert f"{firing.number:>3}. {firing.rule}" in out
@@ -82,14 +82,12 @@ def test_trace_comes_from_the_structured_trace_not_from_logs(classic):
 
 # ---- --step ----------------------------------------------------------------------------
 def test_step_without_a_terminal_prints_every_step_with_the_agenda(classic):
-    result = explain(classic, "--step")
-    assert result.exit_code == 0, result.output
+    out = explain_ok(classic, "--step")
     firings = len(get_engine().consult(load_case(classic)).trace)
-    assert result.output.count("Agenda (") == firings  # the agenda before every firing
-    assert "Agenda: empty." in result.output
-    assert "→   80  REF-004  f-10 palpation piriformis" in result.output  # salience, rule, facts; next first
-    assert "The agenda is empty: the run is complete." in result.output
-    assert fits(result.output)
+    assert out.count("Agenda (") == firings  # the agenda before every firing
+    assert "Agenda: empty." in out
+    assert "→   80  REF-004  f-10 palpation piriformis" in out  # salience, rule, facts; next first
+    assert "The agenda is empty: the run is complete." in out
 
 
 def test_step_fires_in_the_same_order_as_a_plain_run(classic):
@@ -147,10 +145,7 @@ def test_step_in_a_real_terminal(classic):
 
 # ---- --why-not ---------------------------------------------------------------------------
 def test_why_not_a_muscle_that_was_ruled_out(classic):
-    result = explain(classic, "--why-not", "piriformis")
-    assert result.exit_code == 0, result.output
-    out = flat(result.output)
-    assert fits(result.output)
+    out = flat(explain_ok(classic, "--why-not", "piriformis"))
     assert "neither the primary muscle nor in the chain" in out
     assert "✓ REF-004" in out and "fired at #1" in out and "-0.60" in out        # the palpation ruled it out
     assert "✗ REF-001 did not fire" in out
@@ -221,10 +216,7 @@ def test_why_not_covers_every_rule_that_concludes_something():
 
 # ---- what-if ---------------------------------------------------------------------------------
 def test_what_if_leg_length_discrepancy_moves_the_primary_to_the_ql(classic):
-    result = explain(classic, "--set", "leg_length_discrepancy=true")
-    assert result.exit_code == 0, result.output
-    out = flat(result.output)
-    assert fits(result.output)
+    out = flat(explain_ok(classic, "--set", "leg_length_discrepancy=true"))
     assert "What if: leg_length_discrepancy = true (was: not asked)" in out
     assert "Conclusion CHANGED" in out
     assert "before: gluteus minimus" in out and "after: quadratus lumborum" in out

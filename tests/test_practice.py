@@ -1,11 +1,11 @@
 """myotrace practice: GUIDON-style case practice, critiqued by the rules, scored per session."""
 from pathlib import Path
 
+import casedata
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-import casedata
 from cli import app
 from expert.casefile import load_case
 from expert.engine import get_engine
