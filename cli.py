@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from facts.vocabulary import SIDES
+from myotrace.facts.vocabulary import SIDES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Trace lateral-leg 'sciatica' to its myofascial source.")
@@ -69,8 +69,8 @@ def interview(
                                                    show_default=False)] = None,
 ):
     """The therapist's adaptive interview: red flags, pain map, then only the questions that can still change the conclusion."""
-    from expert.errors import InputError
-    from expert.interview_tty import run_interview
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.interview.tty import run_interview
 
     try:
         code = run_interview(resume=resume, session_path=session, export=export,
@@ -87,10 +87,10 @@ def diagnose(
     trace: Annotated[bool, typer.Option(help="Include every rule firing.")] = False,
 ):
     """A report for each case file."""
-    from expert.casefile import load_case
-    from expert.engine import get_engine
-    from expert.errors import InputError
-    from expert.report import build_report
+    from myotrace.expert.casefile import load_case
+    from myotrace.expert.engine import get_engine
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.report import build_report
 
     try:
         loaded = [load_case(path) for path in cases]
@@ -101,18 +101,18 @@ def diagnose(
     for case in loaded:
         report = build_report(engine.consult(case), case, with_trace=trace)
         if format is Format.html:
-            from expert.html import page
+            from myotrace.expert.present.html import page
             pages.append(page(report, engine, case))
         elif format is Format.json:
             sys.stdout.write(report.to_json())
         elif format is Format.markdown:
-            from expert.render import render_markdown
+            from myotrace.expert.present.render import render_markdown
             sys.stdout.write(render_markdown(report) + "\n")
         else:
-            from expert.render import render_text
+            from myotrace.expert.present.render import render_text
             render_text(report, console())
     if pages:
-        from expert.html import render_html
+        from myotrace.expert.present.html import render_html
         sys.stdout.write(render_html(pages))
 
 
@@ -141,8 +141,8 @@ def explain(
                                                        help="Print the derivation graph.")] = None,
 ):
     """The educator's view: every rule firing with its statement, source and facts, grouped by stage."""
-    from expert.errors import InputError
-    from expert.explain import explain_case
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.teach.explain import explain_case
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     try:
@@ -160,8 +160,8 @@ def practice(
     seed: Annotated[int | None, typer.Option(help="Shuffle seed, for a repeatable session.", show_default=False)] = None,
 ):
     """Practise clinical reasoning: triage, primary muscle and chain for library cases, critiqued by the rules."""
-    from expert.engine import get_engine
-    from expert.practice import default_library, load_library, run_session
+    from myotrace.expert.engine import get_engine
+    from myotrace.expert.teach.practice import default_library, load_library, run_session
 
     folder = path or default_library()
     cases, skipped = load_library([folder])
@@ -180,9 +180,9 @@ def evaluate(
     """Run cases that carry expect:, report pass/fail and rule coverage; exit 1 on any failure."""
     import json
 
-    from expert.casefile import case_paths
-    from expert.errors import InputError
-    from expert.evaluation import coverage, evaluate_case
+    from myotrace.expert.casefile import case_paths
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.evaluation import coverage, evaluate_case
 
     files = case_paths(paths)
     if not files:
@@ -219,7 +219,7 @@ def rules_list(ctx: typer.Context):
     """The rule catalogue (id, stage, statement, source); `rules show ID` for one rule."""
     if ctx.invoked_subcommand:
         return
-    from expert.engine import rule_catalogue
+    from myotrace.expert.engine import rule_catalogue
     for rule in rule_catalogue():
         typer.echo(f"{rule.id}  [{rule.stage}]  {rule.statement}\n         source: {rule.source}")
 
@@ -227,8 +227,8 @@ def rules_list(ctx: typer.Context):
 @rules_app.command("show")
 def rules_show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id, e.g. SAF-001.")]):
     """One rule in English: IF ... THEN ..., with its source."""
-    from expert.engine import rule_catalogue
-    from expert.errors import did_you_mean
+    from myotrace.expert.engine import rule_catalogue
+    from myotrace.expert.errors import did_you_mean
     catalogue = {rule.id: rule for rule in rule_catalogue()}
     rule = catalogue.get(rule_id.upper())
     if rule is None:
@@ -240,7 +240,7 @@ def rules_show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule
 @kb_app.command("check")
 def kb_check():
     """Lint the knowledge base: unknown ids, satellite cycles, rules without source or test."""
-    from expert.kbcheck import check
+    from myotrace.expert.kbcheck import check
     problems, notes = check()
     for note in notes:
         typer.echo(f"note: {note}")
@@ -252,7 +252,7 @@ def kb_check():
 
 
 def main():
-    from facts.knowledge import KnowledgeError
+    from myotrace.facts.knowledge import KnowledgeError
     try:
         app()
     except KnowledgeError as error:

@@ -31,13 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import expert._compat  # noqa: E402,F401
-from expert.casefile import case_paths, load_case  # noqa: E402
-from expert.engine import get_engine  # noqa: E402
-from expert.interview import ASKABLE, Interview, answer_from_case, save_session  # noqa: E402
-from expert.interview_tty import keys_for  # noqa: E402
-from expert.report import build_report  # noqa: E402
-from facts.case import Case  # noqa: E402
+import myotrace.expert._compat  # noqa: E402,F401
+from myotrace.expert.casefile import case_paths, load_case  # noqa: E402
+from myotrace.expert.engine import get_engine  # noqa: E402
+from myotrace.expert.interview.session import ASKABLE, Interview, answer_from_case, save_session  # noqa: E402
+from myotrace.expert.interview.tty import keys_for  # noqa: E402
+from myotrace.expert.report import build_report  # noqa: E402
+from myotrace.facts.case import Case  # noqa: E402
 
 
 def silent_unknown(case: Case, prompt):
@@ -47,7 +47,7 @@ def silent_unknown(case: Case, prompt):
 
 def random_case(rnd) -> Case:
     """A random valid case: a few painful regions, findings, palpations; red flags rare."""
-    from facts.vocabulary import FINDINGS, MUSCLES, RED_FLAGS, REGIONS
+    from myotrace.facts.vocabulary import FINDINGS, MUSCLES, RED_FLAGS, REGIONS
     findings = {}
     for finding in FINDINGS:
         share = 0.02 if finding in RED_FLAGS else 0.5
@@ -68,7 +68,7 @@ def simulate(case: Case, patient, timings=None, session_file=None, console=None)
     interview = Interview()
     renderer = None
     if console is not None:
-        from expert.interview_tty import Terminal
+        from myotrace.expert.interview.tty import Terminal
         renderer = Terminal(interview, session_file, console, read=lambda _: "")
     while (prompt := interview.next_prompt()) is not None:
         value = patient(case, prompt)

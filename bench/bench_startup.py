@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BARE = [sys.executable, "-c", "import expert._compat, experta, pydantic, typer"]
+BARE = [sys.executable, "-c", "import myotrace.expert._compat, experta, pydantic, typer"]
 # The stack's own floor: a one-command typer app that reads a YAML file into a
 # one-field pydantic model and prints JSON, with no myotrace code at all.
 FLOOR = [sys.executable, "-c", """
-import expert._compat, experta, pydantic, typer, yaml, json, enum, pathlib, typing
+import myotrace.expert._compat, experta, pydantic, typer, yaml, json, enum, pathlib, typing
 app = typer.Typer()
 class F(str, enum.Enum):
     json = "json"

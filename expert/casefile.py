@@ -5,9 +5,9 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from expert.errors import InputError, allowed_list, did_you_mean
-from facts.case import Case, Expectation
-from facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
+from myotrace.expert.errors import InputError, allowed_list, did_you_mean
+from myotrace.facts.case import Case, Expectation
+from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
 
 MAX_BYTES = 1024 * 1024
 CASE_SUFFIXES = (".yaml", ".yml", ".json")

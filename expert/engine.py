@@ -6,17 +6,17 @@ see shared/notes/experta.md A1 for why the loop is ours.
 """
 from functools import cache
 
-import expert._compat  # noqa: F401
+import myotrace.expert._compat  # noqa: F401
 from experta import DefFacts, KnowledgeEngine
 from experta.strategies import DepthStrategy
 
-from expert.certainty import combine
-from expert.trace import Firing
-from facts.case import Case
-from facts.knowledge import knowledge
-from facts.types import Evidence, Finding, PainMap, Palpation, SatelliteEdge
-from facts.vocabulary import FINDINGS, MUSCLES, REGIONS
-from rules import MIXINS
+from myotrace.expert.certainty import combine
+from myotrace.expert.trace import Firing
+from myotrace.facts.case import Case
+from myotrace.facts.knowledge import knowledge
+from myotrace.facts.types import Evidence, Finding, PainMap, Palpation, SatelliteEdge
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
+from myotrace.rules import MIXINS
 
 MAX_FIRINGS = 5000  # far above any real case (~100); a guard, not a budget
 

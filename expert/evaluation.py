@@ -1,9 +1,9 @@
 """Run case files with ``expect:`` blocks against the engine; rule coverage."""
 from dataclasses import dataclass, field
 
-from expert.casefile import load_case
-from expert.engine import get_engine, rule_catalogue
-from expert.report import build_report
+from myotrace.expert.casefile import load_case
+from myotrace.expert.engine import get_engine, rule_catalogue
+from myotrace.expert.report import build_report
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Lint the knowledge base and the rules (``myotrace kb check``)."""
 from pathlib import Path
 
-from expert.engine import rule_catalogue
-from facts.knowledge import knowledge
-from facts.vocabulary import FINDINGS, MUSCLES
+from myotrace.expert.engine import rule_catalogue
+from myotrace.facts.knowledge import knowledge
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "rules"
 

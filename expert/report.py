@@ -3,11 +3,11 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from facts.case import Case
-from facts.types import (
+from myotrace.facts.case import Case
+from myotrace.facts.types import (
     Advice, Condition, Correction, Evidence, Factor, Hypothesis, Primary, Question, RedFlag, Triage,
 )
-from facts.vocabulary import CONDITIONS, PAIN_MAP, PALPATE, RED_FLAGS, label
+from myotrace.facts.vocabulary import CONDITIONS, PAIN_MAP, PALPATE, RED_FLAGS, label
 
 NO_CHAIN = ("emergency", "urgent_referral", "insufficient_evidence")
 

@@ -3,7 +3,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
+from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
 
 Answer = Union[bool, Literal["unknown"]]
 

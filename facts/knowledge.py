@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from facts.vocabulary import FINDINGS, MUSCLES, REGIONS
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 SOURCE_PREFIXES = ("seed", "brief §", "CONTRACT §")

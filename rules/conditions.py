@@ -1,9 +1,9 @@
 """Named clinical pictures beside the muscle chain (CONTRACT §2 conditions, §3.7)."""
 from experta import MATCH, NOT, OR, P, Rule
 
-from expert.certainty import combine, conclude, premise
-from facts.types import Condition, Finding, Hypothesis, NerveInvolvement, PainMap, Primary, RedFlag
-from rules.meta import CONDITIONS, meta
+from myotrace.expert.certainty import combine, conclude, premise
+from myotrace.facts.types import Condition, Finding, Hypothesis, NerveInvolvement, PainMap, Primary, RedFlag
+from myotrace.rules.meta import CONDITIONS, meta
 
 LEG_REGIONS = frozenset({
     "lateral_thigh", "posterior_thigh", "lateral_knee", "posterior_knee",

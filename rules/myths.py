@@ -1,8 +1,8 @@
 """The "tight IT band" myth and its kin (CONTRACT §3.6)."""
 from experta import Rule
 
-from facts.types import Advice, Condition, Correction, Finding
-from rules.meta import MYTHS, meta
+from myotrace.facts.types import Advice, Condition, Correction, Finding
+from myotrace.rules.meta import MYTHS, meta
 
 
 class MythRules:

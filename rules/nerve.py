@@ -1,9 +1,9 @@
 """Nerve involvement: radicular signs (CONTRACT §3.2)."""
 from experta import MATCH, P, TEST, Rule
 
-from facts.types import Finding, NerveInvolvement
-from facts.vocabulary import OBJECTIVE_NERVE_SIGNS, SOFT_NERVE_SIGNS
-from rules.meta import NERVE, meta
+from myotrace.facts.types import Finding, NerveInvolvement
+from myotrace.facts.vocabulary import OBJECTIVE_NERVE_SIGNS, SOFT_NERVE_SIGNS
+from myotrace.rules.meta import NERVE, meta
 
 
 class NerveRules:

@@ -1,8 +1,8 @@
 """The treatment protocol in chain order, home care and perpetuating factors (CONTRACT §3.8)."""
 from experta import MATCH, P, Rule
 
-from facts.types import Advice, Condition, Factor, Finding, Primary, Triage
-from rules.meta import PROTOCOL, TRIAGE_FINAL, meta
+from myotrace.facts.types import Advice, Condition, Factor, Finding, Primary, Triage
+from myotrace.rules.meta import PROTOCOL, TRIAGE_FINAL, meta
 
 
 class ProtocolRules:

@@ -8,14 +8,14 @@ leave a muscle's role unchanged, its questions are not asked (CONTRACT §3.9).
 """
 from experta import MATCH, NOT, P, Rule
 
-from expert.certainty import combine
-from facts.types import Evidence, NerveInvolvement, PainMap, Palpation, Question, RedFlag, Triage
-from facts.vocabulary import (
+from myotrace.expert.certainty import combine
+from myotrace.facts.types import Evidence, NerveInvolvement, PainMap, Palpation, Question, RedFlag, Triage
+from myotrace.facts.vocabulary import (
     CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
-from facts.vocabulary import label
-from rules.meta import QUESTIONS, meta
-from rules.satellites import corroborated, walk_chain
+from myotrace.facts.vocabulary import label
+from myotrace.rules.meta import QUESTIONS, meta
+from myotrace.rules.satellites import corroborated, walk_chain
 
 def unanswered_options(kb, answered, palpated):
     """For each unanswered item: {muscle: [cf if answered one way, cf the other way]}."""

@@ -1,11 +1,11 @@
 """Trace the pain to trigger points: MYCIN evidence for each muscle (CONTRACT §3.3-3.5)."""
 from experta import MATCH, NOT, TEST, Rule
 
-from expert.certainty import combine, conclude, premise
-from facts.knowledge import knowledge
-from facts.types import Evidence, Finding, Hypothesis, PainMap, Palpation
-from facts.vocabulary import MUSCLES, label
-from rules.meta import EVIDENCE, WEIGH, meta
+from myotrace.expert.certainty import combine, conclude, premise
+from myotrace.facts.knowledge import knowledge
+from myotrace.facts.types import Evidence, Finding, Hypothesis, PainMap, Palpation
+from myotrace.facts.vocabulary import MUSCLES, label
+from myotrace.rules.meta import EVIDENCE, WEIGH, meta
 
 
 class ReferralRules:

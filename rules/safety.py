@@ -1,9 +1,9 @@
 """Safety first: red flags and the triage decision (CONTRACT §3.1, §3.2, §3.9)."""
 from experta import MATCH, NOT, P, Rule
 
-from facts.types import Finding, NerveInvolvement, Primary, RedFlag, Triage, TriageVote
-from facts.vocabulary import CAUDA_EQUINA_FLAGS, OTHER_RED_FLAGS, urgency
-from rules.meta import SAFETY, TRIAGE, TRIAGE_FALLBACK, TRIAGE_FINAL, meta
+from myotrace.facts.types import Finding, NerveInvolvement, Primary, RedFlag, Triage, TriageVote
+from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, OTHER_RED_FLAGS, urgency
+from myotrace.rules.meta import SAFETY, TRIAGE, TRIAGE_FALLBACK, TRIAGE_FINAL, meta
 
 
 class SafetyRules:

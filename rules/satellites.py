@@ -1,9 +1,9 @@
 """Satellites and key muscles: the chain and its primary muscle (CONTRACT §3.5)."""
 from experta import MATCH, NOT, Rule
 
-from expert.certainty import premise
-from facts.types import ChainLink, Evidence, Hypothesis, PainMap, Primary, RedFlag, Root, SatelliteEdge, Undecided
-from rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
+from myotrace.expert.certainty import premise
+from myotrace.facts.types import ChainLink, Evidence, Hypothesis, PainMap, Primary, RedFlag, Root, SatelliteEdge, Undecided
+from myotrace.rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
 
 
 def walk_chain(root, kb, joins):

@@ -1,7 +1,7 @@
-import expert._compat  # noqa: F401  (before experta)
+import myotrace.expert._compat  # noqa: F401  (before experta)
 import pytest
 
-from expert.engine import get_engine
+from myotrace.expert.engine import get_engine
 
 
 @pytest.fixture(scope="session")

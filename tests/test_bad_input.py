@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from expert.casefile import MAX_BYTES, load_case
-from expert.errors import InputError
+from myotrace.expert.casefile import MAX_BYTES, load_case
+from myotrace.expert.errors import InputError
 
 MYOTRACE = Path(sys.executable).parent / "myotrace"
 

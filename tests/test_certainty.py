@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expert.certainty import combine, combine_two, conclude, premise
+from myotrace.expert.certainty import combine, combine_two, conclude, premise
 
 cf = st.floats(min_value=-1.0, max_value=1.0, allow_nan=False)
 positive = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)

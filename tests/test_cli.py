@@ -8,9 +8,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli import app
-from expert.engine import rule_catalogue
-from facts.vocabulary import TRIAGE_LEVELS
+from myotrace.cli import app
+from myotrace.expert.engine import rule_catalogue
+from myotrace.facts.vocabulary import TRIAGE_LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"

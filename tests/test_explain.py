@@ -7,15 +7,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli import app
-from expert.casefile import case_paths, load_case
-from expert.engine import get_engine, rule_catalogue
-from expert.errors import InputError
-from expert.explain import WIDTH, step_through
-from expert.report import build_report
-from expert.whatif import apply_changes, what_if
-from expert.whynot import resolve_target, why_not
-from facts.vocabulary import CONDITIONS, MUSCLES, TRIAGE_LEVELS
+from myotrace.cli import app
+from myotrace.expert.casefile import case_paths, load_case
+from myotrace.expert.engine import get_engine, rule_catalogue
+from myotrace.expert.errors import InputError
+from myotrace.expert.present.text import WIDTH
+from myotrace.expert.teach.explain import step_through
+from myotrace.expert.report import build_report
+from myotrace.expert.teach.whatif import apply_changes, what_if
+from myotrace.expert.teach.whynot import resolve_target, why_not
+from myotrace.facts.vocabulary import CONDITIONS, MUSCLES, TRIAGE_LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = casedata.CLASSIC

@@ -8,10 +8,10 @@ import yaml
 from typer.testing import CliRunner
 
 from casedata import CLASSIC
-from cli import app
-from expert.casefile import case_paths, load_case
-from expert.engine import get_engine
-from expert.graph import COLUMN, build_graph, to_dot, to_mermaid, to_svg
+from myotrace.cli import app
+from myotrace.expert.casefile import case_paths, load_case
+from myotrace.expert.engine import get_engine
+from myotrace.expert.teach.graph import COLUMN, build_graph, to_dot, to_mermaid, to_svg
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -13,9 +13,9 @@ import yaml
 from typer.testing import CliRunner
 
 from casedata import CLASSIC
-from cli import app
-from expert.bodychart import body_chart
-from facts.vocabulary import REGIONS
+from myotrace.cli import app
+from myotrace.expert.present.bodychart import body_chart
+from myotrace.facts.vocabulary import REGIONS
 
 runner = CliRunner()
 EVIL = '<script>alert("pwned")</script> & <img src=x onerror=alert(1)> "quoted" \'single\''

@@ -10,16 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expert.casefile import case_paths, load_case
-from expert.engine import get_engine, rule_catalogue
-from expert.errors import InputError
-from expert.interview import (
+from myotrace.expert.casefile import case_paths, load_case
+from myotrace.expert.engine import get_engine, rule_catalogue
+from myotrace.expert.errors import InputError
+from myotrace.expert.interview.session import (
     ASKABLE, GOALS, PAIN_MAP, PALPATE, USES, Interview, Session, Step, answer_from_case, case_yaml,
     load_session, save_session,
 )
-from expert.interview_tty import keys_for, parse_checklist, parse_regions
-from expert.report import build_report
-from facts.vocabulary import CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, RED_FLAGS, REGIONS
+from myotrace.expert.interview.tty import keys_for, parse_checklist, parse_regions
+from myotrace.expert.report import build_report
+from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, RED_FLAGS, REGIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = case_paths([ROOT / "cases"])

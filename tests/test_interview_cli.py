@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from expert.casefile import load_case
-from expert.interview import Interview, answer_from_case
-from expert.interview_tty import keys_for
+from myotrace.cli import app
+from myotrace.expert.casefile import load_case
+from myotrace.expert.interview.session import Interview, answer_from_case
+from myotrace.expert.interview.tty import keys_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = ROOT / "cases" / "gmin-lateral-classic.yaml"

@@ -10,9 +10,9 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from expert.casefile import load_case  # noqa: E402
-from expert.interview import Interview, answer_from_case  # noqa: E402
-from expert.interview_tty import keys_for  # noqa: E402
+from myotrace.expert.casefile import load_case  # noqa: E402
+from myotrace.expert.interview.session import Interview, answer_from_case  # noqa: E402
+from myotrace.expert.interview.tty import keys_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = ROOT / "cases" / "gmin-lateral-classic.yaml"

@@ -5,12 +5,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from expert import kbcheck
-from expert.engine import MyoEngine, rule_catalogue
-from expert.kbcheck import check, satellite_cycles
-from facts.case import Case
-from facts.knowledge import FILES, KNOWLEDGE_DIR, KnowledgeError, knowledge, load_knowledge
-from facts.vocabulary import FINDINGS, MUSCLES
+from myotrace.expert import kbcheck
+from myotrace.expert.engine import MyoEngine, rule_catalogue
+from myotrace.expert.kbcheck import check, satellite_cycles
+from myotrace.facts.case import Case
+from myotrace.facts.knowledge import FILES, KNOWLEDGE_DIR, KnowledgeError, knowledge, load_knowledge
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli import app
-from expert.casefile import load_case
-from expert.engine import get_engine
-from expert.errors import InputError
-from expert.practice import (
+from myotrace.cli import app
+from myotrace.expert.casefile import load_case
+from myotrace.expert.engine import get_engine
+from myotrace.expert.errors import InputError
+from myotrace.expert.teach.practice import (
     LIBRARY,
     case_lines,
     default_library,

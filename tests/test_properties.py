@@ -14,12 +14,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expert.engine import MAX_FIRINGS, get_engine
-from expert.report import NO_CHAIN, build_report
-from facts.case import Case
-from facts.knowledge import knowledge
-from facts.types import Triage
-from facts.vocabulary import (
+from myotrace.expert.engine import MAX_FIRINGS, get_engine
+from myotrace.expert.report import NO_CHAIN, build_report
+from myotrace.facts.case import Case
+from myotrace.facts.knowledge import knowledge
+from myotrace.facts.types import Triage
+from myotrace.facts.vocabulary import (
     CAUDA_EQUINA_FLAGS,
     FINDINGS,
     MUSCLES,

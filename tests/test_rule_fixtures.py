@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from expert.engine import MyoEngine, get_engine, rule_catalogue
-from facts.case import Case
-from rules import MIXINS
-from rules.meta import STAGES
+from myotrace.expert.engine import MyoEngine, get_engine, rule_catalogue
+from myotrace.facts.case import Case
+from myotrace.rules import MIXINS
+from myotrace.rules.meta import STAGES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 RULE_ID = re.compile(r"^[A-Z]{3}-\d{3}$")
@@ -177,8 +177,8 @@ def test_rule_has_metadata(rule):
 
 
 def test_kb_check_reports_no_problem():
-    from expert.kbcheck import FIXTURES as KB_FIXTURES
-    from expert.kbcheck import check
+    from myotrace.expert.kbcheck import FIXTURES as KB_FIXTURES
+    from myotrace.expert.kbcheck import check
 
     assert KB_FIXTURES.resolve() == FIXTURES.resolve()
     problems, notes = check()

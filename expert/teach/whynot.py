@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from expert.engine import rule_catalogue
-from expert.errors import InputError, allowed_list, did_you_mean
-from expert.explain import user_key, value_text, wrap
-from expert.report import NO_CHAIN
-from facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
-from facts.vocabulary import (
+from myotrace.expert.engine import rule_catalogue
+from myotrace.expert.errors import InputError, allowed_list, did_you_mean
+from myotrace.expert.present.text import user_key, value_text, wrap
+from myotrace.expert.report import NO_CHAIN
+from myotrace.facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
+from myotrace.facts.vocabulary import (
     CAUDA_EQUINA_FLAGS,
     CONDITIONS,
     MUSCLES,
@@ -29,8 +29,8 @@ from facts.vocabulary import (
     label,
     urgency,
 )
-from rules.conditions import LEG_REGIONS
-from rules.satellites import corroborated, rank_chains
+from myotrace.rules.conditions import LEG_REGIONS
+from myotrace.rules.satellites import corroborated, rank_chains
 
 # Short names students and teachers use; accepted wherever a muscle is asked for.
 MUSCLE_ALIASES = {

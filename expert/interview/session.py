@@ -29,9 +29,9 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, computed_field, model_validator
 
-from expert.errors import InputError
-from facts.case import Case
-from facts.vocabulary import FINDINGS, MUSCLES, PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES
+from myotrace.expert.errors import InputError
+from myotrace.facts.case import Case
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES
 
 RED_FLAG_SCREEN = "red_flags"
 SESSION_FORMAT = "myotrace-session"
@@ -264,7 +264,7 @@ class Interview:
     """The state machine: a Session plus what the engine derives from it."""
 
     def __init__(self, session: Session | None = None, engine=None):
-        from expert.engine import get_engine
+        from myotrace.expert.engine import get_engine
 
         self.session = session or Session(created=now())
         self.engine = engine or get_engine()
@@ -273,7 +273,7 @@ class Interview:
     # ---- derivation ---------------------------------------------------------
     def refresh(self) -> None:
         """Re-derive everything from the answers so far (one consult, about 10 ms)."""
-        from expert.report import build_report, open_questions
+        from myotrace.expert.report import build_report, open_questions
 
         self.case = self.session.to_case()
         engine = self.engine.consult(self.case)
@@ -385,7 +385,7 @@ class Interview:
     # ---- explanations -------------------------------------------------------
     def why(self, level: int = 1, prompt: Prompt | None = None) -> Why:
         """Why the current question is asked; each level climbs one step (MYCIN)."""
-        from expert.engine import rule_catalogue
+        from myotrace.expert.engine import rule_catalogue
 
         prompt = prompt or self.next_prompt()
         if prompt is None:
@@ -422,7 +422,7 @@ class Interview:
 
     def _asked_by(self, items, catalogue):
         """The question rule (QST-...) that declared this question, from the trace."""
-        from facts.types import Question
+        from myotrace.facts.types import Question
 
         for firing in self.trace:
             if any(type(f) is Question and f["item"] in items for f in firing.declared_facts):
@@ -431,7 +431,7 @@ class Interview:
 
     def how(self) -> list[StageSummary]:
         """Every rule firing behind the conclusion, grouped by reasoning stage."""
-        from rules.meta import STAGES
+        from myotrace.rules.meta import STAGES
 
         groups = {stage: StageSummary(stage) for stage in STAGES if stage != "questions"}
         for firing in self.trace:

@@ -14,12 +14,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from expert.errors import InputError, did_you_mean
-from expert.interview import (
+from myotrace.expert.errors import InputError, did_you_mean
+from myotrace.expert.interview.session import (
     Interview, Prompt, Session, case_yaml, load_session, now, save_session, write_private,
 )
-from expert.report import question_wording
-from facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, label
+from myotrace.expert.report import question_wording
+from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, label
 
 YES = {"y", "yes", "true", "t", "+"}
 NO = {"n", "no", "false", "f", "-"}
@@ -259,7 +259,7 @@ class Terminal:
         return report.triage, report.primary_muscle, tuple(report.chain)
 
     def conclusion_text(self) -> str:
-        from expert.render import chain_line
+        from myotrace.expert.present.render import chain_line
 
         report = self.iv.report
         return f"triage {report.triage}" + (f"; chain {chain_line(report)}" if report.chain else "")
@@ -331,7 +331,7 @@ class Terminal:
 
     # ---- the result -------------------------------------------------------------
     def result_screen(self) -> str:
-        from expert.render import render_text
+        from myotrace.expert.present.render import render_text
 
         status = self.iv.status
         self.say("")
@@ -408,7 +408,7 @@ class Terminal:
                      style="dim")
 
     def write_report(self, path: Path) -> None:
-        from expert.render import render_markdown
+        from myotrace.expert.present.render import render_markdown
 
         if self.write(path, render_markdown(self.iv.report) + "\n"):
             self.say(f"Report written to {path}")
@@ -502,7 +502,7 @@ def region_columns(columns: int = 3) -> str:
 
 def compact(fact: dict) -> str:
     """A declared fact as one short line (its type and fields, no bookkeeping)."""
-    from expert.trace import fact_text
+    from myotrace.expert.trace import fact_text
 
     skip = {"rule", "label"} if "reason" in fact else {"rule"}
     return fact_text({k: v for k, v in fact.items() if k not in skip})

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from itertools import pairwise
 
-from facts.vocabulary import label
+from myotrace.facts.vocabulary import label
 
 
 @dataclass

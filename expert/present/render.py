@@ -1,7 +1,7 @@
 """Reports as text (rich) and markdown. Both read the Report, nothing else."""
-from expert.report import Report
-from expert.trace import fact_text
-from facts.vocabulary import label
+from myotrace.expert.report import Report
+from myotrace.expert.trace import fact_text
+from myotrace.facts.vocabulary import label
 
 TRIAGE_HEADLINE = {
     "emergency": "EMERGENCY — immediate hospital referral",

@@ -8,79 +8,15 @@ that fit an 80-column terminal.
 """
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 
-from expert.trace import fact_dict, fact_text
-from facts.vocabulary import label
+from myotrace.expert.present.text import WIDTH, fact_brief, wrap
+from myotrace.expert.trace import fact_dict, fact_text
+from myotrace.facts.vocabulary import label
 
-WIDTH = 80
 INDENT = 5           # the body of a firing starts under the rule id
 KEY_W = 10           # "matched   " etc.
 MAX_FACTS = 6        # longer lists of declared facts are summarised
-
-
-def user_key(text: str) -> str:
-    """An id as a user may type it (``Gluteus-Minimus``) in the form ids take (``gluteus_minimus``)."""
-    return text.strip().lower().replace("-", "_").replace(" ", "_")
-
-
-def value_text(value) -> str:
-    """A finding's answer as the case file writes it: true, false, unknown."""
-    return {True: "true", False: "false"}.get(value, str(value))
-
-
-def fact_brief(fact: dict) -> str:
-    """One short line for a fact dict, in words a clinician reads."""
-    kind = fact["type"]
-    get = fact.get
-    if kind == "Finding":
-        return f"finding {fact['id']} = {value_text(fact['value'])}"
-    if kind == "PainMap":
-        return "pain map: " + ", ".join(fact["regions"])
-    if kind == "Palpation":
-        return (f"palpation {fact['muscle']}: "
-                + ("reproduces the pain" if fact["reproduces"] else "does not reproduce the pain"))
-    if kind == "SatelliteEdge":
-        return f"satellite edge {fact['key']} → {fact['satellite']}"
-    if kind == "Evidence":
-        why = get("label") or get("reason") or ""
-        return f"evidence {fact['muscle']} {fact['cf']:+.2f}" + (f" ({why})" if why else "")
-    if kind == "Hypothesis":
-        return (f"hypothesis {fact['muscle']} cf {fact['cf']:.2f}, "
-                + ("supported" if fact["supported"] else "not supported"))
-    if kind == "ChainLink":
-        return f"chain link {fact['key']} → {fact['satellite']} (cf {fact['cf']:.2f})"
-    if kind == "Root":
-        return f"chain root {fact['muscle']} (cf {fact['cf']:.2f})"
-    if kind == "Primary":
-        return f"primary {fact['muscle']} (cf {fact['cf']:.2f}), chain " + " → ".join(fact["chain"])
-    if kind == "Undecided":
-        return "undecided between " + ", ".join(fact["between"])
-    if kind == "RedFlag":
-        return f"red flag {fact['id']} ({label(get('pathway', ''))})"
-    if kind == "NerveInvolvement":
-        return "nerve involvement (" + ", ".join(fact["signs"]) + ")"
-    if kind == "Condition":
-        return f"condition {fact['id']} (cf {fact['cf']:.2f})"
-    if kind == "TriageVote":
-        return f"triage vote {fact['level']}" + (f" ({get('reason')})" if get("reason") else "")
-    if kind == "Triage":
-        return f"triage {fact['level']}"
-    if kind == "Correction":
-        return f"myth corrected: {label(fact['id'])}"
-    if kind == "Advice":
-        return f"{label(fact['kind'])}: {fact['text']}"
-    if kind == "Factor":
-        return f"perpetuating factor {fact['finding']}: {fact['text']}"
-    if kind == "Question":
-        return f"question {fact['item']} (priority {fact['priority']:g})"
-    return fact_text(fact)
-
-
-def wrap(text: str, first: str, rest: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
-                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
 
 def _field(name: str, items: list[str]) -> list[str]:
@@ -238,10 +174,10 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
     --set/--unset change the case for --step, --why-not and --graph; on their
     own they show the conclusion before and after. Raises InputError on bad input.
     """
-    from expert.casefile import load_case
-    from expert.engine import get_engine
-    from expert.errors import InputError
-    from expert.report import build_report
+    from myotrace.expert.casefile import load_case
+    from myotrace.expert.engine import get_engine
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.report import build_report
 
     modes = [name for name, on in (("--step", step), ("--why-not", why_not), ("--graph", graph)) if on]
     if len(modes) > 1:
@@ -249,12 +185,12 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
     case = load_case(path)
     engine = get_engine()
     if (sets or unsets) and not modes:
-        from expert.whatif import what_if, what_if_lines
+        from myotrace.expert.teach.whatif import what_if, what_if_lines
         for line in what_if_lines(what_if(engine, case, sets, unsets)):
             say(line)
         return
     if sets or unsets:
-        from expert.whatif import apply_changes
+        from myotrace.expert.teach.whatif import apply_changes
         case, changes = apply_changes(case, sets, unsets)
         if not graph:
             for change in changes:
@@ -267,8 +203,8 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
                 say(line)
         return
     if why_not:
-        from expert.whynot import resolve_target, why_not_lines
-        from expert.whynot import why_not as explain_why_not
+        from myotrace.expert.teach.whynot import resolve_target, why_not_lines
+        from myotrace.expert.teach.whynot import why_not as explain_why_not
         resolve_target(why_not)  # a bad target is an input error before anything runs
         engine.consult(case)
         for line in why_not_lines(explain_why_not(engine, case, why_not)):
@@ -276,7 +212,7 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
         return
     engine.consult(case)
     if graph:
-        from expert.graph import build_graph, to_dot, to_mermaid
+        from myotrace.expert.teach.graph import build_graph, to_dot, to_mermaid
         text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace))
         say(text.rstrip("\n"))
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from facts.vocabulary import REGIONS, label
+from myotrace.facts.vocabulary import REGIONS, label
 
 # Each view: (key, title, x offset, silhouette path, {region: svg shape}) in its own
 # 0..PANEL_W coordinates. Shapes are clipped to the silhouette, so a region can

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from html import escape
 
-from expert.bodychart import body_chart
-from expert.explain import fact_brief
-from expert.graph import build_graph, to_svg
-from expert.render import TRIAGE_HEADLINE
-from expert.report import Report
-from facts.vocabulary import label
+from myotrace.expert.present.bodychart import body_chart
+from myotrace.expert.present.text import fact_brief
+from myotrace.expert.teach.graph import build_graph, to_svg
+from myotrace.expert.present.render import TRIAGE_HEADLINE
+from myotrace.expert.report import Report
+from myotrace.facts.vocabulary import label
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 TRIAGE_COLOURS = {

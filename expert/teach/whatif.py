@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from expert.casefile import validate
-from expert.errors import InputError, allowed_list, did_you_mean
-from expert.explain import WIDTH, fact_brief, user_key, value_text, wrap
-from expert.report import build_report
-from facts.vocabulary import FINDINGS, MUSCLES, REGIONS, label
+from myotrace.expert.casefile import validate
+from myotrace.expert.errors import InputError, allowed_list, did_you_mean
+from myotrace.expert.present.text import WIDTH, fact_brief, user_key, value_text, wrap
+from myotrace.expert.report import build_report
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, label
 
 ANSWERS = {"true": True, "yes": True, "false": False, "no": False, "unknown": "unknown"}
 LIST_KEYS = {"pain": ("pain", REGIONS, "pain region"), "tender": ("tender_points", MUSCLES, "muscle"),

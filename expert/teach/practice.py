@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from expert.casefile import case_paths, load_case
-from expert.errors import InputError, did_you_mean
-from expert.explain import user_key, wrap
-from expert.report import build_report
-from expert.whynot import MUSCLE_ALIASES, match_id, why_not
-from facts.types import ChainLink
-from facts.vocabulary import EXAMINATION, HISTORY, MUSCLES, RED_FLAGS, TRIAGE_LEVELS, label, urgency
+from myotrace.expert.casefile import case_paths, load_case
+from myotrace.expert.errors import InputError, did_you_mean
+from myotrace.expert.present.text import user_key, wrap
+from myotrace.expert.report import build_report
+from myotrace.expert.teach.whynot import MUSCLE_ALIASES, match_id, why_not
+from myotrace.facts.types import ChainLink
+from myotrace.facts.vocabulary import EXAMINATION, HISTORY, MUSCLES, RED_FLAGS, TRIAGE_LEVELS, label, urgency
 
 LIBRARY = Path(__file__).resolve().parent.parent / "cases"
 

@@ -1,0 +1,1 @@
+"""Presentation: text helpers, terminal and markdown rendering, the HTML page and its body chart."""
