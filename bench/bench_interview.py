@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 import myotrace.expert._compat  # noqa: E402,F401
 from myotrace.expert.casefile import case_paths, load_case  # noqa: E402
 from myotrace.expert.engine import get_engine  # noqa: E402
-from myotrace.expert.interview.session import ASKABLE, Interview, answer_from_case, save_session  # noqa: E402
+from myotrace.expert.interview.session import ASKABLE, Interview, answer_from_case  # noqa: E402
+from myotrace.expert.interview.store import save_session  # noqa: E402
 from myotrace.expert.interview.tty import keys_for  # noqa: E402
 from myotrace.expert.report import build_report  # noqa: E402
 from myotrace.facts.case import Case  # noqa: E402

@@ -14,9 +14,9 @@ from myotrace.expert.casefile import case_paths, load_case
 from myotrace.expert.engine import get_engine, rule_catalogue
 from myotrace.expert.errors import InputError
 from myotrace.expert.interview.session import (
-    ASKABLE, GOALS, PAIN_MAP, PALPATE, USES, Interview, Session, Step, answer_from_case, case_yaml,
-    load_session, save_session,
+    ASKABLE, GOALS, PAIN_MAP, PALPATE, USES, Interview, Session, Step, answer_from_case,
 )
+from myotrace.expert.interview.store import case_yaml, load_session, save_session
 from myotrace.expert.interview.tty import keys_for, parse_checklist, parse_regions
 from myotrace.expert.report import build_report
 from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, RED_FLAGS, REGIONS

@@ -15,9 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from myotrace.expert.errors import InputError, did_you_mean
-from myotrace.expert.interview.session import (
-    Interview, Prompt, Session, case_yaml, load_session, now, save_session, write_private,
-)
+from myotrace.expert.interview.session import Interview, Prompt, Session, now
+from myotrace.expert.interview.store import case_yaml, load_session, save_session, write_private
 from myotrace.expert.report import question_wording
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, label
 
