@@ -220,8 +220,9 @@ def rules_list(ctx: typer.Context):
     if ctx.invoked_subcommand:
         return
     from myotrace.expert.engine import rule_catalogue
+    from myotrace.expert.present.references import source_text
     for rule in rule_catalogue():
-        typer.echo(f"{rule.id}  [{rule.stage}]  {rule.statement}\n         source: {rule.source}")
+        typer.echo(f"{rule.id}  [{rule.stage}]  {rule.statement}\n         source: {source_text(rule.source)}")
 
 
 @rules_app.command("show")
@@ -233,8 +234,11 @@ def rules_show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule
     rule = catalogue.get(rule_id.upper())
     if rule is None:
         fail(f"no rule {rule_id!r}{did_you_mean(rule_id.upper(), catalogue)} (`myotrace rules` lists them)")
+    from myotrace.expert.present.references import bibliography, source_text
     typer.echo(f"{rule.id} ({rule.stage}): {rule.statement}\n"
-               f"  IF   {rule.when}\n  THEN {rule.then}\n  SOURCE {rule.source}")
+               f"  IF   {rule.when}\n  THEN {rule.then}\n  SOURCE {source_text(rule.source)}")
+    for number, _key, text in bibliography([rule.source]):
+        typer.echo(f"  [{number}] {text}")
 
 
 @kb_app.command("check")

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
+import re
+from typing import Literal, NamedTuple
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
-SOURCE_PREFIXES = ("seed", "brief §", "CONTRACT §")
 
 
 class KnowledgeError(Exception):
@@ -25,15 +26,109 @@ class _Item(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# ---- citations -------------------------------------------------------------------
+# A ``source`` is one or more citations separated by "; ", each "KEY" or
+# "KEY, LOCATOR" (e.g. "travell-simons-1992, vol. 2 ch. 9 p. 169; willett-2016").
+# KEY names an entry of references.yaml, or is JUDGEMENT: a choice the authors
+# made without published support, the locator saying what the judgement is.
+JUDGEMENT = "judgement"
+CITATION_SEPARATOR = "; "
+KEY_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+NOT_SOURCES = ("contract §", "brief §", "contract.md", "clinical-brief")
+
+
+class Citation(NamedTuple):
+    key: str
+    locator: str = ""
+
+
+def parse_source(source: str) -> tuple[Citation, ...]:
+    """The citations of a source string; ValueError says what is malformed.
+
+    An empty string is no citation at all (the lint calls the item uncited).
+    """
+    if not source.strip():
+        return ()
+    lowered = source.lower()
+    for marker in NOT_SOURCES:
+        if marker in lowered:
+            raise ValueError(f"the project's own spec or brief is not a source ({marker!r} in {source!r})")
+    citations = []
+    for part in source.split(CITATION_SEPARATOR):
+        key, comma, locator = part.partition(",")
+        key, locator = key.strip(), locator.strip()
+        if not KEY_PATTERN.fullmatch(key):
+            raise ValueError(f"{part.strip()!r} does not start with a reference key such as 'willett-2016' "
+                             f"(a source is 'KEY' or 'KEY, LOCATOR', several joined by '; ')")
+        if comma and not locator:
+            raise ValueError(f"citation {part.strip()!r} has a comma but no locator")
+        if ";" in locator:
+            raise ValueError(f"citation {part.strip()!r}: separate citations with '; ' (semicolon and space)")
+        if key == JUDGEMENT and not locator:
+            raise ValueError("a judgement must say what it is: 'judgement, <what was decided>'")
+        citations.append(Citation(key, locator))
+    return tuple(citations)
+
+
 def _cited(source: str) -> str:
-    if not source.startswith(SOURCE_PREFIXES):
-        raise ValueError(f"source must cite the seed article or the clinical brief, got {source!r}")
+    parse_source(source)
     return source
+
+
+# Hosts of unofficial copies of books and papers: never a reference's address.
+UNOFFICIAL_HOSTS = ("pubhtml5", "readonlinefree", "100-vampirenovels", "5y1.org", "docksci", "scribd",
+                    "yudu", "studylib", "pdfdrive", "zlibrary", "vdoc", "dokumen", "pdfcoffee")
+
+
+class Reference(_Item):
+    """One published work, in full, as a student would look it up."""
+    kind: Literal["article", "book", "guideline", "web"]
+    authors: tuple[str, ...] = Field(min_length=1)
+    year: int = Field(ge=1800, le=2100)
+    title: str = Field(min_length=1)
+    venue: str = Field(min_length=1)         # journal, publisher, or website
+    volume: str = ""                         # "44(3)" for an article, "vol. 2" for a book
+    pages: str = ""
+    edition: str = ""
+    place: str = ""
+    doi: str = ""
+    pmid: str = ""
+    url: str = ""
+    authority: Literal["standard", "low"] = "standard"
+    short: str = ""                          # how to cite it in a sentence, when not "Author year"
+    note: str = ""
+
+    @field_validator("doi")
+    @classmethod
+    def _doi(cls, value: str) -> str:
+        if value and not re.fullmatch(r"10\.\d{4,9}/\S+", value):
+            raise ValueError(f"not a DOI (10.xxxx/...): {value!r}")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _official(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(f"not a web address: {value!r}")
+        host = value.split("/")[2] if value.count("/") >= 2 else value
+        if any(bad in host for bad in UNOFFICIAL_HOSTS):
+            raise ValueError(f"{host} hosts unofficial copies; cite the publisher, PubMed, PMC or the journal")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Reference":
+        if not (self.doi or self.pmid or self.url):
+            raise ValueError("a reference needs a DOI, a PubMed id or an official address (url)")
+        if self.kind == "article" and not (self.volume and self.pages):
+            raise ValueError("an article needs its volume and pages")
+        if self.kind == "book" and not self.place:
+            raise ValueError("a book needs its place of publication")
+        return self
 
 
 class Cited(_Item):
     text: str = Field(min_length=1)
-    source: str
+    source: str = ""
 
     _check_source = field_validator("source")(_cited)
 
@@ -42,7 +137,7 @@ class Pattern(_Item):
     part: str
     essential: tuple[Literal[REGIONS], ...]
     spillover: tuple[Literal[REGIONS], ...] = ()
-    source: str
+    source: str = ""
 
     _check_source = field_validator("source")(_cited)
 
@@ -52,7 +147,7 @@ class EvidenceLink(_Item):
     value: bool
     cf: float = Field(ge=-1, le=1)
     text: str
-    source: str
+    source: str = ""
 
     _check_source = field_validator("source")(_cited)
 
@@ -60,7 +155,7 @@ class EvidenceLink(_Item):
 class FactorLink(_Item):
     finding: Literal[FINDINGS]
     text: str
-    source: str
+    source: str = ""
 
     _check_source = field_validator("source")(_cited)
 
@@ -77,7 +172,7 @@ class Muscle(_Item):
 class SatelliteEdge(_Item):
     key: Literal[MUSCLES]
     satellite: Literal[MUSCLES]
-    source: str
+    source: str = ""
 
     _check_source = field_validator("source")(_cited)
 
@@ -85,7 +180,7 @@ class SatelliteEdge(_Item):
 class FindingText(_Item):
     question: str
     hint: str
-    source: str
+    source: str = ""
 
     _check_source = field_validator("source")(_cited)
 
@@ -115,6 +210,7 @@ class KnowledgeBase(_Item):
     satellites: tuple[SatelliteEdge, ...]
     findings: dict[Literal[FINDINGS], FindingText]
     protocol: Protocol
+    references: dict[str, Reference]
     _link_index: dict = PrivateAttr(default_factory=dict)
 
     # ---- queries used by the rules -------------------------------------------
@@ -159,12 +255,62 @@ class KnowledgeBase(_Item):
         self._link_index = index
 
 
+def cited_items(kb: KnowledgeBase):
+    """(item, source) for every knowledge item that carries a source, the item
+    named by its file and its place in it, e.g. ``muscles.yaml gluteus_minimus.evidence.0``."""
+    def walk(node, path):
+        if isinstance(node, BaseModel):
+            if "source" in type(node).model_fields:
+                yield path, node.source
+            for name in type(node).model_fields:
+                yield from walk(getattr(node, name), f"{path}.{name}")
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, f"{path}.{key}")
+        elif isinstance(node, tuple):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{path}.{index}")
+
+    for part in ("muscles", "satellites", "findings", "protocol"):
+        for path, source in walk(getattr(kb, part), ""):
+            yield f"{FILES[part]} {path.lstrip('.') or '(top level)'}", source
+
+
+def citation_problems(items, references) -> list[str]:
+    """Uncited items, malformed sources and keys missing from the bibliography."""
+    problems = []
+    for item, source in items:
+        try:
+            citations = parse_source(source)
+        except ValueError as error:
+            problems.append(f"{item}: malformed source: {error}")
+            continue
+        if not citations:
+            problems.append(f"{item}: uncited (no source)")
+        for citation in citations:
+            if citation.key != JUDGEMENT and citation.key not in references:
+                problems.append(f"{item}: cites {citation.key!r}, which is not in references.yaml")
+    return problems
+
+
+def cited_keys(sources) -> set[str]:
+    """Reference keys cited by well-formed sources (malformed ones are the lint's business)."""
+    keys = set()
+    for source in sources:
+        try:
+            keys |= {c.key for c in parse_source(source)}
+        except ValueError:
+            pass
+    return keys
+
+
 FILES = {
     "settings": "settings.yaml",
     "muscles": "muscles.yaml",
     "satellites": "satellites.yaml",
     "findings": "findings.yaml",
     "protocol": "protocol.yaml",
+    "references": "references.yaml",
 }
 
 

@@ -17,7 +17,7 @@ class ConditionRules:
           statement="A cauda equina red flag means cauda equina syndrome is suspected.",
           when="any red flag on the cauda equina pathway",
           then="condition cauda_equina_suspected",
-          source="brief §3 (GIRFT [24]; BMJ Best Practice [25])")
+          source="girft-ces-2023; finucane-2020")
     def cauda_equina(self):
         self.declare(Condition(id="cauda_equina_suspected", cf=1.0, basis="red flag"))
 
@@ -26,7 +26,7 @@ class ConditionRules:
           statement="Likely nerve-root involvement without a red flag is suspected radiculopathy.",
           when="nerve involvement is likely and no red flag is present",
           then="condition radiculopathy_suspected",
-          source="brief §4 (Radicular features; Suggested rule); CONTRACT §3.2")
+          source="van-der-windt-2010; tawa-2017")
     def radiculopathy(self):
         self.declare(Condition(id="radiculopathy_suspected", cf=1.0, basis="nerve signs"))
 
@@ -38,7 +38,7 @@ class ConditionRules:
           statement="Lateral knee pain with a tender lateral epicondyle in a runner is IT band syndrome.",
           when="lateral knee pain, a tender lateral femoral epicondyle and pain with running",
           then="condition iliotibial_band_syndrome (cf 0.7; judgement); the hip muscles are still traced",
-          source="seed (IT Band Syndrome; Fairclough); brief §6 [38a][38b][40b]; CONTRACT §3.7")
+          source="fairclough-2006; fairclough-2007; fredericson-2000; seed-article, IT Band Syndrome")
     def iliotibial_band_syndrome(self):
         self.declare(Condition(id="iliotibial_band_syndrome", cf=0.7, basis="core"))
 
@@ -49,7 +49,7 @@ class ConditionRules:
           statement="A bowlegged stance or a hyperpronating foot raises the certainty of IT band syndrome.",
           when="IT band syndrome is concluded and genu varum or foot hyperpronation is present",
           then="IT band syndrome certainty rises (each factor +0.2; judgement)",
-          source="seed (IT Band Syndrome: bowlegged stance, hyperpronation); brief §6 risk factors [40b][40c] (lower-grade evidence [43])")
+          source="seed-article, IT Band Syndrome; hutchinson-2022, no robust evidence for the foot and knee factors")
     def itbs_raised_by_alignment(self, cf, factor):
         self.declare(Condition(id="iliotibial_band_syndrome", cf=round(combine([cf, 0.2]), 4),
                                basis=factor))
@@ -62,7 +62,7 @@ class ConditionRules:
           statement="A supported piriformis with sharp 'electric' pain or pain reaching the sole may be trapping the sciatic nerve.",
           when="the piriformis is supported and the pain is shooting or electric, or reaches the sole",
           then="condition piriformis_nerve_entrapment_possible (cf = piriformis certainty x 0.6; judgement)",
-          source="brief §1 piriformis ([5][12]; Davies [48a]); brief §4 overlaps [5]")
+          source="travell-simons-1992, vol. 2 ch. 10; davies-2013, piriformis; barton-1991")
     def piriformis_entrapment(self, cf):
         self.declare(Condition(id="piriformis_nerve_entrapment_possible",
                                cf=round(conclude(premise(cf), 0.6), 4), basis="piriformis"))
@@ -74,6 +74,6 @@ class ConditionRules:
           statement="Leg pain traced to a trigger-point chain, with no nerve sign, is myofascial pseudo-sciatica.",
           when="a primary muscle was found, the pain reaches the leg and nerve involvement is not likely",
           then="condition myofascial_pseudo_sciatica",
-          source="seed (Travell and Simons p.191: sciatica is a symptom); brief §1 gluteus minimus [1]; brief §8 (55 of 70)")
+          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); travell-simons-1992, vol. 2 ch. 9 p. 169; seed-article, opening; quintner-cohen-1994, the dissent: trigger-point pain as nerve-origin hyperalgesia")
     def pseudo_sciatica(self, muscle, cf):
         self.declare(Condition(id="myofascial_pseudo_sciatica", cf=cf, basis=muscle))

@@ -5,6 +5,8 @@ Put ``@meta(...)`` directly under ``@Rule(...)``: experta copies the function's
 """
 from dataclasses import dataclass
 
+from myotrace.facts.knowledge import parse_source
+
 # Salience: higher fires first. One constant per stage, in reasoning order.
 SAFETY = 100
 NERVE = 90
@@ -37,6 +39,10 @@ class RuleMeta:
 def meta(*, id: str, stage: str, statement: str, when: str, then: str, source: str):
     if stage not in STAGES:
         raise ValueError(f"rule {id}: unknown stage {stage!r}")
+    try:
+        parse_source(source)  # the format; the keys are checked against references.yaml by `kb check`
+    except ValueError as error:
+        raise ValueError(f"rule {id}: source: {error}") from None
 
     def attach(function):
         function.rule_meta = RuleMeta(id, stage, statement, when, then, source)

@@ -19,7 +19,7 @@ class MythRules:
           statement="A positive Ober's sign points to the hip abductors, never to the IT band.",
           when="Ober's sign is positive",
           then="correct the 'tight IT band' reading; advise against stretching or rolling the IT band",
-          source="brief §5 (Willett et al. 2016 [35a][35b]); seed (Ober's sign; You Can't Stretch the IT Band)")
+          source="willett-2016; seed-article, You Can't Stretch the IT Band")
     def ober_points_to_abductors(self):
         self.correct("ober_points_to_abductors", "itb_cannot_stretch")
 
@@ -28,7 +28,7 @@ class MythRules:
           statement="Tenderness over the IT band is usually referred pain, not a tight band.",
           when="the palpable IT band is tender",
           then="correct the myth; advise against stretching or rolling the IT band",
-          source="seed (The Myth of the 'Tight IT Band': pain over the IT band is very misleading)")
+          source="seed-article, The Myth of the 'Tight IT Band'")
     def itb_tenderness_is_referred(self):
         self.correct("itb_tenderness_referred", "itb_cannot_stretch")
 
@@ -37,7 +37,7 @@ class MythRules:
           statement="Brief relief from rolling the outer thigh comes from the vastus lateralis, not the IT band.",
           when="rolling the lateral thigh helps for a while, then the pain returns",
           then="correct the myth; advise against rolling the IT band",
-          source="seed (The Myth of the 'Tight IT Band'; Lehman)")
+          source="seed-article, The Myth of the 'Tight IT Band'; lehman-2012; falvey-2010")
     def foam_rolling_reaches_vl(self):
         self.correct("foam_rolling_reaches_vl", "itb_cannot_stretch")
 
@@ -46,7 +46,7 @@ class MythRules:
           statement="IT band syndrome is compression, not friction, and resolves through the hip muscles.",
           when="IT band syndrome is concluded",
           then="correct the 'friction syndrome' reading and point to hip-muscle function",
-          source="brief §6 (Fairclough et al. 2006 [38a], 2007 [38b]); seed (IT Band Syndrome)")
+          source="fairclough-2006; fairclough-2007; seed-article, IT Band Syndrome")
     def itbs_is_compression(self):
         self.correct("itbs_is_compression", avoid_itb=False)
 
@@ -55,6 +55,6 @@ class MythRules:
           statement="'Sciatica' is a symptom, not a diagnosis: this pain is referred from trigger points.",
           when="the leg pain is traced to a trigger-point chain",
           then="correct the 'pinched nerve' reading of the label sciatica",
-          source="seed (Travell and Simons vol. 2 p.191)")
+          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); seed-article, opening")
     def sciatica_is_a_symptom(self):
         self.correct("sciatica_is_a_symptom", avoid_itb=False)

@@ -16,7 +16,7 @@ class ProtocolRules:
           statement="Treat the chain in order, primary first: compress its tender points shortened, then post-isometric relaxation.",
           when="a primary muscle and its chain are known",
           then="for each muscle of the chain in order: compress tender points in a shortened position, then post-isometric relaxation",
-          source="seed (Treating Lateral Sciatica Pain Patterns); brief §7 [16][17][19]; CONTRACT §3.8")
+          source="seed-article, Treating Lateral Sciatica Pain Patterns; hsieh-2007, treat the key first; simons-1999, trigger-point pressure release; lewit-simons-1984")
     def release_the_chain_in_order(self, chain):
         for index, muscle in enumerate(chain):
             self.advise("step", (1, index, 0), "compress", "steps", muscle)
@@ -27,7 +27,7 @@ class ProtocolRules:
           statement="After the release, stretch progressively: the hip abductors into adduction.",
           when="a primary muscle and its chain are known",
           then="progressive stretching of each chain muscle, adduction stretching for the hip abductors",
-          source="seed (Treating Lateral Sciatica Pain Patterns: followed by progressive stretching)")
+          source="seed-article, Treating Lateral Sciatica Pain Patterns")
     def then_stretch_progressively(self, chain):
         for index, muscle in enumerate(chain):
             key = "stretch_abductors" if self.kb.muscles[muscle].hip_abductor else "stretch"
@@ -38,7 +38,7 @@ class ProtocolRules:
           statement="When Ober's sign was positive, re-test it after treatment.",
           when="a chain is treated and Ober's sign was positive",
           then="last step: re-test Ober's sign (adduction should have increased)",
-          source="seed (quick reduction in pain along with increased adduction); CONTRACT §3.8")
+          source="seed-article, Treating Lateral Sciatica Pain Patterns; willett-2016")
     def retest_ober(self):
         self.advise("step", (3, 0, 0), "retest_ober", "steps")
 
@@ -47,7 +47,7 @@ class ProtocolRules:
           statement="Home care: ball-roll the hips and stretch into adduction, plus each chain muscle's own self-care.",
           when="a primary muscle and its chain are known",
           then="home care: lacrosse-ball rolling of the hips and adduction stretching (when a hip abductor is in the chain), then the self-care of each chain muscle",
-          source="seed (Rolling the hips with a lacrosse ball followed by adduction stretching); brief §1 self-care; brief §7.5")
+          source="seed-article, Treating Lateral Sciatica Pain Patterns; davies-2013")
     def home_care(self, chain):
         if any(self.kb.muscles[m].hip_abductor for m in chain):
             self.advise("home_care", (0, 0, 0), "ball_and_adduction", "home_care")
@@ -61,7 +61,7 @@ class ProtocolRules:
           statement="Name the perpetuating factors found that keep the chain's trigger points going.",
           when="a finding present is a perpetuating factor of a muscle in the chain",
           then="the factor is listed, to be corrected",
-          source="brief §1 (factors of each muscle); brief §7.3 (pressure release fails if perpetuating factors remain [17]); CONTRACT §3.8")
+          source="travell-simons-1992, vol. 2 perpetuating factors in each muscle's chapter; simons-1999, trigger-point pressure release")
     def perpetuating_factor(self, chain, finding):
         for muscle in chain:
             for link in self.kb.muscles[muscle].perpetuating:
@@ -77,7 +77,7 @@ class ProtocolRules:
           statement="Name the alignment factors that load the IT band at the knee.",
           when="IT band syndrome is concluded and genu varum, hyperpronation or a leg-length difference is present",
           then="the factor is listed, to be corrected",
-          source="seed (IT Band Syndrome); brief §6 risk factors [40b][40c]")
+          source="seed-article, IT Band Syndrome; noehren-2014; hutchinson-2022")
     def itbs_factor(self, finding):
         item = self.kb.protocol.itbs_factors[finding]
         self.declare(Factor(finding=finding, text=item.text, source=item.source))
@@ -87,6 +87,6 @@ class ProtocolRules:
           statement="Whenever the case is not simply treated, the report says what to do instead.",
           when="the triage is emergency, urgent_referral, refer_nerve or insufficient_evidence",
           then="the advice for that triage level leads the report",
-          source="brief §3 ([22][24][25]); brief §4 (Suggested rule); CONTRACT §3.9")
+          source="nice-ng59; girft-ces-2023; van-der-windt-2010")
     def advise_on_triage(self, level):
         self.advise("referral", (0, 0, 0), level, "advice")

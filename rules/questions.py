@@ -103,7 +103,7 @@ class QuestionRules:
           statement="Until a cauda equina flag is found, every red flag not yet screened is asked first.",
           when="the triage is not emergency and a red flag has not been asked",
           then="ask it (the red-flag screen comes before everything else)",
-          source="brief §3 (screen first: NICE NG59 [22]); brief §7.1; CONTRACT §3.1")
+          source="nice-ng59; finucane-2020")
     def screen_red_flags(self, level):
         answered = self.answered()
         for index, flag in enumerate(RED_FLAGS):
@@ -118,7 +118,7 @@ class QuestionRules:
           statement="Without a pain map nothing can be traced: ask where it hurts.",
           when="no red flag and no pain map has been recorded",
           then="ask for the pain map",
-          source="seed (trace the pain to its origin); CONTRACT §3.3")
+          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); seed-article, opening")
     def ask_for_pain_map(self):
         self.ask("pain_map", "pain_map", 900, "REF-001",
                  "every muscle's referral zone is matched against the pain map", "primary")
@@ -128,7 +128,7 @@ class QuestionRules:
           statement="Until nerve involvement is settled, the nerve signs that could still reach the nerve rule are asked.",
           when="no red flag, no nerve involvement yet, and a nerve sign is unanswered that could still trigger it",
           then="ask the objective signs, then the soft signs while two could still be positive",
-          source="brief §4 (Radicular features; Suggested rule); CONTRACT §3.2")
+          source="van-der-windt-2010; tawa-2017")
     def screen_nerve_signs(self):
         answered = self.answered()
         for index, sign in enumerate(OBJECTIVE_NERVE_SIGNS):
@@ -148,7 +148,7 @@ class QuestionRules:
           statement="A finding or palpation is asked only while its answer could still change the primary muscle or the chain.",
           when="some muscle's role (supported, root, primary, in the chain) is not settled by the evidence so far",
           then="ask the unanswered items that bear on those muscles, the most decisive first",
-          source="CONTRACT §3.5 and §3.9; brief §2 (search up the chain for the key TrP [16])")
+          source="hsieh-2007; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, ask what separates the candidates before treating")
     def ask_what_could_change_the_chain(self):
         answered = self.answered()
         palpated = {fact["muscle"] for fact in self.facts_of(Palpation)}
@@ -179,7 +179,7 @@ class QuestionRules:
           statement="With lateral knee pain, ask what would make it IT band syndrome.",
           when="lateral knee pain and the IT band syndrome findings are not all answered (none answered no)",
           then="ask about a tender lateral epicondyle and pain with running",
-          source="brief §6 (ITBS); seed (IT Band Syndrome); CONTRACT §3.7")
+          source="fairclough-2006; fredericson-2000; seed-article, IT Band Syndrome")
     def ask_about_itbs(self):
         answered = self.answered()
         needed = ("lateral_epicondyle_tender", "pain_with_running")

@@ -14,7 +14,7 @@ class ReferralRules:
           statement="Pain inside a muscle's referral zone is evidence for that muscle, essential zone more than spill-over.",
           when="the pain map matches one of a muscle's referral patterns better than 0.2 (MYCIN's premise threshold)",
           then="evidence for each such muscle: cf = match x 0.6 (match = painful essential regions, spill-over at half weight, over the union of map and essential zone; judgement)",
-          source="seed (Referral patterns and trigger points in the gluteus minimus); brief §1 (zones of each muscle); CONTRACT §3.3")
+          source="travell-simons-1992, vol. 2 pain patterns in each muscle's chapter; seed-article, Referral patterns and trigger points in the gluteus minimus; judgement, the degree of match")
     def pain_in_referral_zone(self, regions):
         settings = self.kb.settings
         for muscle in MUSCLES:
@@ -36,7 +36,7 @@ class ReferralRules:
           statement="A history or examination finding the knowledge base links to a muscle adds or subtracts certainty.",
           when="a finding has the value that a muscle's evidence link names",
           then="evidence for (cf > 0) or against (cf < 0) each linked muscle, with the link's certainty",
-          source="brief §1 (findings of each muscle); brief §5 (Ober's test); seed; CONTRACT §3.3")
+          source="travell-simons-1992, vol. 2 symptoms and examination in each muscle's chapter; willett-2016; judgement, the size of each weight")
     def finding_linked_to_muscle(self, finding, value):
         answer = "" if value is True else ": no"
         for muscle, link in self.kb.links(finding, value):
@@ -48,29 +48,29 @@ class ReferralRules:
           statement="A tender point that reproduces the familiar pain counts strongly for its muscle.",
           when="palpating the muscle reproduces the patient's familiar pain",
           then="strong evidence for the muscle (cf +0.6)",
-          source="brief §4 (Myofascial features: pressing the TrP reproduces the familiar pain); brief §1 gluteus minimus; CONTRACT §3.5")
+          source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); travell-simons-1992, vol. 2 ch. 9")
     def tender_point_reproduces_pain(self, muscle):
         self.declare(Evidence(muscle=muscle, cf=self.kb.settings.tender_point_cf, rule="REF-003",
                               label="tender point reproduces the pain", reason="palpation reproduces the familiar pain",
-                              source="brief §4 (Myofascial features)"))
+                              source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain)"))
 
     @Rule(Palpation(muscle=MATCH.muscle, reproduces=False), salience=EVIDENCE)
     @meta(id="REF-004", stage="referral",
           statement="A muscle palpated without reproducing the pain counts strongly against it.",
           when="the muscle was palpated and did not reproduce the familiar pain",
           then="strong evidence against the muscle (cf -0.6)",
-          source="brief §4 (Myofascial features); CONTRACT §3.5")
+          source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, a palpated muscle that does not reproduce the pain counts strongly against")
     def palpated_without_pain(self, muscle):
         self.declare(Evidence(muscle=muscle, cf=self.kb.settings.non_tender_cf, rule="REF-004",
                               label="palpated without reproducing the pain", reason="palpated without reproducing the pain",
-                              source="brief §4 (Myofascial features)"))
+                              source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain)"))
 
     @Rule(Evidence(muscle=MATCH.muscle), NOT(Hypothesis(muscle=MATCH.muscle)), salience=WEIGH)
     @meta(id="REF-005", stage="referral",
           statement="All evidence about a muscle combines into one certainty; at or above the threshold the muscle is supported.",
           when="a muscle has evidence and has not yet been weighed",
           then="its certainty by MYCIN's combining function; supported when >= 0.2",
-          source="seed (Sciatica is a symptom: its cause should be identified); CONTRACT §3.3 and §3.5 (MYCIN certainty factors; threshold 0.2)")
+          source="shortliffe-buchanan-1975; travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text)")
     def weigh_the_evidence(self, muscle):
         cfs = [fact["cf"] for fact in self.facts_of(Evidence) if fact["muscle"] == muscle]
         cf = combine(cfs)

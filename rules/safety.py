@@ -12,7 +12,7 @@ class SafetyRules:
           statement="A cauda equina red flag makes the case an emergency.",
           when="saddle anaesthesia, bladder or bowel dysfunction, bilateral or progressive leg weakness is present",
           then="red flag on the cauda equina pathway; triage emergency (immediate hospital referral)",
-          source="brief §3 (GIRFT CES pathway [24]; BMJ Best Practice [25]); CONTRACT §3.1")
+          source="girft-ces-2023; finucane-2020")
     def cauda_equina_flag(self, flag):
         self.declare(RedFlag(id=flag, pathway="cauda_equina"))
         self.declare(TriageVote(level="emergency", reason=flag))
@@ -22,7 +22,7 @@ class SafetyRules:
           statement="Any other red flag needs urgent referral to exclude fracture, cancer or infection.",
           when="fever, cancer history, unexplained weight loss, significant trauma, immunosuppression or unrelenting night pain is present",
           then="red flag of serious pathology; triage at least urgent_referral",
-          source="brief §3 (NICE NG59 [22]; NHS CKS [23]; [26][57a]); CONTRACT §3.1")
+          source="nice-ng59; finucane-2020")
     def serious_pathology_flag(self, flag):
         self.declare(RedFlag(id=flag, pathway="serious_pathology"))
         self.declare(TriageVote(level="urgent_referral", reason=flag))
@@ -32,7 +32,7 @@ class SafetyRules:
           statement="Likely nerve-root involvement without a red flag means referral for the nerve first.",
           when="nerve involvement is likely and no red flag is present",
           then="triage refer_nerve (the report leads with the referral; trigger points may still be listed)",
-          source="brief §4 (Suggested rule); CONTRACT §3.2")
+          source="van-der-windt-2010; tawa-2017; judgement, nerve involvement outranks a myofascial explanation")
     def refer_for_nerve(self):
         self.declare(TriageVote(level="refer_nerve", reason="nerve involvement"))
 
@@ -41,7 +41,7 @@ class SafetyRules:
           statement="With no red flag and no nerve involvement, a primary trigger-point muscle can be treated.",
           when="a primary muscle was found, no red flag and no nerve involvement",
           then="triage treat",
-          source="seed (Sciatica is a symptom; Treating Lateral Sciatica Pain Patterns); CONTRACT §3.3")
+          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); seed-article, Treating Lateral Sciatica Pain Patterns")
     def treat_the_chain(self, muscle):
         self.declare(TriageVote(level="treat", reason=muscle))
 
@@ -50,7 +50,7 @@ class SafetyRules:
           statement="With no red flag, no nerve involvement and no decisive muscle, there is not enough to go on.",
           when="no other rule asked for a triage level",
           then="triage insufficient_evidence, with the questions that would decide it",
-          source="CONTRACT §3.9; brief §4 (Myofascial features)")
+          source="judgement, ask before treating when no source is supported; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain)")
     def not_enough_to_go_on(self):
         self.declare(TriageVote(level="insufficient_evidence", reason="no decisive finding"))
 
@@ -59,7 +59,7 @@ class SafetyRules:
           statement="The most urgent triage any rule asked for wins: nothing outweighs a red flag.",
           when="one or more triage levels were asked for",
           then="the triage is the most urgent of them",
-          source="CONTRACT §3.1; brief §3 and §4 (Suggested rule: overrides the myofascial explanation)")
+          source="finucane-2020; nice-ng59; judgement, the most urgent level wins")
     def most_urgent_wins(self):
         votes = [fact["level"] for fact in self.facts_of(TriageVote)]
         level = max(votes, key=urgency)

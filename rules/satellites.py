@@ -51,7 +51,7 @@ class SatelliteRules:
           statement="A supported satellite of a supported key muscle belongs to the key muscle's chain.",
           when="a key muscle and one of its satellites are both supported",
           then="the satellite is linked below its key muscle (chain certainty = the weaker of the two)",
-          source="brief §2 (Directed satellite edges; How satellites behave [16]); seed; CONTRACT §3.5")
+          source="hsieh-2007; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; shortliffe-buchanan-1975")
     def satellite_joins_key(self, key, satellite, key_cf, satellite_cf, source):
         self.declare(ChainLink(key=key, satellite=satellite,
                                cf=round(premise(key_cf, satellite_cf), 4), source=source))
@@ -63,7 +63,7 @@ class SatelliteRules:
           statement="A supported muscle with no supported key muscle can head a chain.",
           when="a muscle is supported and none of its key muscles is",
           then="the muscle is a chain root (a satellite is never primary while its key muscle is supported)",
-          source="brief §2 (find the key TrP: search up the chain [16]); brief §7.2; CONTRACT §3.5")
+          source="hsieh-2007; judgement, a satellite does not lead while its key is supported")
     def muscle_heads_a_chain(self, muscle, cf):
         self.declare(Root(muscle=muscle, cf=cf))
 
@@ -72,7 +72,7 @@ class SatelliteRules:
           statement="The primary muscle is the root of the best-supported chain, if palpation or a finding backs it and its chain leads the next clearly.",
           when="no red flag, a pain map, the root of the best-supported chain (a chain is as well supported as its best-supported muscle; judgement) has evidence besides its referral zone (a tender point or a finding), and that chain leads every other chain by at least the decisive margin (0.1; judgement)",
           then="that root is the primary muscle; its chain lists it first, then its satellites in treatment order; otherwise the roots are undecided",
-          source="brief §2 and §7.2 (search up the chain, treat the key first [16]); brief §4 (Myofascial features: pressing the TrP reproduces the pain); seed; CONTRACT §3.5 and §3.9")
+          source="hsieh-2007; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, the decisive margin")
     def best_chain_is_primary(self):
         certainty = {h["muscle"]: h["cf"] for h in self.facts_of(Hypothesis)}
         links = {(f["key"], f["satellite"]) for f in self.facts_of(ChainLink)}

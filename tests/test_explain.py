@@ -59,7 +59,7 @@ def test_trace_is_numbered_grouped_by_stage_and_fits_80_columns(classic):
         assert f"{firing.number:>3}. {firing.rule}" in out
     assert "── referral " in out and "── satellites " in out
     assert out.index("── referral ") < out.index("── satellites ") < out.index("── protocol ")
-    assert "REF-003" in out and "brief §4 (Myofascial features" in out      # source
+    assert "REF-003" in out and "Simons et al. 1999, trigger-point diagnosis" in out  # source, cited
     assert "f-9 palpation gluteus_minimus: reproduces the pain" in out     # matched
     assert "evidence gluteus_minimus +0.60" in out                         # declared
     assert "gluteus_minimus: 0.00 → 0.60" in out                           # certainty before → after

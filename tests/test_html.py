@@ -78,7 +78,7 @@ def test_page_has_every_section(classic):
     assert "palpated without reproducing the pain" in page             # evidence against
     assert "Compress the tender points of the gluteus minimus" in page   # protocol
     assert page.count("<tr><td>") >= 20                                 # the trace table, one row per firing
-    assert "REF-003" in page and "brief §4 (Myofascial features" in page
+    assert "REF-003" in page and "Simons et al. 1999, trigger-point diagnosis" in page
 
 
 def test_body_chart_shades_the_pain_and_marks_the_chain(classic):

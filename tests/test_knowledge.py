@@ -72,7 +72,7 @@ def test_contract_satellite_edges_are_present():
                  ["satellite"], id="unknown satellite"),
     pytest.param("settings.yaml", "support_threshold: 0.2", "support_threshold: 2",
                  ["support_threshold"], id="threshold out of range"),
-    pytest.param("protocol.yaml", 'source: "seed (Treating Lateral Sciatica Pain Patterns)"', 'source: "my blog"',
+    pytest.param("protocol.yaml", 'source: "seed-article, Treating Lateral Sciatica Pain Patterns"', 'source: "my blog"',
                  ["source", "my blog"], id="uncited source"),
     pytest.param("findings.yaml", "fever:", "feverr:", ["feverr"], id="unknown finding id"),
     pytest.param("settings.yaml", "support_threshold: 0.2", "support_threshold: [0.2",
@@ -146,7 +146,7 @@ def test_satellite_cycles_finds_both_cycles_through_one_node():
 @pytest.fixture
 def cyclic_kb(kb_dir):
     edit(kb_dir, "satellites.yaml", "- key: gluteus_minimus\n  satellite: vastus_lateralis",
-         "- key: vastus_lateralis\n  satellite: quadratus_lumborum\n  source: \"brief §2 (test)\"\n"
+         "- key: vastus_lateralis\n  satellite: quadratus_lumborum\n  source: \"judgement, a test edge\"\n"
          "- key: gluteus_minimus\n  satellite: vastus_lateralis")
     return load_knowledge(kb_dir)
 

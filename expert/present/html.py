@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from myotrace.expert.present.bodychart import body_chart
+from myotrace.expert.present.references import bibliography, source_text, trace_sources
 from myotrace.expert.present.text import fact_brief
 from myotrace.expert.teach.graph import build_graph, to_svg
 from myotrace.expert.present.render import TRIAGE_HEADLINE
@@ -123,9 +124,19 @@ def case_section(report: Report, trace, pain, notes: str | None = None) -> str:
         out.append("<h2>Open questions</h2>" + _items(report.open_questions))
     if notes:
         out.append(f"<h2>Notes</h2><div class='notes'>{e(notes)}</div>")
+    out.append(references_section(trace))
     out.append(trace_table(trace))
     out.append("</section>")
     return "\n".join(out)
+
+
+def references_section(trace) -> str:
+    """The works this report rests on (its rules and knowledge items), numbered; addresses as text."""
+    entries = bibliography(trace_sources(trace))
+    if not entries:
+        return "<h2>References</h2><p>—</p>"
+    return ("<h2>References</h2><ol class='references'>"
+            + "".join(f"<li id='ref-{e(key)}'>{e(text)}</li>" for _number, key, text in entries) + "</ol>")
 
 
 def trace_table(trace) -> str:
@@ -137,7 +148,7 @@ def trace_table(trace) -> str:
                                 for c in firing.certainty)
         out.append(
             f"<tr><td>{firing.number}</td><td>{e(firing.rule)}<br><span class='stage'>{e(firing.stage)}</span></td>"
-            f"<td>{e(firing.statement)}<br><span class='src'>{e(firing.source)}</span></td>"
+            f"<td>{e(firing.statement)}<br><span class='src'>{e(source_text(firing.source))}</span></td>"
             f"<td>{_facts(firing.matched)}</td><td>{_facts(firing.declared)}</td><td>{certainty}</td></tr>")
     out.append("</table>")
     return "\n".join(out)

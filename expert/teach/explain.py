@@ -8,8 +8,10 @@ that fit an 80-column terminal.
 """
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 
+from myotrace.expert.present.references import bibliography, source_text
 from myotrace.expert.present.text import WIDTH, fact_brief, wrap
 from myotrace.expert.trace import fact_dict, fact_text
 from myotrace.facts.vocabulary import label
@@ -43,7 +45,7 @@ def firing_lines(firing, limit: int | None = MAX_FACTS) -> list[str]:
     head = f"{firing.number:>3}. {firing.rule}"
     lines = [head + f"salience {firing.salience}".rjust(WIDTH - len(head))]
     lines += wrap(firing.statement, " " * INDENT, " " * INDENT)
-    lines += _field("source", [firing.source])
+    lines += _field("source", [source_text(firing.source)])
     lines += _field("matched", _facts(firing.matched, None) or ["(nothing: the rule has no pattern)"])
     lines += _field("declared", _facts(firing.declared, limit) or ["(nothing new)"])
     if firing.certainty:
@@ -87,7 +89,20 @@ def explain_lines(report, trace) -> list[str]:
     lines = wrap(f"Case {report.case}: {len(trace)} rule firings, in order, grouped by stage.", "", "  ")
     lines += trace_lines(trace)
     lines += ["", "Conclusion", *conclusion_lines(report)]
+    lines += ["", *reference_lines(trace)]
     return lines
+
+
+def reference_lines(trace) -> list[str]:
+    """The references of the rules that fired, in full, numbered in order of first use."""
+    entries = bibliography(firing.source for firing in trace)
+    lines = ["References (of the rules that fired)"]
+    for number, _key, text in entries:
+        head = f"  [{number}] "
+        # an address longer than a line continues on the next one rather than overflowing 80 columns
+        lines += textwrap.wrap(text, WIDTH, initial_indent=head, subsequent_indent=" " * len(head),
+                               break_long_words=True, break_on_hyphens=False)
+    return lines if entries else lines + ["  (none)"]
 
 
 # ---- stepping through the agenda ------------------------------------------------

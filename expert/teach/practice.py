@@ -19,6 +19,7 @@ from pathlib import Path
 
 from myotrace.expert.casefile import case_paths, load_case
 from myotrace.expert.errors import InputError, did_you_mean
+from myotrace.expert.present.references import bibliography, cite, source_text
 from myotrace.expert.present.text import user_key, wrap
 from myotrace.expert.report import build_report
 from myotrace.expert.teach.whynot import MUSCLE_ALIASES, match_id, why_not
@@ -186,7 +187,8 @@ def _deciding_vote(engine, level) -> str:
             if fact["type"] == "TriageVote" and fact["level"] == level:
                 evidence = [m for m in firing.matched if m["type"] in ("Finding", "Primary", "NerveInvolvement")]
                 on = "; ".join(_matched_text(m) for m in evidence)
-                return f"{firing.rule} (#{firing.number}): {firing.statement}" + (f" [on {on}]" if on else "")
+                return (f"{firing.rule} (#{firing.number}): {firing.statement}" + (f" [on {on}]" if on else "")
+                        + f" Sources: {source_text(firing.source)}.")
     return ""
 
 
@@ -208,14 +210,14 @@ def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
         return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence")
     if right is None:
         return 0, [(f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
-                    "no primary muscle (CONTRACT §4).")]
+                    "no primary muscle: it names a chain only for treat or refer_nerve.")]
     lines = [f"Primary: you said {label(answer) if answer else 'none'}; the rules say the {label(right)}."]
     if answer is not None:
         keys = sorted(link["key"] for link in engine.facts_of(ChainLink) if link["satellite"] == answer)
         if keys:
             lines.append(f"You took a satellite for the primary: the {label(answer)} is a satellite of the "
                          + " and the ".join(label(k) for k in keys)
-                         + " (SAT-001); a satellite is never primary while its key muscle is supported.")
+                         + f" (SAT-001); a satellite is never primary while its key muscle is supported ({cite('hsieh-2007')}).")
         else:
             lines += [f"  {line}" for line in _failed(why_not(engine, case, answer),
                                                       ("REF-005", "SAT-002", "SAT-003"))[:3]]
@@ -263,7 +265,9 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
             else:
                 lines.append(f"Not in the chain: with triage {report.triage} no chain is named.")
     if sorted(answer) == sorted(right):
-        lines.append("Right muscles, wrong order: treat the key muscle before its satellites (brief §2 [16]).")
+        lines.append("Right muscles, wrong order: treat the key muscle before its satellites ("
+                     + cite("hsieh-2007") + ").")
+        lines += [f"  {text}" for _number, _key, text in bibliography(["hsieh-2007"])]
         return 0.5, lines
     return 0, lines
 
