@@ -55,6 +55,8 @@ def parse_source(source: str) -> tuple[Citation, ...]:
             raise ValueError(f"the project's own spec or brief is not a source ({marker!r} in {source!r})")
     citations = []
     for part in source.split(CITATION_SEPARATOR):
+        if ";" in part:
+            raise ValueError(f"citation {part.strip()!r}: separate citations with '; ' (semicolon and space)")
         key, comma, locator = part.partition(",")
         key, locator = key.strip(), locator.strip()
         if not KEY_PATTERN.fullmatch(key):
@@ -62,8 +64,6 @@ def parse_source(source: str) -> tuple[Citation, ...]:
                              f"(a source is 'KEY' or 'KEY, LOCATOR', several joined by '; ')")
         if comma and not locator:
             raise ValueError(f"citation {part.strip()!r} has a comma but no locator")
-        if ";" in locator:
-            raise ValueError(f"citation {part.strip()!r}: separate citations with '; ' (semicolon and space)")
         if key == JUDGEMENT and not locator:
             raise ValueError("a judgement must say what it is: 'judgement, <what was decided>'")
         citations.append(Citation(key, locator))

@@ -177,3 +177,24 @@ def test_kb_check_notes_when_fixtures_folder_is_absent(tmp_path):
     problems, notes = check(fixtures=tmp_path / "absent")
     assert not any("no test fixture" in p for p in problems)
     assert any("fixtures not found" in n for n in notes)
+
+
+# ---- citations: every item with a source is seen by the lint -----------------------------
+
+
+def test_cited_items_sees_every_source_line_of_the_knowledge_files():
+    from myotrace.facts.knowledge import cited_items
+    lines = sum(path.read_text(encoding="utf-8").count("\n  source: ") + path.read_text(encoding="utf-8")
+                .count("\n      source: ") + path.read_text(encoding="utf-8").count("\n    source: ")
+                for path in KNOWLEDGE_DIR.glob("*.yaml") if path.name != "references.yaml")
+    items = list(cited_items(knowledge()))
+    assert len(items) == lines
+    assert len({item for item, _ in items}) == len(items)   # each named once, by file and place
+    assert ("satellites.yaml 0", knowledge().satellites[0].source) in items
+
+
+def test_the_knowledge_base_carries_the_bibliography(kb_dir):
+    kb = load_knowledge(kb_dir)
+    assert "travell-simons-1992" in kb.references
+    (kb_dir / "references.yaml").unlink()
+    assert "references.yaml" in broken(kb_dir)
