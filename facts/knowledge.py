@@ -271,9 +271,11 @@ def cited_items(kb: KnowledgeBase):
             for index, value in enumerate(node):
                 yield from walk(value, f"{path}.{index}")
 
-    for part in ("muscles", "satellites", "findings", "protocol"):
+    for part in type(kb).model_fields:
+        if part in ("settings", "references"):
+            continue
         for path, source in walk(getattr(kb, part), ""):
-            yield f"{FILES[part]} {path.lstrip('.') or '(top level)'}", source
+            yield f"{FILES.get(part, part)} {path.lstrip('.') or '(top level)'}", source
 
 
 def citation_problems(items, references) -> list[str]:
