@@ -4,6 +4,7 @@ A broken file fails loudly at start, naming the file and the item.
 """
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,8 @@ from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 SOURCE_PREFIXES = ("seed", "brief §", "CONTRACT §")
+# A bibliography key, optionally with a locator: "grimaldi-2017" or "grimaldi-2017, p. 520".
+REFERENCE_KEY = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?:,|$)")
 
 
 class KnowledgeError(Exception):
@@ -26,8 +29,9 @@ class _Item(BaseModel):
 
 
 def _cited(source: str) -> str:
-    if not source.startswith(SOURCE_PREFIXES):
-        raise ValueError(f"source must cite the seed article or the clinical brief, got {source!r}")
+    if not (source.startswith(SOURCE_PREFIXES) or all(
+            part.startswith(SOURCE_PREFIXES) or REFERENCE_KEY.match(part) for part in source.split("; "))):
+        raise ValueError(f"source must cite the seed article, the clinical brief or reference keys, got {source!r}")
     return source
 
 
@@ -77,6 +81,7 @@ class Muscle(_Item):
 class SatelliteEdge(_Item):
     key: Literal[MUSCLES]
     satellite: Literal[MUSCLES]
+    part: str | None = None  # the satellite's trigger-point part the key sets up (None: any part)
     source: str
 
     _check_source = field_validator("source")(_cited)

@@ -30,7 +30,7 @@ from myotrace.facts.vocabulary import (
     urgency,
 )
 from myotrace.rules.conditions import LEG_REGIONS
-from myotrace.rules.satellites import corroborated, rank_chains
+from myotrace.rules.satellites import ChainInputs, corroborated
 
 # Short names students and teachers use; accepted wherever a muscle is asked for.
 MUSCLE_ALIASES = {
