@@ -17,7 +17,7 @@ from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 SOURCE_PREFIXES = ("seed", "brief §", "CONTRACT §")
 # A bibliography key, optionally with a locator: "grimaldi-2017" or "grimaldi-2017, p. 520".
-REFERENCE_KEY = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?:,|$)")
+REFERENCE_KEY = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?:[,;]|$)")
 
 
 class KnowledgeError(Exception):

@@ -121,6 +121,7 @@ def form_chains(kb, cf: dict, tender, non_tender, fits, parts: dict, corroborate
                         queue.append(other)
         seen |= group
         roots = order_roots([m for m in group if not any(s == m for _, s in links)], cf, tender, kb)
+        roots = roots or order_roots(group, cf, tender, kb)[:1]  # a cycle (kb check reports it)
         order, queue = list(roots), list(roots)
         while queue:
             key = queue.pop(0)
