@@ -76,7 +76,7 @@ def probable(members, inputs) -> tuple:
 class SatelliteRules:
     @Rule(Hypothesis(muscle=MATCH.key, supported=True, cf=MATCH.key_cf),
           SatelliteEdge(key=MATCH.key, satellite=MATCH.satellite, part=MATCH.edge_part, source=MATCH.source),
-          Hypothesis(muscle=MATCH.satellite, supported=True, part=MATCH.satellite_part),
+          Hypothesis(muscle=MATCH.satellite, supported=True, part=MATCH.satellite_part, cf=MATCH.satellite_cf),
           TEST(lambda edge_part, satellite_part: edge_part is None or satellite_part in (None, edge_part)),
           NOT(Palpation(muscle=MATCH.key, reproduces=False)),
           NOT(Palpation(muscle=MATCH.satellite, reproduces=False)),
@@ -86,9 +86,9 @@ class SatelliteRules:
           when="a key muscle and its satellite are both supported, neither was palpated without reproducing the pain, and the edge concerns the part of the satellite the pain map matches (the TFL: the anterior minimus only)",
           then="the two are linked; the key leads the link only when it is confirmed (a tender point) or its evidence not shared with the satellite reaches the support threshold",
           source="brief §2 (Directed satellite edges [8a]; How satellites behave [16]); seed; hsieh-2007")
-    def satellite_joins_key(self, key, satellite, source):
+    def satellite_joins_key(self, key, satellite, source, key_cf, satellite_cf):
         inputs = ChainInputs.of(self)
-        self.declare(ChainLink(key=key, satellite=satellite, source=source,
+        self.declare(ChainLink(key=key, satellite=satellite, source=source, cf=round(min(key_cf, satellite_cf), 4),
                                own=round(inputs.own(key, satellite), 4), leads=inputs.leads(key, satellite)))
 
     @Rule(PainMap(), salience=CHAIN_ROOTS)
