@@ -12,6 +12,12 @@ MUSCLES_ORDER = MUSCLES
 GTPS = "greater_trochanteric_pain_syndrome"
 
 
+def has_home_care(treatment) -> bool:
+    """A treated muscle is a hip abductor (ball and adduction) or has self-care of its own."""
+    kb = knowledge()
+    return any(kb.muscles[m].hip_abductor or kb.muscles[m].self_care for m in treatment)
+
+
 def perpetuates(treatment, finding) -> bool:
     """The finding is a perpetuating factor of a muscle that is treated."""
     kb = knowledge()
@@ -101,7 +107,7 @@ class ProtocolRules:
     def retest_ober(self):
         self.advise("step", (3, 0, 0), "retest_ober", "steps")
 
-    @Rule(Primary(treatment=MATCH.treatment), NOT(Condition(id=GTPS)), salience=PROTOCOL)
+    @Rule(Primary(treatment=MATCH.treatment), TEST(has_home_care), NOT(Condition(id=GTPS)), salience=PROTOCOL)
     @meta(id="PRO-004", stage="protocol",
           statement="Home care: ball-roll the hips and stretch into adduction, plus each treated muscle's own self-care.",
           when="a primary chain is known and no greater trochanteric pain syndrome",
