@@ -86,7 +86,8 @@ def simulate(case: Case, patient, timings=None, session_file=None, console=None)
 
 
 def conclusion(report):
-    return report.triage, report.primary_muscle, list(report.chain)
+    return (report.triage, report.primary_muscle, list(report.chain),
+            [list(chain) for chain in report.secondary_chains])
 
 
 def library(cases, patient=None, timings=None, session_file=None, console=None):
@@ -111,14 +112,14 @@ def summary(rows, title):
     items = statistics.mean(r["items"] for r in rows)
     other = [r for r in rows if not r["red_flag"]]
     print(f"{title}")
-    print(f"  agreement (triage, primary, chain) with diagnose: {agree}/{n}")
+    print(f"  agreement (triage, primary, chain, secondary chains) with diagnose: {agree}/{n}")
     for r in rows:
         if not r["agree"]:
             print(f"    DISAGREE {r['case']}: interview {r['got']} vs diagnose {r['want']}")
             if r["case"].startswith("random-"):
                 print(f"      case: {r['data']}")
-    print(f"  mean questions, red-flag checklist as 1 screen: {prompts:5.1f}  ({prompts / len(ASKABLE):.0%} of 41)")
-    print(f"  mean questions, checklist as its 11 items:      {items:5.1f}  ({items / len(ASKABLE):.0%} of 41)")
+    print(f"  mean questions, red-flag checklist as 1 screen: {prompts:5.1f}  ({prompts / len(ASKABLE):.0%} of {len(ASKABLE)})")
+    print(f"  mean questions, checklist as its 11 items:      {items:5.1f}  ({items / len(ASKABLE):.0%} of {len(ASKABLE)})")
     if other:
         print(f"  without the {n - len(other)} red-flag cases (n={len(other)}): "
               f"{statistics.mean(r['prompts'] for r in other):.1f} / "

@@ -53,7 +53,7 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
     @DefFacts()
     def from_case(self, case: Case | None = None):
         for edge in self.kb.satellites:
-            yield SatelliteEdge(key=edge.key, satellite=edge.satellite, source=edge.source)
+            yield SatelliteEdge(key=edge.key, satellite=edge.satellite, part=edge.part, source=edge.source)
         if case is None:
             return
         if case.pain:

@@ -23,6 +23,9 @@ def compare(expect, report) -> list[str]:
         problems.append(f"primary_muscle: expected {expect.primary_muscle}, got {report.primary_muscle}")
     if expect.chain is not None and list(expect.chain) != report.chain:
         problems.append(f"chain: expected {list(expect.chain)}, got {report.chain}")
+    if expect.secondary_chains is not None and [list(c) for c in expect.secondary_chains] != report.secondary_chains:
+        problems.append(f"secondary_chains: expected {[list(c) for c in expect.secondary_chains]},"
+                        f" got {report.secondary_chains}")
     if expect.conditions is not None:
         missing = [c for c in expect.conditions if c not in report.conditions]
         if missing:

@@ -5,11 +5,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from myotrace.facts.case import Case
 from myotrace.facts.types import (
-    Advice, Condition, Correction, Evidence, Factor, Hypothesis, Primary, Question, RedFlag, Triage,
+    Advice, Condition, Correction, Evidence, Factor, Finding, Hypothesis, Primary, Question, RedFlag, Secondary,
+    Triage,
 )
 from myotrace.facts.vocabulary import CONDITIONS, PAIN_MAP, PALPATE, RED_FLAGS, label
 
 NO_CHAIN = ("emergency", "urgent_referral", "insufficient_evidence")
+REFERRAL_ONLY = ("emergency", "urgent_referral")  # the report leads with the referral only
+SCREEN_FIRST = ("treat", "refer_nerve", "insufficient_evidence")  # unscreened red flags go in the headline
 
 
 class Candidate(BaseModel):
@@ -37,6 +40,8 @@ class Report(BaseModel):
     conditions: list[str]
     primary_muscle: str | None
     chain: list[str]
+    secondary_chains: list[list[str]] = Field(default_factory=list)
+    unscreened_red_flags: list[str] = Field(default_factory=list)
     candidates: list[Candidate]
     corrections: list[str]
     protocol: Protocol
@@ -45,6 +50,15 @@ class Report(BaseModel):
     trace: list[dict]
     side: str | None = None
     advice: list[str] = Field(default_factory=list)
+    probable_satellites: list[str] = Field(default_factory=list)
+    open_questions_detail: dict[str, list[str]] = Field(default_factory=dict)
+
+    def screen_first_line(self) -> str | None:
+        """The headline warning when red flags were never screened (CONTRACT §4)."""
+        if self.unscreened_red_flags and self.triage in SCREEN_FIRST:
+            return ("Red flags not yet screened: " + ", ".join(label(f) for f in self.unscreened_red_flags)
+                    + ", screen these before treating")
+        return None
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(by_alias=True), indent=2, ensure_ascii=False) + "\n"
@@ -69,6 +83,29 @@ def open_questions(engine) -> list:
     return sorted(engine.facts_of(Question), key=lambda q: (-q["priority"], q["item"]))
 
 
+def grouped_questions(kb, engine) -> tuple[list[str], dict[str, list[str]]]:
+    """Each item once (its most decisive question): the unscreened red flags as one line,
+    then what could change the conclusion, then what is also worth asking."""
+    flags, could_change, also = [], [], []
+    seen = set()
+    for question in open_questions(engine):
+        item = question["item"]
+        if item in seen:
+            continue
+        seen.add(item)
+        if question["kind"] == "red_flag":
+            flags.append(item)
+        elif question["kind"] == "condition":
+            also.append(question_text(kb, item))
+        else:
+            could_change.append(question_text(kb, item))
+    lines = []
+    if flags:
+        lines.append("Red flags not yet screened: " + ", ".join(label(f) for f in flags) + ", ask these first")
+    detail = {"red_flags": flags, "could_change": could_change, "also_worth_asking": also}
+    return lines + could_change + also, detail
+
+
 def _evidence_lines(evidence, positive: bool) -> list[str]:
     chosen = [e for e in evidence if (e["cf"] > 0) == positive and e["cf"] != 0]
     chosen.sort(key=lambda e: (-abs(e["cf"]), e["label"]))
@@ -82,6 +119,10 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
     conditions = {fact["id"] for fact in engine.facts_of(Condition)}
     primary = engine.facts_of(Primary)
     chain = [] if triage in NO_CHAIN or not primary else list(primary[0]["chain"])
+    secondary = [] if not chain else [
+        list(fact["chain"]) for fact in sorted(engine.facts_of(Secondary), key=lambda f: f["rank"])]
+    probable = [] if not chain else list(primary[0]["probable"])
+    answered = {fact["id"] for fact in engine.facts_of(Finding) if fact["value"] in (True, False)}
 
     evidence: dict[str, list] = {}
     for fact in engine.facts_of(Evidence):
@@ -95,13 +136,18 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
     ]
 
     advice = sorted(engine.facts_of(Advice), key=lambda a: (a["kind"], tuple(a["order"]), a["text"]))
+    referral_only = triage in REFERRAL_ONLY
 
     def texts(kind):
+        if referral_only and kind != "referral":
+            return []
         return list(dict.fromkeys(a["text"] for a in advice if a["kind"] == kind))
 
     correction_order = list(kb.protocol.corrections)
-    corrections = sorted(engine.facts_of(Correction), key=lambda c: correction_order.index(c["id"]))
-    factors = sorted(engine.facts_of(Factor), key=lambda f: (f["finding"], f["text"]))
+    corrections = [] if referral_only else sorted(
+        engine.facts_of(Correction), key=lambda c: correction_order.index(c["id"]))
+    factors = [] if referral_only else sorted(engine.facts_of(Factor), key=lambda f: (f["finding"], f["text"]))
+    questions, detail = grouped_questions(kb, engine)
 
     return Report(
         case=case.case or "case",
@@ -110,13 +156,16 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
         conditions=[c for c in CONDITIONS if c in conditions],
         primary_muscle=chain[0] if chain else None,
         chain=chain,
+        secondary_chains=secondary,
+        unscreened_red_flags=[f for f in RED_FLAGS if f not in answered],
         candidates=candidates,
         corrections=list(dict.fromkeys(c["text"] for c in corrections)),
         protocol=Protocol(steps=texts("step"), home_care=texts("home_care"), avoid=texts("avoid")),
         perpetuating_factors=list(dict.fromkeys(f"{label(f['finding'])}: {f['text']}" for f in factors)),
-        open_questions=[question_text(kb, q["item"]) for q in open_questions(engine)],
+        open_questions=questions,
         trace=[firing.as_dict() for firing in engine.trace] if with_trace else [],
         side=case.side,
         advice=texts("referral"),
+        probable_satellites=probable,
+        open_questions_detail=detail,
     )
-

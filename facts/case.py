@@ -16,6 +16,7 @@ class Expectation(BaseModel):
     triage: Literal[TRIAGE_LEVELS] | None = None
     primary_muscle: Literal[MUSCLES] | None = None
     chain: list[Literal[MUSCLES]] | None = None
+    secondary_chains: list[list[Literal[MUSCLES]]] | None = None
     conditions: list[Literal[CONDITIONS]] | None = None
 
 

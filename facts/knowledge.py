@@ -4,9 +4,9 @@ A broken file fails loudly at start, naming the file and the item.
 """
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
-import re
 from typing import Literal, NamedTuple
 
 import yaml

@@ -82,3 +82,19 @@ class Question(Fact):
 
 class Triage(Fact):
     """The final triage level: the most urgent vote."""
+
+
+class HeldKey(Fact):
+    """A key muscle supported only by what it shares with its satellite: palpate it before it may lead."""
+
+
+class ChainsFormed(Fact):
+    """The chains are formed: ``valid`` chains fit the pain map; ``outside`` when every muscle that fits was ruled out."""
+
+
+class Secondary(Fact):
+    """Another active chain within the margin of the best: ``rank`` orders them, ``chain`` root first."""
+
+
+class OutsideCoverage(Fact):
+    """Every muscle whose referral pattern fits the pain map was palpated non-tender (or none fits)."""

@@ -21,13 +21,13 @@ HISTORY = (
     "pain_worse_below_knee", "pain_lying_on_side", "pain_rising_from_chair",
     "limp", "pain_prolonged_sitting", "pain_with_running",
     "pain_on_cough_sneeze", "shooting_electric_pain",
-    "foam_rolling_brief_relief", "patella_stuck",
+    "foam_rolling_brief_relief", "patella_stuck", "pain_single_leg_stance",
 )
 EXAMINATION = (
     "ober_positive", "slr_positive", "crossed_slr_positive",
     "dermatomal_numbness", "reflex_reduced", "myotomal_weakness",
     "lateral_epicondyle_tender", "itb_tender", "genu_varum",
-    "foot_hyperpronation", "leg_length_discrepancy",
+    "foot_hyperpronation", "leg_length_discrepancy", "greater_trochanter_tender",
 )
 CAUDA_EQUINA_FLAGS = (
     "saddle_anesthesia", "bladder_dysfunction", "bowel_dysfunction",
@@ -52,6 +52,7 @@ TRIAGE_LEVELS = (
 CONDITIONS = (
     "cauda_equina_suspected", "radiculopathy_suspected", "iliotibial_band_syndrome",
     "piriformis_nerve_entrapment_possible", "myofascial_pseudo_sciatica",
+    "greater_trochanteric_pain_syndrome",
 )
 
 SIDES = ("left", "right", "both")

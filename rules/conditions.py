@@ -33,6 +33,7 @@ class ConditionRules:
     @Rule(PainMap(regions=P(lambda regions: "lateral_knee" in regions)),
           Finding(id="lateral_epicondyle_tender", value=True),
           Finding(id="pain_with_running", value=True),
+          NOT(RedFlag()),
           salience=CONDITIONS)
     @meta(id="CON-003", stage="conditions",
           statement="Lateral knee pain with a tender lateral epicondyle in a runner is IT band syndrome.",
@@ -57,6 +58,7 @@ class ConditionRules:
     @Rule(Hypothesis(muscle="piriformis", supported=True, cf=MATCH.cf),
           OR(Finding(id="shooting_electric_pain", value=True),
              PainMap(regions=P(lambda regions: "sole" in regions))),
+          NOT(RedFlag()), NOT(Condition(id="piriformis_nerve_entrapment_possible")),
           salience=CONDITIONS)
     @meta(id="CON-005", stage="conditions",
           statement="A supported piriformis with sharp 'electric' pain or pain reaching the sole may be trapping the sciatic nerve.",
@@ -77,3 +79,15 @@ class ConditionRules:
           source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); travell-simons-1992, vol. 2 ch. 9 p. 169; seed-article, opening; quintner-cohen-1994, the dissent: trigger-point pain as nerve-origin hyperalgesia")
     def pseudo_sciatica(self, muscle, cf):
         self.declare(Condition(id="myofascial_pseudo_sciatica", cf=cf, basis=muscle))
+
+    @Rule(Finding(id="greater_trochanter_tender", value=True),
+          Finding(id=MATCH.sign & P(lambda f: f in ("pain_lying_on_side", "pain_single_leg_stance")), value=True),
+          NOT(RedFlag()), NOT(Condition(id="greater_trochanteric_pain_syndrome")),
+          salience=CONDITIONS)
+    @meta(id="CON-007", stage="conditions",
+          statement="A tender greater trochanter with pain lying on it or standing on one leg is greater trochanteric pain syndrome (gluteal tendinopathy).",
+          when="pressure on the greater trochanter reproduces the pain, and lying on that side or standing 30 s on that leg brings it on; no red flag",
+          then="condition greater_trochanteric_pain_syndrome (cf 0.7; judgement): a tendon condition managed by load; the hip muscles are still traced",
+          source="grimaldi-2017; grimaldi-2015; mellor-2018")
+    def greater_trochanteric_pain_syndrome(self, sign):
+        self.declare(Condition(id="greater_trochanteric_pain_syndrome", cf=0.7, basis=sign))

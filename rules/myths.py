@@ -1,7 +1,7 @@
 """The "tight IT band" myth and its kin (CONTRACT §3.6)."""
-from experta import Rule
+from experta import NOT, Rule
 
-from myotrace.facts.types import Advice, Condition, Correction, Finding
+from myotrace.facts.types import Advice, Condition, Correction, Finding, RedFlag
 from myotrace.rules.meta import MYTHS, meta
 
 
@@ -14,7 +14,7 @@ class MythRules:
             item = self.kb.protocol.avoid["itb_stretch_roll"]
             self.declare(Advice(kind="avoid", order=(0, 0), text=item.text, source=item.source))
 
-    @Rule(Finding(id="ober_positive", value=True), salience=MYTHS)
+    @Rule(Finding(id="ober_positive", value=True), NOT(RedFlag()), salience=MYTHS)
     @meta(id="MYT-001", stage="myths",
           statement="A positive Ober's sign points to the hip abductors, never to the IT band.",
           when="Ober's sign is positive",
@@ -23,7 +23,7 @@ class MythRules:
     def ober_points_to_abductors(self):
         self.correct("ober_points_to_abductors", "itb_cannot_stretch")
 
-    @Rule(Finding(id="itb_tender", value=True), salience=MYTHS)
+    @Rule(Finding(id="itb_tender", value=True), NOT(RedFlag()), salience=MYTHS)
     @meta(id="MYT-002", stage="myths",
           statement="Tenderness over the IT band is usually referred pain, not a tight band.",
           when="the palpable IT band is tender",
@@ -32,16 +32,16 @@ class MythRules:
     def itb_tenderness_is_referred(self):
         self.correct("itb_tenderness_referred", "itb_cannot_stretch")
 
-    @Rule(Finding(id="foam_rolling_brief_relief", value=True), salience=MYTHS)
+    @Rule(Finding(id="foam_rolling_brief_relief", value=True), NOT(RedFlag()), salience=MYTHS)
     @meta(id="MYT-003", stage="myths",
-          statement="Brief relief from rolling the outer thigh comes from the vastus lateralis, not the IT band.",
+          statement="Brief relief from rolling the outer thigh may come from the vastus lateralis, not from the IT band.",
           when="rolling the lateral thigh helps for a while, then the pain returns",
           then="correct the myth; advise against rolling the IT band",
           source="seed-article, The Myth of the 'Tight IT Band'; lehman-2012; falvey-2010")
     def foam_rolling_reaches_vl(self):
         self.correct("foam_rolling_reaches_vl", "itb_cannot_stretch")
 
-    @Rule(Condition(id="iliotibial_band_syndrome", basis="core"), salience=MYTHS)
+    @Rule(Condition(id="iliotibial_band_syndrome", basis="core"), NOT(RedFlag()), salience=MYTHS)
     @meta(id="MYT-004", stage="myths",
           statement="IT band syndrome is compression, not friction, and resolves through the hip muscles.",
           when="IT band syndrome is concluded",
@@ -50,11 +50,21 @@ class MythRules:
     def itbs_is_compression(self):
         self.correct("itbs_is_compression", avoid_itb=False)
 
-    @Rule(Condition(id="myofascial_pseudo_sciatica"), salience=MYTHS)
+    @Rule(Condition(id="myofascial_pseudo_sciatica"),
+          NOT(Condition(id="piriformis_nerve_entrapment_possible")), salience=MYTHS)
     @meta(id="MYT-005", stage="myths",
           statement="'Sciatica' is a symptom, not a diagnosis: this pain is referred from trigger points.",
-          when="the leg pain is traced to a trigger-point chain",
+          when="the leg pain is traced to a trigger-point chain and no nerve entrapment by the piriformis is suspected",
           then="correct the 'pinched nerve' reading of the label sciatica",
           source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); seed-article, opening")
     def sciatica_is_a_symptom(self):
         self.correct("sciatica_is_a_symptom", avoid_itb=False)
+
+    @Rule(Condition(id="greater_trochanteric_pain_syndrome"), NOT(RedFlag()), salience=MYTHS)
+    @meta(id="MYT-006", stage="myths",
+          statement="Lateral hip pain over the trochanter is usually a gluteal tendinopathy managed by load, not a bursitis.",
+          when="greater trochanteric pain syndrome is concluded",
+          then="correct the 'trochanteric bursitis' reading: a tendon condition, managed by education and progressive exercise",
+          source="grimaldi-2015; grimaldi-2017; mellor-2018")
+    def trochanteric_pain_is_tendinopathy(self):
+        self.correct("gtps_is_tendinopathy", avoid_itb=False)

@@ -1,8 +1,27 @@
 """The treatment protocol in chain order, home care and perpetuating factors (CONTRACT §3.8)."""
-from experta import MATCH, P, Rule
+from experta import MATCH, NOT, P, TEST, Rule
 
-from myotrace.facts.types import Advice, Condition, Factor, Finding, Primary, Triage
+from myotrace.facts.knowledge import knowledge
+from myotrace.facts.types import (
+    Advice, Condition, Factor, Finding, HeldKey, OutsideCoverage, Primary, RedFlag, Triage,
+)
+from myotrace.facts.vocabulary import MUSCLES
 from myotrace.rules.meta import PROTOCOL, TRIAGE_FINAL, meta
+
+MUSCLES_ORDER = MUSCLES
+GTPS = "greater_trochanteric_pain_syndrome"
+
+
+def has_home_care(treatment) -> bool:
+    """A treated muscle is a hip abductor (ball and adduction) or has self-care of its own."""
+    kb = knowledge()
+    return any(kb.muscles[m].hip_abductor or kb.muscles[m].self_care for m in treatment)
+
+
+def perpetuates(treatment, finding) -> bool:
+    """The finding is a perpetuating factor of a muscle that is treated."""
+    kb = knowledge()
+    return any(link.finding == finding for m in treatment for link in kb.muscles[m].perpetuating)
 
 
 class ProtocolRules:
@@ -11,27 +30,73 @@ class ProtocolRules:
         text = item.text.format(muscle=self.kb.name(muscle)) if muscle else item.text
         self.declare(Advice(kind=kind, order=order, text=text, source=item.source))
 
-    @Rule(Primary(chain=MATCH.chain), salience=PROTOCOL)
+    def stretch_or_load(self, treatment, load_abductors: bool):
+        for index, muscle in enumerate(treatment):
+            if self.kb.muscles[muscle].hip_abductor:
+                key = "load_abductors" if load_abductors else "stretch_abductors"
+            else:
+                key = "stretch"
+            self.advise("step", (2, index, 0), key, "steps", muscle)
+
+    def self_care(self, treatment):
+        for index, muscle in enumerate(treatment):
+            for number, item in enumerate(self.kb.muscles[muscle].self_care):
+                self.declare(Advice(kind="home_care", order=(1, index, number),
+                                    text=item.text, source=item.source))
+
+    @Rule(Primary(treatment=MATCH.treatment, probable=MATCH.probable), salience=PROTOCOL)
     @meta(id="PRO-001", stage="protocol",
-          statement="Treat the chain in order, primary first: compress its tender points shortened, then post-isometric relaxation.",
-          when="a primary muscle and its chain are known",
-          then="for each muscle of the chain in order: compress tender points in a shortened position, then post-isometric relaxation",
+          statement="Treat the chains in order, primary chain first: compress each muscle's tender points, then post-isometric relaxation; palpate first a satellite known only from the pain map.",
+          when="a primary chain is known (secondary chains follow it)",
+          then="for each muscle in treatment order: compress its tender points in a shortened position, then post-isometric relaxation; a probable satellite (pain map only) is palpated first",
           source="seed-article, Treating Lateral Sciatica Pain Patterns; hsieh-2007, treat the key first; simons-1999, trigger-point pressure release; lewit-simons-1984")
-    def release_the_chain_in_order(self, chain):
-        for index, muscle in enumerate(chain):
+    def release_the_chain_in_order(self, treatment, probable):
+        for index, muscle in enumerate(treatment):
+            if muscle in probable:
+                self.advise("step", (1, index, 0), "palpate_satellite", "steps", muscle)
+                continue
             self.advise("step", (1, index, 0), "compress", "steps", muscle)
             self.advise("step", (1, index, 1), "post_isometric_relaxation", "steps", muscle)
 
-    @Rule(Primary(chain=MATCH.chain), salience=PROTOCOL)
+    @Rule(Primary(treatment=MATCH.treatment), NOT(Condition(id=GTPS)), salience=PROTOCOL)
     @meta(id="PRO-002", stage="protocol",
           statement="After the release, stretch progressively: the hip abductors into adduction.",
-          when="a primary muscle and its chain are known",
-          then="progressive stretching of each chain muscle, adduction stretching for the hip abductors",
+          when="a primary chain is known and no greater trochanteric pain syndrome",
+          then="progressive stretching of each treated muscle, adduction stretching for the hip abductors",
           source="seed-article, Treating Lateral Sciatica Pain Patterns")
-    def then_stretch_progressively(self, chain):
-        for index, muscle in enumerate(chain):
-            key = "stretch_abductors" if self.kb.muscles[muscle].hip_abductor else "stretch"
-            self.advise("step", (2, index, 0), key, "steps", muscle)
+    def then_stretch_progressively(self, treatment):
+        self.stretch_or_load(treatment, load_abductors=False)
+
+    @Rule(Primary(treatment=MATCH.treatment), Condition(id=GTPS), salience=PROTOCOL)
+    @meta(id="PRO-008", stage="protocol",
+          statement="With gluteal tendinopathy, the hip abductors are loaded progressively, not stretched into adduction, and home care keeps off the trochanter.",
+          when="a primary chain is known and greater trochanteric pain syndrome is concluded",
+          then="progressive abductor loading instead of adduction stretching; other muscles stretched as usual; home care: ball rolling of the gluteals without adduction stretching, then each treated muscle's self-care",
+          source="grimaldi-2015; mellor-2018")
+    def load_instead_of_adduction(self, treatment):
+        self.stretch_or_load(treatment, load_abductors=True)
+        self.advise("home_care", (0, 0, 0), "ball_without_adduction", "home_care")
+        self.self_care(treatment)
+
+    @Rule(HeldKey(muscle=MATCH.muscle), Primary(), salience=PROTOCOL)
+    @meta(id="PRO-009", stage="protocol",
+          statement="A possible key muscle known only from what it shares with its satellite is palpated before treatment.",
+          when="a primary chain is known and a key muscle was held back (supported only by evidence it shares with its satellite)",
+          then="first step: palpate it; if it reproduces the pain it is the key, treated first",
+          source="hsieh-2007, treat the key first; judgement, a key known only from evidence it shares with its satellite is palpated before it leads")
+    def palpate_the_possible_key(self, muscle):
+        self.advise("step", (0, MUSCLES_ORDER.index(muscle), 0), "palpate_key", "steps", muscle)
+
+    @Rule(Condition(id=GTPS), NOT(RedFlag()), salience=PROTOCOL)
+    @meta(id="PRO-010", stage="protocol",
+          statement="Gluteal tendinopathy is managed by load: education against compressive positions, progressive exercise, no adduction stretching.",
+          when="greater trochanteric pain syndrome is concluded and no red flag",
+          then="home care: avoid compressive positions, progressive abductor exercise; avoid: adduction stretching of the abductors, with the reason",
+          source="grimaldi-2015; mellor-2018")
+    def manage_tendon_by_load(self):
+        self.advise("home_care", (0, 1, 0), "tendon_load_education", "home_care")
+        item = self.kb.protocol.avoid["adduction_stretch_gtps"]
+        self.declare(Advice(kind="avoid", order=(0, 1), text=item.text, source=item.source))
 
     @Rule(Primary(), Finding(id="ober_positive", value=True), salience=PROTOCOL)
     @meta(id="PRO-003", stage="protocol",
@@ -42,28 +107,26 @@ class ProtocolRules:
     def retest_ober(self):
         self.advise("step", (3, 0, 0), "retest_ober", "steps")
 
-    @Rule(Primary(chain=MATCH.chain), salience=PROTOCOL)
+    @Rule(Primary(treatment=MATCH.treatment), TEST(has_home_care), NOT(Condition(id=GTPS)), salience=PROTOCOL)
     @meta(id="PRO-004", stage="protocol",
-          statement="Home care: ball-roll the hips and stretch into adduction, plus each chain muscle's own self-care.",
-          when="a primary muscle and its chain are known",
-          then="home care: lacrosse-ball rolling of the hips and adduction stretching (when a hip abductor is in the chain), then the self-care of each chain muscle",
+          statement="Home care: ball-roll the hips and stretch into adduction, plus each treated muscle's own self-care.",
+          when="a primary chain is known and no greater trochanteric pain syndrome",
+          then="home care: lacrosse-ball rolling of the hips and adduction stretching (when a hip abductor is treated), then the self-care of each treated muscle",
           source="seed-article, Treating Lateral Sciatica Pain Patterns; davies-2013")
-    def home_care(self, chain):
-        if any(self.kb.muscles[m].hip_abductor for m in chain):
+    def home_care(self, treatment):
+        if any(self.kb.muscles[m].hip_abductor for m in treatment):
             self.advise("home_care", (0, 0, 0), "ball_and_adduction", "home_care")
-        for index, muscle in enumerate(chain):
-            for number, item in enumerate(self.kb.muscles[muscle].self_care):
-                self.declare(Advice(kind="home_care", order=(1, index, number),
-                                    text=item.text, source=item.source))
+        self.self_care(treatment)
 
-    @Rule(Primary(chain=MATCH.chain), Finding(id=MATCH.finding, value=True), salience=PROTOCOL)
+    @Rule(Primary(treatment=MATCH.treatment), Finding(id=MATCH.finding, value=True),
+          TEST(perpetuates), salience=PROTOCOL)
     @meta(id="PRO-005", stage="protocol",
-          statement="Name the perpetuating factors found that keep the chain's trigger points going.",
-          when="a finding present is a perpetuating factor of a muscle in the chain",
+          statement="Name the perpetuating factors found that keep the treated trigger points going.",
+          when="a finding present is a perpetuating factor of a treated muscle",
           then="the factor is listed, to be corrected",
           source="travell-simons-1992, vol. 2 perpetuating factors in each muscle's chapter; simons-1999, trigger-point pressure release")
-    def perpetuating_factor(self, chain, finding):
-        for muscle in chain:
+    def perpetuating_factor(self, treatment, finding):
+        for muscle in treatment:
             for link in self.kb.muscles[muscle].perpetuating:
                 if link.finding == finding:
                     self.declare(Factor(finding=finding, text=link.text, source=link.source))
@@ -82,10 +145,11 @@ class ProtocolRules:
         item = self.kb.protocol.itbs_factors[finding]
         self.declare(Factor(finding=finding, text=item.text, source=item.source))
 
-    @Rule(Triage(level=MATCH.level & P(lambda level: level != "treat")), salience=TRIAGE_FINAL)
+    @Rule(Triage(level=MATCH.level & P(lambda level: level != "treat")), NOT(OutsideCoverage()),
+          salience=TRIAGE_FINAL)
     @meta(id="PRO-007", stage="protocol",
           statement="Whenever the case is not simply treated, the report says what to do instead.",
-          when="the triage is emergency, urgent_referral, refer_nerve or insufficient_evidence",
+          when="the triage is emergency, urgent_referral, refer_nerve or insufficient_evidence (unless the source was found to lie outside what myotrace covers: SAT-004 says so instead)",
           then="the advice for that triage level leads the report",
           source="nice-ng59; girft-ces-2023; van-der-windt-2010")
     def advise_on_triage(self, level):

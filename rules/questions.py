@@ -15,7 +15,8 @@ from myotrace.facts.vocabulary import (
 )
 from myotrace.facts.vocabulary import label
 from myotrace.rules.meta import QUESTIONS, meta
-from myotrace.rules.satellites import corroborated, walk_chain
+from myotrace.rules.chains import edge_applies, form_chains
+from myotrace.rules.satellites import corroborated
 
 def unanswered_options(kb, answered, palpated):
     """For each unanswered item: {muscle: [cf if answered one way, cf the other way]}."""
@@ -47,42 +48,88 @@ def bounds(evidence, options):
     return low, high
 
 
-def _reachable(muscle, kb, passable):
-    """The muscle and every satellite reachable from it through passable muscles."""
-    return walk_chain(muscle, kb, lambda key, satellite: satellite in passable)
+def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_corroborate):
+    """Muscles whose unanswered items could still change the primary, the chains or the
+    secondary chains, each with the role it could take: 'key', 'satellite' or 'root'.
 
-
-def pivotal_muscles(low, high, kb, corroborated=frozenset(MUSCLES)):
-    """Muscles whose certainty could still change the primary muscle or the chain,
-    each with the role it could take: 'key' (it would head a supported muscle's
-    chain), 'satellite' (it would join the chain) or 'root' (it competes for primary).
-
-    Mirrors SAT-001..003 with certainty intervals [low, high]: a chain is as well
-    supported as its best-supported muscle, so a root's chain support lies between
-    the best low of what surely belongs to it and the best high of what may."""
+    Mirrors SAT-001..003 (rules/chains.py) with certainty intervals [low, high]:
+    ``state`` is T (tender), N (non-tender) or ? (not palpated) per muscle. Muscles
+    that could be eligible form clusters through the edges that apply to the pain
+    map; a cluster with no muscle fitting the pain map can never head a chain and is
+    left alone. A cluster whose muscles are all confirmed and surely supported has
+    a fixed structure, known up to its certainties; any other cluster is open, and
+    matters unless even its best certainty stays below the margin of a fixed chain.
+    Within what matters, an undetermined contender, corroboration or ranking makes
+    its muscles pivotal."""
     tau, margin = kb.settings.support_threshold, kb.settings.decisive_margin
-    surely = {m for m in MUSCLES if low[m] >= tau}
-    never = {m for m in MUSCLES if high[m] < tau}
-    undecided = set(MUSCLES) - surely - never
-    keys = {m: [e.key for e in kb.keys_of(m)] for m in MUSCLES}
-    potential_roots = {m for m in MUSCLES if m not in never and not any(k in surely for k in keys[m])}
-    sure_roots = [m for m in surely & set(corroborated) if all(k in never for k in keys[m])]
-    sure_support = {m: max(low[x] for x in _reachable(m, kb, surely)) for m in sure_roots}
-    best = max(sure_roots, key=lambda m: (sure_support[m], low[m], m), default=None)
-    if best is None or any(
-            sure_support[best] - max(high[x] for x in _reachable(m, kb, set(MUSCLES) - never)) < margin
-            for m in potential_roots - {best}):
-        roles = {m: "root" for m in potential_roots | undecided}
-        for m in roles:
-            if any(e.satellite not in never for e in kb.satellites_of(m)):
-                roles[m] = "key"
-            elif any(k not in never for k in keys[m]):
-                roles[m] = "satellite"
-        for root in potential_roots:  # a chain is as strong as its best muscle
-            for member in _reachable(root, kb, set(MUSCLES) - never):
-                roles.setdefault(member, "satellite")
-        return roles
-    return {m: "satellite" for m in _reachable(best, kb, set(MUSCLES) - never) if m in undecided}
+    can = {m for m in MUSCLES if high[m] >= tau and state[m] != "N"}
+    sure = {m for m in can if state[m] == "T" and low[m] >= tau}
+    edges = [e for e in kb.satellites if e.key in can and e.satellite in can and edge_applies(e, parts)]
+    clusters, seen = [], set()
+    for start in sorted(can, key=MUSCLES.index):
+        if start in seen:
+            continue
+        group, queue = {start}, [start]
+        while queue:
+            m = queue.pop()
+            for e in edges:
+                for other in ((e.satellite,) if e.key == m else (e.key,) if e.satellite == m else ()):
+                    if other not in group:
+                        group.add(other)
+                        queue.append(other)
+        seen |= group
+        if group & set(fits):
+            clusters.append(group)
+    fixed, open_ = [], []
+    for group in clusters:
+        (fixed if group <= sure else open_).append(group)
+    chains = []  # (members, roots, support low, support high, corroborated must, can)
+    for group in fixed:
+        cf = {m: low[m] if m in group else 0.0 for m in MUSCLES}
+        structure = form_chains(kb, cf, group, set(), fits, parts, set(), lambda k, s: True)
+        for chain in structure.chains:
+            if chain.fits:
+                chains.append(chain)
+    pivotal: dict[str, str] = {}
+
+    def mark(muscles):
+        for m in muscles:
+            if low[m] != high[m] or state[m] == "?" or m not in must_corroborate and m in can_corroborate:
+                pivotal.setdefault(m, "root")
+
+    support = {c.members: (max(low[m] for m in c.members), max(high[m] for m in c.members)) for c in chains}
+    t_low = max((lo for lo, _ in support.values()), default=None)
+    t_high = max([hi for _, hi in support.values()] + [max(high[m] for m in g) for g in open_], default=None)
+    for group in open_:
+        if t_low is None or max(high[m] for m in group) >= t_low - margin:
+            mark(group)
+    contenders = []
+    for chain in chains:
+        lo, hi = support[chain.members]
+        if t_high - lo < margin:
+            contenders.append(chain)
+        elif t_low - hi < margin:  # neither surely in nor surely out
+            mark(chain.members)
+            mark(m for c in chains if support[c.members][1] >= t_low - margin for m in c.members)
+    active = []
+    for chain in contenders:
+        must = any(m in must_corroborate for m in chain.members)
+        if must:
+            active.append(chain)
+        elif any(m in can_corroborate for m in chain.members):
+            mark(chain.members)
+    for chain in contenders:  # the order of roots inside a chain and of the chains
+        for a, b in zip(chain.roots, chain.roots[1:]):
+            if not (low[a] > high[b]):
+                mark((a, b))
+    roots = [c.root for c in active]
+    for i, a in enumerate(roots):
+        for b in roots[i + 1:]:
+            if not (low[a] > high[b] or low[b] > high[a] or low[a] == high[a] == low[b] == high[b]):
+                mark((a, b))
+    keys = {e.key for e in edges}
+    satellites = {e.satellite for e in edges}
+    return {m: "key" if m in keys else "satellite" if m in satellites else "root" for m in pivotal}
 
 
 ROLE_WEIGHT = {"key": 60, "satellite": 30, "root": 0}
@@ -158,7 +205,13 @@ class QuestionRules:
             evidence.setdefault(fact["muscle"], []).append(fact["cf"])
         options = unanswered_options(self.kb, answered, palpated)
         low, high = bounds(evidence, options)
-        roles = pivotal_muscles(low, high, self.kb, corroborated(evidence_facts))
+        palpations = {fact["muscle"]: fact["reproduces"] for fact in self.facts_of(Palpation)}
+        state = {m: "?" if m not in palpations else "T" if palpations[m] else "N" for m in MUSCLES}
+        fits = {f["muscle"] for f in evidence_facts if f["rule"] == "REF-001"}
+        parts = {f["muscle"]: f["part"] for f in evidence_facts if f["rule"] == "REF-001"}
+        must = corroborated(evidence_facts)
+        may = must | {m for effect in options.values() for m, cfs in effect.items() if max(cfs) > 0}
+        roles = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may)
         for item, effect in options.items():
             touched = sorted((m for m in effect if m in roles and any(effect[m])),
                              key=lambda m: (-ROLE_WEIGHT[roles[m]], m))

@@ -25,6 +25,7 @@ class ReferralRules:
             painful = sorted(set(regions) & (set(pattern.essential) | set(pattern.spillover)))
             self.declare(Evidence(
                 muscle=muscle, cf=round(conclude(premise(degree), settings.referral_cf), 4), rule="REF-001",
+                part=pattern.part,
                 label=f"pain map matches its {part}referral pattern ({degree:.2f})",
                 reason=f"pain in its {pattern.part} referral zone ({', '.join(painful)}; match {degree:.2f})",
                 source=pattern.source))
@@ -40,7 +41,7 @@ class ReferralRules:
     def finding_linked_to_muscle(self, finding, value):
         answer = "" if value is True else ": no"
         for muscle, link in self.kb.links(finding, value):
-            self.declare(Evidence(muscle=muscle, cf=link.cf, rule="REF-002",
+            self.declare(Evidence(muscle=muscle, cf=link.cf, rule="REF-002", finding=finding,
                                   label=label(finding) + answer, reason=link.text, source=link.source))
 
     @Rule(Palpation(muscle=MATCH.muscle, reproduces=True), salience=EVIDENCE)
@@ -72,7 +73,8 @@ class ReferralRules:
           then="its certainty by MYCIN's combining function; supported when >= 0.2",
           source="shortliffe-buchanan-1975; travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text)")
     def weigh_the_evidence(self, muscle):
-        cfs = [fact["cf"] for fact in self.facts_of(Evidence) if fact["muscle"] == muscle]
-        cf = combine(cfs)
-        self.declare(Hypothesis(muscle=muscle, cf=round(cf, 4),
+        evidence = [fact for fact in self.facts_of(Evidence) if fact["muscle"] == muscle]
+        cf = combine(fact["cf"] for fact in evidence)
+        part = next((fact["part"] for fact in evidence if fact["rule"] == "REF-001"), None)
+        self.declare(Hypothesis(muscle=muscle, cf=round(cf, 4), part=part,
                                 supported=cf >= self.kb.settings.support_threshold))

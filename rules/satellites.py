@@ -1,8 +1,16 @@
-"""Satellites and key muscles: the chain and its primary muscle (CONTRACT §3.5)."""
-from experta import MATCH, NOT, Rule
+"""Satellites and key muscles: the chains, the primary and the secondary chains (CONTRACT §3.5, §3.9).
 
-from myotrace.expert.certainty import premise
-from myotrace.facts.types import ChainLink, Evidence, Hypothesis, PainMap, Primary, RedFlag, Root, SatelliteEdge, Undecided
+The decision itself lives in ``rules/chains.py`` (shared with the question bounds
+and why-not); these rules gather what the run concluded and declare the result.
+"""
+from experta import MATCH, NOT, TEST, Rule
+
+from myotrace.facts.types import (
+    Advice, ChainLink, ChainsFormed, Evidence, HeldKey, Hypothesis, NerveInvolvement, OutsideCoverage, PainMap,
+    Palpation, Primary, RedFlag, Root, SatelliteEdge, Secondary, Undecided,
+)
+from myotrace.facts.vocabulary import MUSCLES
+from myotrace.rules.chains import decide, form_chains, own_evidence
 from myotrace.rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
 
 
@@ -20,68 +28,116 @@ def walk_chain(root, kb, joins):
     return order
 
 
-def treatment_order(root, links, kb):
-    """The chain from its root through the supported links, in treatment order."""
-    return walk_chain(root, kb, lambda key, satellite: (key, satellite) in links)
-
-
-def rank_chains(roots, links, certainty, kb):
-    """(support, root cf, root, chain) for each chain root, best first. A chain is as
-    well supported as its best-supported muscle (judgement); ties go to the stronger
-    root, then to the id, so the ranking never depends on fact order."""
-    chains = []
-    for root, root_cf in roots.items():
-        chain = treatment_order(root, links, kb)
-        chains.append((max(certainty[m] for m in chain), root_cf, root, chain))
-    return sorted(chains, key=lambda c: (-c[0], -c[1], c[2]))
-
-
 def corroborated(evidence) -> set[str]:
     """Muscles with positive evidence besides the pain map: a tender point or a finding.
     The pain map says where the pain is; palpation and findings say which muscle."""
     return {e["muscle"] for e in evidence if e["rule"] != "REF-001" and e["cf"] > 0}
 
 
+class ChainInputs:
+    """What the chain decision reads, gathered once from the facts of a run."""
+
+    def __init__(self, kb, hypotheses, evidence, palpations):
+        self.kb = kb
+        self.cf = {h["muscle"]: h["cf"] for h in hypotheses}
+        self.tender = {p["muscle"] for p in palpations if p["reproduces"]}
+        self.non_tender = {p["muscle"] for p in palpations if not p["reproduces"]}
+        self.evidence = {m: [] for m in MUSCLES}
+        for e in evidence:
+            self.evidence[e["muscle"]].append((e["rule"], e.get("finding"), e["cf"]))
+        self.fits = {e["muscle"] for e in evidence if e["rule"] == "REF-001"}
+        self.parts = {e["muscle"]: e["part"] for e in evidence if e["rule"] == "REF-001"}
+        self.corroborated = corroborated(evidence)
+
+    @classmethod
+    def of(cls, engine):
+        return cls(engine.kb, engine.facts_of(Hypothesis), engine.facts_of(Evidence), engine.facts_of(Palpation))
+
+    def own(self, key, satellite) -> float:
+        return own_evidence(self.kb, key, satellite, self.evidence[key], self.fits)
+
+    def leads(self, key, satellite) -> bool:
+        return key in self.tender or self.own(key, satellite) >= self.kb.settings.support_threshold
+
+    def structure(self):
+        return form_chains(self.kb, self.cf, self.tender, self.non_tender, self.fits, self.parts,
+                           self.corroborated, self.leads)
+
+    def decision(self, structure=None):
+        structure = structure or self.structure()
+        return decide(self.kb, structure.chains, self.tender, self.non_tender, self.fits)
+
+
+def probable(members, inputs) -> tuple:
+    """Satellites whose only evidence is the pain map: probable, to be palpated."""
+    return tuple(m for m in members[1:] if m not in inputs.corroborated and m not in inputs.tender)
+
+
 class SatelliteRules:
     @Rule(Hypothesis(muscle=MATCH.key, supported=True, cf=MATCH.key_cf),
-          SatelliteEdge(key=MATCH.key, satellite=MATCH.satellite, source=MATCH.source),
-          Hypothesis(muscle=MATCH.satellite, supported=True, cf=MATCH.satellite_cf),
+          SatelliteEdge(key=MATCH.key, satellite=MATCH.satellite, part=MATCH.edge_part, source=MATCH.source),
+          Hypothesis(muscle=MATCH.satellite, supported=True, part=MATCH.satellite_part, cf=MATCH.satellite_cf),
+          TEST(lambda edge_part, satellite_part: edge_part is None or satellite_part in (None, edge_part)),
+          NOT(Palpation(muscle=MATCH.key, reproduces=False)),
+          NOT(Palpation(muscle=MATCH.satellite, reproduces=False)),
           salience=CHAIN_LINKS)
     @meta(id="SAT-001", stage="satellites",
-          statement="A supported satellite of a supported key muscle belongs to the key muscle's chain.",
-          when="a key muscle and one of its satellites are both supported",
-          then="the satellite is linked below its key muscle (chain certainty = the weaker of the two)",
-          source="hsieh-2007; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; shortliffe-buchanan-1975")
-    def satellite_joins_key(self, key, satellite, key_cf, satellite_cf, source):
-        self.declare(ChainLink(key=key, satellite=satellite,
-                               cf=round(premise(key_cf, satellite_cf), 4), source=source))
+          statement="A supported satellite of a supported key muscle is linked to it, if the key sets up that part of the satellite and neither was palpated non-tender.",
+          when="a key muscle and its satellite are both supported, neither was palpated without reproducing the pain, and the edge concerns the part of the satellite the pain map matches (the TFL: the anterior minimus only)",
+          then="the two are linked; the key leads the link only when it is confirmed (a tender point) or its evidence not shared with the satellite reaches the support threshold",
+          source="hsieh-2007; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; seed-article, Treating Lateral Sciatica Pain Patterns")
+    def satellite_joins_key(self, key, satellite, source, key_cf, satellite_cf):
+        inputs = ChainInputs.of(self)
+        self.declare(ChainLink(key=key, satellite=satellite, source=source, cf=round(min(key_cf, satellite_cf), 4),
+                               own=round(inputs.own(key, satellite), 4), leads=inputs.leads(key, satellite)))
 
-    @Rule(Hypothesis(muscle=MATCH.muscle, supported=True, cf=MATCH.cf),
-          NOT(ChainLink(satellite=MATCH.muscle)),
-          salience=CHAIN_ROOTS)
+    @Rule(PainMap(), salience=CHAIN_ROOTS)
     @meta(id="SAT-002", stage="satellites",
-          statement="A supported muscle with no supported key muscle can head a chain.",
-          when="a muscle is supported and none of its key muscles is",
-          then="the muscle is a chain root (a satellite is never primary while its key muscle is supported)",
-          source="hsieh-2007; judgement, a satellite does not lead while its key is supported")
-    def muscle_heads_a_chain(self, muscle, cf):
-        self.declare(Root(muscle=muscle, cf=cf))
+          statement="Linked muscles form one chain, headed by the keys that lead on their own evidence; a key that leads nothing is held back to be palpated.",
+          when="a pain map is recorded and the muscles are weighed",
+          then="the chains: each headed by its leading keys (the better supported first), then its satellites in treatment order; a key supported only by what it shares with its satellite is held back, and its satellite heads the chain",
+          source="hsieh-2007; travell-simons-1992, vol. 2 (key and satellite trigger points); judgement, a key leads only on evidence it does not share with its satellite")
+    def chains_form(self):
+        inputs = ChainInputs.of(self)
+        structure = inputs.structure()
+        for chain in structure.chains:
+            for root in chain.roots:
+                self.declare(Root(muscle=root, cf=inputs.cf[root], chain=chain.members))
+        for key in structure.held:
+            self.declare(HeldKey(muscle=key, cf=inputs.cf[key]))
+        self.declare(ChainsFormed(valid=sum(c.fits for c in structure.chains),
+                                  outside=inputs.decision(structure).outside))
 
-    @Rule(Root(), PainMap(), NOT(Primary()), NOT(Undecided()), NOT(RedFlag()), salience=PRIMARY)
+    @Rule(ChainsFormed(valid=MATCH.valid), TEST(lambda valid: valid > 0),
+          NOT(RedFlag()), salience=PRIMARY)
     @meta(id="SAT-003", stage="satellites",
-          statement="The primary muscle is the root of the best-supported chain, if palpation or a finding backs it and its chain leads the next clearly.",
-          when="no red flag, a pain map, the root of the best-supported chain (a chain is as well supported as its best-supported muscle; judgement) has evidence besides its referral zone (a tender point or a finding), and that chain leads every other chain by at least the decisive margin (0.1; judgement)",
-          then="that root is the primary muscle; its chain lists it first, then its satellites in treatment order; otherwise the roots are undecided",
+          statement="The primary muscle heads the best-supported chain; other corroborated chains within the margin are secondary chains, treated after it.",
+          when="no red flag and some chain fits the pain map; a chain is as well supported as its best-supported member (judgement); chains within the decisive margin (0.1; judgement) of the best are the contenders, and only those with a tender point or a finding beyond the pain map count",
+          then="the contender whose root has the higher certainty (then the one confirmed, then the knowledge base's order) is the primary chain, the other contenders are secondary chains; with no corroborated contender, the contenders are undecided",
           source="hsieh-2007; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, the decisive margin")
     def best_chain_is_primary(self):
-        certainty = {h["muscle"]: h["cf"] for h in self.facts_of(Hypothesis)}
-        links = {(f["key"], f["satellite"]) for f in self.facts_of(ChainLink)}
-        roots = {root["muscle"]: root["cf"] for root in self.facts_of(Root)}
-        chains = rank_chains(roots, links, certainty, self.kb)
-        support, _, best, chain = chains[0]
-        margin = self.kb.settings.decisive_margin
-        if best not in corroborated(self.facts_of(Evidence)) or (
-                len(chains) > 1 and support - chains[1][0] < margin):
-            self.declare(Undecided(between=tuple(c[2] for c in chains if support - c[0] < margin)))
+        inputs = ChainInputs.of(self)
+        decision = inputs.decision()
+        if decision.primary is None:
+            self.declare(Undecided(between=decision.undecided))
             return
-        self.declare(Primary(muscle=best, cf=certainty[best], chain=tuple(chain)))
+        chain = decision.primary
+        treatment = chain.members + tuple(m for c in decision.secondary for m in c.members)
+        self.declare(Primary(muscle=chain.root, cf=inputs.cf[chain.root], chain=chain.members,
+                             treatment=treatment,
+                             probable=tuple(m for c in (chain, *decision.secondary)
+                                            for m in probable(c.members, inputs))))
+        for rank, other in enumerate(decision.secondary, 1):
+            self.declare(Secondary(rank=rank, muscle=other.root, chain=other.members))
+
+    @Rule(ChainsFormed(outside=True), NOT(RedFlag()), NOT(NerveInvolvement()), salience=PRIMARY)
+    @meta(id="SAT-004", stage="satellites",
+          statement="When every muscle that fits the pain map was palpated without reproducing the pain, the source lies outside what myotrace covers.",
+          when="no red flag, no nerve involvement, a pain map, and every muscle whose referral pattern matches it was palpated non-tender (or none matches it)",
+          then="say so plainly, with what to consider instead; no muscle is named",
+          source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); travell-simons-1992, vol. 2; nice-ng59")
+    def source_outside_coverage(self):
+        fitting = tuple(m for m in MUSCLES if m in ChainInputs.of(self).fits)
+        self.declare(OutsideCoverage(fitting=fitting))
+        item = self.kb.protocol.advice["outside_coverage"]
+        self.declare(Advice(kind="referral", order=(0, 0, 0), text=item.text, source=item.source))

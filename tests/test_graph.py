@@ -64,7 +64,8 @@ def test_graph_comes_from_the_trace(tmp_path):
 
 
 def test_what_if_graph_has_the_ql_as_key(tmp_path):
-    case = dict(CLASSIC, findings={**CLASSIC["findings"], "leg_length_discrepancy": True})
+    # leg length alone is below the threshold; with pain on coughing the QL leads on its own evidence
+    case = dict(CLASSIC, findings={**CLASSIC["findings"], "leg_length_discrepancy": True, "pain_on_cough_sneeze": True})
     graph, _ = graph_of(case, tmp_path)
     kinds = {(e.source, e.target): e.kind for e in graph.edges}
     assert kinds[("m_quadratus_lumborum", "m_gluteus_minimus")] == "satellite"

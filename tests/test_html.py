@@ -92,7 +92,8 @@ def test_body_chart_shades_the_pain_and_marks_the_chain(classic):
 
 
 def test_body_chart_marks_the_ql_chain_after_a_leg_length_discrepancy(tmp_path):
-    case = dict(CLASSIC, findings={**CLASSIC["findings"], "leg_length_discrepancy": True})
+    # leg length alone is below the threshold; with pain on coughing the QL leads on its own evidence
+    case = dict(CLASSIC, findings={**CLASSIC["findings"], "leg_length_discrepancy": True, "pain_on_cough_sneeze": True})
     page = html_of(write(tmp_path, "lld", case))
     assert re.findall(r'class="trigger-point" data-muscle="(\w+)"', page)[0] == "quadratus_lumborum"
     assert 'data-key="quadratus_lumborum" data-satellite="gluteus_minimus"' in page

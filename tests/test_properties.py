@@ -180,14 +180,34 @@ def test_chain_starts_with_primary_and_holds_supported_candidates(case):
 
 @FAST
 @given(cases())
-def test_satellite_never_primary_while_its_key_is_supported(case):
-    _, report = consult(case)
+def test_satellite_never_primary_while_its_key_leads(case):
+    """CONTRACT §3.5 (amended): a key leads only on evidence of its own; a confirmed,
+    supported key whose edge applies to the satellite's part always leads it."""
+    engine, report = consult(case)
     if report.primary_muscle is None:
         return
-    supported = {c.muscle for c in report.candidates if c.supported}
-    keys = {edge.key for edge in knowledge().keys_of(report.primary_muscle)}
-    assert not keys & supported, (
-        f"primary {report.primary_muscle} is a satellite of supported {sorted(keys & supported)}")
+    from myotrace.facts.types import Hypothesis
+    hypotheses = {h["muscle"]: h for h in engine.facts_of(Hypothesis)}
+    threshold = knowledge().settings.support_threshold
+    part = hypotheses[report.primary_muscle]["part"]
+    for edge in knowledge().keys_of(report.primary_muscle):
+        key = hypotheses.get(edge.key)
+        applies = edge.part is None or part in (None, edge.part)
+        if key and key["cf"] >= threshold and edge.key in case.tender_points and applies:
+            assert edge.key in report.chain[:report.chain.index(report.primary_muscle) + 1], (
+                f"primary {report.primary_muscle} while its confirmed key {edge.key} is supported")
+
+
+@FAST
+@given(cases())
+def test_non_tender_never_in_a_chain_and_secondary_chains_are_disjoint(case):
+    _, report = consult(case)
+    chains = [report.chain, *report.secondary_chains]
+    members = [m for chain in chains for m in chain]
+    assert len(members) == len(set(members))
+    assert not set(members) & set(case.non_tender)
+    if report.triage in ("emergency", "urgent_referral"):
+        assert report.protocol.steps == [] and report.corrections == [] and report.secondary_chains == []
 
 
 @FAST

@@ -22,6 +22,12 @@ def chain_line(report: Report) -> str:
     return " → ".join(f"{label(m)} ({certainty.get(m, 0):.2f})" for m in report.chain)
 
 
+def secondary_lines(report: Report) -> list[str]:
+    certainty = {c.muscle: c.certainty for c in report.candidates}
+    return [" → ".join(f"{label(m)} ({certainty.get(m, 0):.2f})" for m in chain) + " (treated after the primary chain)"
+            for chain in report.secondary_chains]
+
+
 def _sections(report: Report):
     """(title, lines, numbered) in reading order; empty sections are left out."""
     yield "Advice", report.advice, False
@@ -31,6 +37,10 @@ def _sections(report: Report):
         yield "Conditions", [label(c) for c in report.conditions], False
     if report.chain:
         yield "Primary muscle and chain", [chain_line(report)], False
+    if report.secondary_chains:
+        yield "Secondary chains", secondary_lines(report), False
+    if report.probable_satellites:
+        yield "Probable satellites (pain map only: palpate)", [label(m) for m in report.probable_satellites], False
     yield "Myths corrected", report.corrections, False
     yield "Protocol", report.protocol.steps, True
     yield "Home care", report.protocol.home_care, False
@@ -42,6 +52,8 @@ def _sections(report: Report):
 def render_markdown(report: Report) -> str:
     out = [f"# myotrace report: {report.case}", "",
            f"**Triage: {report.triage}** — {TRIAGE_HEADLINE[report.triage]}", ""]
+    if report.screen_first_line():
+        out += [f"**{report.screen_first_line()}**", ""]
     if report.side:
         out += [f"Side: {report.side}", ""]
     for title, lines, numbered in _sections(report):
@@ -75,6 +87,8 @@ def render_text(report: Report, console) -> None:
     from rich.text import Text
 
     headline = TRIAGE_HEADLINE[report.triage]
+    if report.screen_first_line():
+        headline += "\n" + report.screen_first_line()
     console.print(Panel(f"{headline}\ncase: {report.case}" + (f"   side: {report.side}" if report.side else ""),
                         style=TRIAGE_STYLE[report.triage], expand=False))
     for title, lines, numbered in _sections(report):

@@ -30,7 +30,7 @@ from myotrace.facts.vocabulary import (
     urgency,
 )
 from myotrace.rules.conditions import LEG_REGIONS
-from myotrace.rules.satellites import corroborated, rank_chains
+from myotrace.rules.satellites import ChainInputs, corroborated
 
 # Short names students and teachers use; accepted wherever a muscle is asked for.
 MUSCLE_ALIASES = {
@@ -124,7 +124,11 @@ class _Context:
         self.trace = list(engine.trace)
         self.hypotheses = {f["muscle"]: f for f in engine.facts_of(Hypothesis)}
         self.roots = {f["muscle"]: f["cf"] for f in engine.facts_of(Root)}
-        self.links = {(f["key"], f["satellite"]) for f in engine.facts_of(ChainLink)}
+        self.inputs = ChainInputs.of(engine)
+        self.structure = self.inputs.structure()
+        self.decision = self.inputs.decision(self.structure)
+        self.links = set(self.structure.links)
+        self.secondary = [list(c.members) for c in self.decision.secondary]
         primary = engine.facts_of(Primary)
         self.primary = primary[0] if primary else None
         undecided = engine.facts_of(Undecided)
@@ -149,9 +153,9 @@ class _Context:
         return bool(hypothesis and hypothesis["supported"])
 
     def chains(self) -> list[tuple[float, float, str, list[str]]]:
-        """(support, root cf, root, chain) per chain root, best first, as SAT-003 ranks them."""
-        certainty = {m: self.cf(m) for m in MUSCLES}
-        return rank_chains(self.roots, self.links, certainty, self.kb)
+        """(support, root cf, root, chain) per chain, best supported first (rules/chains.py)."""
+        chains = [(c.support, c.root_cf, c.root, list(c.members)) for c in self.structure.chains]
+        return sorted(chains, key=lambda c: (-c[0], -c[1], c[2]))
 
     def corroborated(self) -> set[str]:
         return corroborated([e for facts in self.evidence.values() for e in facts])
@@ -235,18 +239,32 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
         key_held, satellite_held = ctx.supported(edge.key), ctx.supported(edge.satellite)
         effect = (f"{label(muscle)} becomes a satellite of the {label(edge.key)}" if edge.satellite == muscle
                   else f"the {label(edge.satellite)} joins the {label(muscle)}'s chain")
+        part = ctx.inputs.parts.get(edge.satellite)
+        applies = edge.part is None or part in (None, edge.part)
+        clear = edge.key not in ctx.case.non_tender and edge.satellite not in ctx.case.non_tender
         checks.append(Check("SAT-001", [Premise(_support_text(ctx, edge.key), key_held),
-                                        Premise(_support_text(ctx, edge.satellite), satellite_held)],
-                            key_held and satellite_held,
+                                        Premise(_support_text(ctx, edge.satellite), satellite_held),
+                                        Premise("neither was palpated non-tender", clear),
+                                        Premise(f"the edge concerns the {edge.part or 'any'} part of the "
+                                                f"{label(edge.satellite)}; the pain map matches its "
+                                                f"{part or 'no'} part", applies)],
+                            key_held and satellite_held and clear and applies,
                             ctx.steps("SAT-001", lambda d, e=edge: d["type"] == "ChainLink"
                                       and (d["key"], d["satellite"]) == (e.key, e.satellite)),
                             effect, f"{edge.key} → {edge.satellite}"))
 
-    key_premises = [Premise(f"its key muscle, the {label(edge.key)}, is not supported (certainty {ctx.cf(edge.key):.2f})",
-                            not ctx.supported(edge.key)) for edge in kb.keys_of(muscle)]
-    root = supported and all(p.held for p in key_premises)
-    checks.append(Check("SAT-002", [Premise(_support_text(ctx, muscle), supported)]
-                        + (key_premises or [Premise(f"the {label(muscle)} is nobody's satellite", True)]),
+    not_ruled_out = muscle not in ctx.case.non_tender
+    leading_keys = [k for k, sat in ctx.links if sat == muscle]
+    key_premises = [Premise(f"no key muscle leads it (a key leads when confirmed or on evidence of its own):"
+                            + (f" led by the {', '.join(label(k) for k in leading_keys)}" if leading_keys else " none does"),
+                            not leading_keys)]
+    if muscle in ctx.structure.held:
+        key_premises.append(Premise("it leads a satellite on evidence of its own, or was confirmed by palpation:"
+                                    " held back, palpate it", False))
+    root = muscle in ctx.roots
+    checks.append(Check("SAT-002", [Premise("a pain map is recorded", bool(ctx.case.pain)),
+                                    Premise(_support_text(ctx, muscle), supported),
+                                    Premise(f"not palpated non-tender", not_ruled_out)] + key_premises,
                         root, ctx.steps("SAT-002", lambda d: d["type"] == "Root" and d["muscle"] == muscle),
                         "a chain root"))
 
@@ -258,34 +276,39 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
 
 
 def _primary_check(ctx, muscle: str) -> Check:
-    """SAT-003: the root of the best-supported chain, corroborated, leading clearly."""
+    """SAT-003: the root of a contender chain (within the margin of the best), corroborated,
+    named first by root certainty, then confirmation, then the knowledge base's order."""
     margin = ctx.kb.settings.decisive_margin
     premises = [_no_red_flag(ctx),
                 Premise("a pain map is recorded", bool(ctx.case.pain)),
-                Premise(f"the {label(muscle)} is a chain root (SAT-002)", muscle in ctx.roots)]
-    chains = ctx.chains()
-    corroborated = ctx.corroborated()
-    mine = next((c for c in chains if c[2] == muscle), None)
+                Premise(f"the {label(muscle)} was not palpated non-tender (a non-tender muscle is never primary)",
+                        muscle not in ctx.case.non_tender)]
+    if muscle in ctx.structure.held:
+        premises.append(Premise(f"the {label(muscle)} leads on evidence of its own: it was not palpated and what "
+                                "supports it is shared with its satellite (pain map, Ober's sign, shared findings);"
+                                " palpate it", False))
+    chains = {c.root: c for c in ctx.structure.chains}
+    mine = next((c for c in ctx.structure.chains if muscle in c.roots), None)
+    premises.append(Premise(f"the {label(muscle)} heads a chain (SAT-002)", mine is not None))
     if mine is not None:
-        support, _cf, _root, chain = mine
-        others = [c for c in chains if c[2] != muscle]
-        backing = [f"{e['cf']:+.2f} {e['rule']}" for e in ctx.evidence.get(muscle, [])
-                   if e["rule"] != "REF-001" and e["cf"] > 0]
-        premises.append(Premise(f"it has evidence besides its referral zone, a tender point or a finding "
-                                f"({', '.join(backing) if backing else 'none'})", muscle in corroborated))
-        if others:
-            best_other = others[0]
-            lead = round(support - best_other[0], 4)
-            first = chains[0][2] == muscle
-            premises.append(Premise(
-                f"its chain ({' → '.join(label(m) for m in chain)}, support {support:.2f}, the certainty of its "
-                f"best-supported muscle) leads every other chain by at least {margin:g}: next is the "
-                f"{label(best_other[2])}'s chain at {best_other[0]:.2f} (lead {lead:+.2f})",
-                first and lead >= margin))
-    elif chains:
-        premises.append(Premise(f"its chain leads every other chain by at least {margin:g}: the best chain is the "
-                                f"{label(chains[0][2])}'s ({chains[0][0]:.2f})", False))
-    held = all(p.held for p in premises)
+        valid = [c for c in chains.values() if c.fits]
+        top = max((c.support for c in valid), default=0.0)
+        premises.append(Premise("its chain fits the pain map (some member's referral pattern matches it)", mine.fits))
+        premises.append(Premise("its chain has evidence besides the pain map (a tender point or a finding)",
+                                mine.corroborated))
+        premises.append(Premise(
+            f"its chain ({' → '.join(label(m) for m in mine.members)}, support {mine.support:.2f}, the certainty of "
+            f"its best-supported muscle) is within {margin:g} of the best chain ({top:.2f})",
+            mine.fits and top - mine.support < margin))
+        primary = ctx.decision.primary
+        if primary is not None and primary.root != muscle and mine in (primary, *ctx.decision.secondary):
+            premises.append(Premise(f"it comes first among the active chains (root certainty, then confirmed, then "
+                                    f"the knowledge base's order): the {label(primary.root)} ({primary.root_cf:.2f}) "
+                                    f"comes first; this chain is a secondary chain", False))
+        elif primary is not None and primary.members == mine.members and mine.roots[0] != muscle:
+            premises.append(Premise(f"it is the first of the chain's leading keys: the {label(mine.roots[0])} is better "
+                                    "supported", False))
+    held = ctx.decision.primary is not None and ctx.decision.primary.root == muscle and not ctx.red_flags
     if ctx.undecided and muscle in ctx.undecided:
         premises.append(Premise("not left undecided (SAT-003 left it undecided between "
                                 + ", ".join(label(m) for m in ctx.undecided) + ")", False))
@@ -299,15 +322,27 @@ def _muscle(ctx, muscle: str) -> WhyNot:
     primary = chain[0] if chain else None
     cf = ctx.cf(muscle)
     state = f"certainty {cf:.2f}, {'supported' if ctx.supported(muscle) else 'not supported'}"
+    secondary = [c for c in ctx.secondary if ctx.triage in REPORTED_CHAIN]
+    in_secondary = next((c for c in secondary if muscle in c), None)
     if muscle == primary:
         summary = [f"The {label(muscle)} IS the primary muscle ({state}); chain: "
                    + " → ".join(label(m) for m in chain) + "."]
     else:
-        if muscle in chain:
+        if muscle in chain and muscle in ctx.structure.chains[0].roots + tuple(
+                r for c in ctx.structure.chains for r in c.roots):
+            summary = [f"The {label(muscle)} is in the chain as a second leading key, after the {label(primary)}"
+                       f" ({state})."]
+        elif muscle in chain:
             keys = [k for k, s in ctx.links if s == muscle and k in chain]
             summary = [f"The {label(muscle)} is in the chain as a satellite of the "
                        + " and the ".join(label(k) for k in sorted(keys))
-                       + f", not the primary ({state}): a satellite is never primary while its key muscle is supported."]
+                       + f", not the primary ({state}): a satellite is never primary while its key leads."]
+        elif in_secondary is not None:
+            summary = [f"The {label(muscle)} is in a secondary chain ({' → '.join(label(m) for m in in_secondary)}),"
+                       f" treated after the primary chain ({state})."]
+        elif muscle in ctx.structure.held:
+            summary = [f"The {label(muscle)} is a possible key muscle held back ({state}): what supports it is shared"
+                       " with its satellite; palpate it: if it reproduces the pain, it leads."]
         else:
             summary = [f"The {label(muscle)} is neither the primary muscle nor in the chain ({state})."]
         if primary:
@@ -318,8 +353,9 @@ def _muscle(ctx, muscle: str) -> WhyNot:
         decisive = next((c for c in checks if c.rule in ("REF-005", "SAT-002", "SAT-003", "report") and not c.held),
                         None)
         if decisive is not None:
-            failed = next(p for p in decisive.premises if not p.held)
-            summary.append(f"First premise that failed: {decisive.rule} — {failed.text}.")
+            failed = next((p for p in decisive.premises if not p.held), None)
+            if failed is not None:
+                summary.append(f"First premise that failed: {decisive.rule} — {failed.text}.")
     return WhyNot(muscle, "muscle", muscle == primary, summary, checks)
 
 
@@ -433,6 +469,12 @@ def _condition(ctx, condition: str) -> WhyNot:
                           Premise(f"shooting/electric pain or pain reaching the sole: {electric.text}; sole "
                                   + ("painful" if "sole" in pain else "not painful"), electric.held or "sole" in pain)],
               condition)
+    elif condition == "greater_trochanteric_pain_syndrome":
+        load = [_finding(ctx, "pain_lying_on_side"), _finding(ctx, "pain_single_leg_stance")]
+        check("CON-007", [_finding(ctx, "greater_trochanter_tender"),
+                          Premise("pain lying on that side or standing 30 s on that leg: "
+                                  + "; ".join(p.text for p in load), any(p.held for p in load)),
+                          _no_red_flag(ctx)], condition)
     else:  # myofascial_pseudo_sciatica
         leg = sorted(LEG_REGIONS & pain)
         check("CON-006", [_primary_found(ctx),
