@@ -337,3 +337,13 @@ def test_streamed_html_is_the_same_page_as_before(tmp_path, engine):
         pages.append(page(report, engine, case))
     result = runner.invoke(app, ["diagnose", "--format", "html", *paths])
     assert result.stdout == render_html(pages)
+
+
+def test_interview_screens_show_control_characters_visibly(tmp_path):
+    session = tmp_path / "s\x1b]0;owned\x07.json"
+    typed = ["\x1b[2J", "none", "\x1b[31m", "result", "quit"]
+    result = runner.invoke(app, ["interview", "--session", str(session), "--case", "id" + CONTROLS],
+                           input="".join(f"{line}\n" for line in typed))
+    assert result.exit_code == 0, result.output
+    assert not raw_controls(result.output), sorted(raw_controls(result.output))
+    assert "s\\x1b]0;owned\\x07.json" in result.output and "id\\x1b[31m" in result.output

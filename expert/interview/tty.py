@@ -18,7 +18,7 @@ from myotrace.expert.errors import InputError, did_you_mean
 from myotrace.expert.interview.session import Interview, Prompt, Session, now
 from myotrace.expert.files import output_path
 from myotrace.expert.interview.store import case_yaml, claim_session, save_session, write_private
-from myotrace.expert.present.safe import clean
+from myotrace.expert.present.safe import clean, plain
 from myotrace.expert.report import question_wording
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, label
 
@@ -88,14 +88,14 @@ class Terminal:
 
     # ---- small helpers ---------------------------------------------------------
     def say(self, text: str = "", style: str | None = None, wrap: bool = True) -> None:
-        """Print plain text (never markup); ``wrap=False`` keeps a command on one line for copying."""
-        self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=not wrap)
+        """Print plain text (never markup, controls shown as escapes); ``wrap=False`` keeps a command on one line."""
+        self.console.print(plain(text), style=style, markup=False, highlight=False, soft_wrap=not wrap)
 
     def read(self, prompt: str = "> ") -> str:
         self.console.file.flush()
         line = self.read_line(prompt)
         if self.echo:
-            self.console.file.write(line + "\n")  # a readable transcript with piped input
+            self.console.file.write(plain(line, multiline=False) + "\n")  # a readable transcript with piped input
         return line.strip()
 
     def row(self, left: str, text: str, style: str | None = None) -> None:
@@ -106,7 +106,7 @@ class Terminal:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=max(4, len(left)), no_wrap=True, justify="right")
         grid.add_column()
-        grid.add_row(Text(left, style=style or ""), Text(text, style=style or ""))
+        grid.add_row(Text(plain(left), style=style or ""), Text(plain(text), style=style or ""))
         self.console.print(grid)
 
     def save(self) -> None:
