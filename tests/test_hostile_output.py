@@ -347,3 +347,12 @@ def test_interview_screens_show_control_characters_visibly(tmp_path):
     assert result.exit_code == 0, result.output
     assert not raw_controls(result.output), sorted(raw_controls(result.output))
     assert "s\\x1b]0;owned\\x07.json" in result.output and "id\\x1b[31m" in result.output
+
+
+@pytest.mark.parametrize("args", [["evaluate", str(CLASSIC_FILE)], ["rules"], ["explain", str(CLASSIC_FILE)],
+                                  ["evaluate", str(CLASSIC_FILE), "--format", "json"]])
+def test_every_command_meets_a_full_device_with_one_line(args):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([str(MYOTRACE), *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()] and "No space left" in result.stderr

@@ -173,3 +173,44 @@ def test_disk_full_during_an_interview_is_one_line_and_keeps_the_last_save(tmp_p
     assert "No space left on device" in result.output and "Traceback" not in result.output
     assert path.read_text() == before, "the previous session file changed"
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"], "a temporary file was left behind"
+
+
+def test_two_hundred_kill_9_during_saves_leave_a_valid_private_session(tmp_path, monkeypatch):
+    """A save killed at any instant leaves the previous or the next file, whole, mode 0600;
+    the temporary files of the killed saves are removed when the session is next opened."""
+    import random
+    import signal
+    import stat as stat_module
+
+    from myotrace.expert.interview.session import Interview, answer_from_case
+    from myotrace.expert.casefile import load_case
+
+    path = tmp_path / "s.json"
+    shadow = Interview()
+    case = load_case(Path(__file__).resolve().parent.parent / "cases" / "gmin-lateral-classic.yaml")
+    sessions = []
+    while (prompt := shadow.next_prompt()) is not None and len(sessions) < 12:
+        shadow.answer(answer_from_case(case, prompt))
+        sessions.append(shadow.session.model_copy(deep=True))
+    store.save_session(sessions[0], path)
+    chance = random.Random(10)
+    for _ in range(200):
+        child = os.fork()
+        if child == 0:  # the child saves as fast as it can until it is killed
+            try:
+                index = 0
+                while True:
+                    store.save_session(sessions[index % len(sessions)], path)
+                    index += 1
+            finally:
+                os._exit(0)
+        time.sleep(chance.uniform(0, 0.004))
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        loaded = load_session(path)
+        assert loaded.answers == sessions[len(loaded.answers) - 1].answers
+        assert stat_module.S_IMODE(os.stat(path).st_mode) == 0o600
+    monkeypatch.setattr(store, "STARTED", time.time() + 1)  # a later process opens the session
+    _, _, lock = claim_session(path)
+    lock.release()
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]

@@ -142,8 +142,15 @@ def claim_session(path: Path, new: Session | None = None) -> tuple[Session, Path
     The caller releases the lock when the interview ends.
     """
     path = Path(path)
-    if new is None and path.is_symlink():
-        path = Path(os.path.realpath(path))  # resolved once: saves update the target, the link stays
+    if new is None:
+        named = path
+        if path.is_symlink():
+            path = Path(os.path.realpath(path))  # resolved once: saves update the link's target, the link stays
+        if not os.path.lexists(named):
+            raise InputError(f"{named}: no such session file; check the path")
+        if path.exists() and not path.is_file():  # no lock file beside /dev/zero or inside a FIFO's folder
+            where = f"links to {path}, which is" if path != named else "is"
+            raise InputError(f"{named}: {where} not a regular file; give a session file")
     lock = SessionLock(path).acquire()
     try:
         remove_orphan_temporaries(path)

@@ -545,7 +545,7 @@ def run_interview(resume: Path | None = None, session_path: Path | None = None,
             raise InputError(f"{path.parent}: no such folder for the session file")
         output_path(path, "session file")
         session, path, lock = claim_session(path, new=Session(
-            created=now(), side=side, case=clean(case_id) or path.stem.replace("myotrace-session-", "interview-")))
+            created=now(), side=side, case=clean(case_id or path.stem.replace("myotrace-session-", "interview-"))))
     try:  # the session file is ours until the end: release it whatever happens
         if sys.stdin.isatty():
             try:
