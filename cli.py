@@ -1,5 +1,6 @@
 """myotrace command line: thin wrappers, no domain logic (CONTRACT §5)."""
 import logging
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -9,7 +10,52 @@ import typer
 
 from myotrace.facts.vocabulary import SIDES
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Input and output failures anywhere in a command: one line on stderr, exit 2, no traceback.
+
+    A full disk or a closed pipe (``myotrace diagnose X | head -c1``) raises OSError while
+    writing; standard output is flushed here so the failure is caught rather than met again
+    at exit, then pointed at /dev/null (the Python documentation's way for SIGPIPE), so the
+    interpreter does not report it a second time. ``--debug`` shows the traceback instead.
+    """
+
+    def invoke(self, ctx):
+        from myotrace.expert.errors import InputError
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()
+        except (OSError, InputError) as error:
+            if ctx.params.get("debug"):
+                raise
+            _silence_stdout()
+            fail(_io_message(error))
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's buffer)
+        pass
+
+
+def _io_message(error: Exception) -> str:
+    import errno
+    from myotrace.expert.files import describe_os_error
+    if not isinstance(error, OSError):
+        return str(error)
+    if error.errno == errno.EPIPE:
+        return "the output was closed before the end (broken pipe); the rest was not written"
+    if error.filename:
+        return f"{error.filename}: {describe_os_error(error)}"
+    return f"cannot write the output: {describe_os_error(error)}"
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
                   help="Trace lateral-leg 'sciatica' to its myofascial source.")
 rules_app = typer.Typer(help="The rule catalogue.", invoke_without_command=True)
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
@@ -35,14 +81,21 @@ class EvalFormat(str, Enum):
 
 
 def fail(message: str) -> None:
-    """Bad input: one line on stderr, exit code 2."""
-    typer.echo(f"error: {message}", err=True)
+    """Bad input: one line on stderr, exit code 2 (controls and newlines in it shown as escapes)."""
+    from myotrace.expert.present.safe import visible
+    typer.echo(f"error: {visible(message)}", err=True)
     raise typer.Exit(2)
 
 
 def console():
     from rich.console import Console
-    return Console(highlight=False)
+
+    class ReportConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1 silently; say it in one line like every command
+            self.quiet = True
+            raise BrokenPipeError(32, "Broken pipe")
+
+    return ReportConsole(highlight=False)
 
 
 @app.callback()
@@ -97,13 +150,15 @@ def diagnose(
     except InputError as error:
         fail(str(error))
     engine = get_engine()
-    pages = []
+    if format is Format.html:  # streamed: one case section at a time, memory flat in the number of cases
+        from myotrace.expert.present.html import page, page_title, stream_html
+        sections = (page(build_report(engine.consult(case), case, with_trace=trace), engine, case)
+                    for case in loaded)
+        stream_html(sections, page_title(case.case for case in loaded), sys.stdout.write)
+        return
     for case in loaded:
         report = build_report(engine.consult(case), case, with_trace=trace)
-        if format is Format.html:
-            from myotrace.expert.present.html import page
-            pages.append(page(report, engine, case))
-        elif format is Format.json:
+        if format is Format.json:
             sys.stdout.write(report.to_json())
         elif format is Format.markdown:
             from myotrace.expert.present.render import render_markdown
@@ -111,9 +166,12 @@ def diagnose(
         else:
             from myotrace.expert.present.render import render_text
             render_text(report, console())
-    if pages:
-        from myotrace.expert.present.html import render_html
-        sys.stdout.write(render_html(pages))
+
+
+def say(text: str = "") -> None:
+    """A line of plain output; a case id or note in it cannot send a control sequence to the terminal."""
+    from myotrace.expert.present.safe import plain
+    typer.echo(plain(text))
 
 
 def ask_line(prompt: str) -> str:
@@ -146,7 +204,7 @@ def explain(
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     try:
-        explain_case(case, typer.echo, ask_line if interactive else None, step=step, why_not=why_not,
+        explain_case(case, say, ask_line if interactive else None, step=step, why_not=why_not,
                      sets=set_ or (), unsets=unset or (), graph=graph.value if graph else None)
     except InputError as error:
         fail(str(error))
@@ -169,7 +227,7 @@ def practice(
         typer.echo(f"skipped: {problem}", err=True)
     if not cases:
         fail(f"no case files (*.yaml, *.yml, *.json) in {folder}")
-    run_session(cases, get_engine(), typer.echo, ask_line, count=count, seed=seed)
+    run_session(cases, get_engine(), say, ask_line, count=count, seed=seed)
 
 
 @app.command()

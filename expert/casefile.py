@@ -6,6 +6,8 @@ import yaml
 from pydantic import ValidationError
 
 from myotrace.expert.errors import InputError, allowed_list, did_you_mean
+from myotrace.expert.files import read_limited
+from myotrace.expert.present.safe import clean
 from myotrace.facts.case import Case, Expectation
 from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
 
@@ -29,14 +31,7 @@ _KEYS = {"case": tuple(Case.model_fields), "expect": tuple(Expectation.model_fie
 
 def read_text(path: Path) -> str:
     """The file's text, or an InputError saying why it cannot be a case file."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; give a case file (evaluate takes folders)")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(f"{path}: {size} bytes is over the 1 MiB limit for a case file; is this the right file?")
-    data = path.read_bytes()
+    data = read_limited(path, MAX_BYTES, "case file")
     if b"\0" in data:
         raise InputError(f"{path}: is a binary file, not a YAML or JSON case file")
     try:
@@ -46,6 +41,14 @@ def read_text(path: Path) -> str:
     if not text.strip():
         raise InputError(f"{path}: is empty; a case needs at least a pain map or findings")
     return text
+
+
+def value_problem(error: ValueError) -> str:
+    """A ValueError raised while parsing (not a syntax error), in words."""
+    message = str(error)
+    if "digits" in message:  # CPython refuses int(str) of more than sys.get_int_max_str_digits() digits
+        return "a number has more than 4300 digits; give short values"
+    return message.splitlines()[0][:200] if message else type(error).__name__
 
 
 class _Refused(yaml.YAMLError):
@@ -102,6 +105,8 @@ def parse(text: str, path: Path) -> object:
             raise InputError(f"{path}: not valid as a case file: {error}") from None
         except RecursionError:
             raise InputError(f"{path}: not valid as a case file: nested too deeply") from None
+        except ValueError as error:
+            raise InputError(f"{path}: not valid as a case file: {value_problem(error)}") from None
     try:
         return yaml.load(text, Loader=_CaseLoader)
     except yaml.constructor.ConstructorError as error:
@@ -125,6 +130,8 @@ def parse(text: str, path: Path) -> object:
         raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise InputError(f"{path}: not valid YAML: nested too deeply") from None
+    except (ValueError, OverflowError) as error:  # a huge integer, a timestamp such as 2024-13-45
+        raise InputError(f"{path}: not valid as a case file: {value_problem(error)}") from None
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -166,14 +173,16 @@ def validate(data: object, source: str) -> Case:
         case = Case.model_validate(data)
     except ValidationError as error:
         raise InputError(f"{source}: {describe(error)}") from None
-    return case
+    except RecursionError:
+        raise InputError(f"{source}: not valid as a case file: nested too deeply") from None
+    return case.model_copy(update={"case": clean(case.case), "notes": clean(case.notes)})
 
 
 def load_case(path: Path | str) -> Case:
     path = Path(path)
     case = validate(parse(read_text(path), path), str(path))
     if case.case is None:
-        case = case.model_copy(update={"case": path.stem})
+        case = case.model_copy(update={"case": clean(path.stem)})
     return case
 
 

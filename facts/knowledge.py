@@ -172,6 +172,7 @@ class Muscle(_Item):
 class SatelliteEdge(_Item):
     key: Literal[MUSCLES]
     satellite: Literal[MUSCLES]
+    part: str | None = None  # the satellite's trigger-point part the key sets up (None: any part)
     source: str = ""
 
     _check_source = field_validator("source")(_cited)

@@ -93,6 +93,9 @@ BAD_CASES = [
     pytest.param("dup.json", '{"findings": {"fever": true, "fever": false}}', ["fever", "twice"], id="JSON repeated key"),
     pytest.param("deep.json", '{"pain": ' + "[" * 100_000 + "]" * 100_000 + "}", ["nested"], id="JSON nested too deep"),
     pytest.param("empty.json", "", ["empty"], id="JSON empty"),
+    pytest.param("bigint.yaml", "pain: [buttock]\nnotes: " + "9" * 4301 + "\n", ["4300 digits"], id="huge integer"),
+    pytest.param("bigint.json", '{"notes": ' + "9" * 4301 + "}", ["4300 digits"], id="JSON huge integer"),
+    pytest.param("date.yaml", "pain: [buttock]\nnotes: 2024-13-45\n", ["month"], id="impossible YAML date"),
 ]
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from myotrace.expert.errors import InputError, did_you_mean
 from myotrace.expert.interview.session import Interview, Prompt, Session, now
-from myotrace.expert.interview.store import case_yaml, load_session, save_session, write_private
+from myotrace.expert.files import output_path
+from myotrace.expert.interview.store import case_yaml, claim_session, save_session, write_private
+from myotrace.expert.present.safe import clean, plain
 from myotrace.expert.report import question_wording
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, label
 
@@ -86,14 +88,14 @@ class Terminal:
 
     # ---- small helpers ---------------------------------------------------------
     def say(self, text: str = "", style: str | None = None, wrap: bool = True) -> None:
-        """Print plain text (never markup); ``wrap=False`` keeps a command on one line for copying."""
-        self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=not wrap)
+        """Print plain text (never markup, controls shown as escapes); ``wrap=False`` keeps a command on one line."""
+        self.console.print(plain(text), style=style, markup=False, highlight=False, soft_wrap=not wrap)
 
     def read(self, prompt: str = "> ") -> str:
         self.console.file.flush()
         line = self.read_line(prompt)
         if self.echo:
-            self.console.file.write(line + "\n")  # a readable transcript with piped input
+            self.console.file.write(plain(line, multiline=False) + "\n")  # a readable transcript with piped input
         return line.strip()
 
     def row(self, left: str, text: str, style: str | None = None) -> None:
@@ -104,7 +106,7 @@ class Terminal:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=max(4, len(left)), no_wrap=True, justify="right")
         grid.add_column()
-        grid.add_row(Text(left, style=style or ""), Text(text, style=style or ""))
+        grid.add_row(Text(plain(left), style=style or ""), Text(plain(text), style=style or ""))
         self.console.print(grid)
 
     def save(self) -> None:
@@ -420,6 +422,9 @@ class Terminal:
     def write(self, path: Path, text: str) -> bool:
         try:
             write_private(path, text)
+        except InputError as error:  # not a place for a file (a device, a folder, ...)
+            self.say(f"cannot write {error}", style="red")
+            return False
         except OSError as error:
             self.say(f"cannot write {path}: {error.strerror}", style="red")
             return False
@@ -526,32 +531,35 @@ def run_interview(resume: Path | None = None, session_path: Path | None = None,
 
     if resume is not None and session_path is not None:
         raise InputError("give either --resume FILE or --session FILE, not both")
+    if export is not None:  # checked before the first question, not after the whole interview
+        export = output_path(export, "case file export")
     if resume is not None:
-        session = load_session(resume)
+        session, path, lock = claim_session(resume)
         if side:
             session.side = side
         if case_id:
-            session.case = case_id
-        path = resume
+            session.case = clean(case_id)
     else:
         path = session_path or default_session_path()
-        if path.exists():
-            raise InputError(f"{path}: already exists; continue it with --resume {path}")
         if not path.parent.exists():
             raise InputError(f"{path.parent}: no such folder for the session file")
-        session = Session(created=now(), side=side,
-                          case=case_id or path.stem.replace("myotrace-session-", "interview-"))
-    if sys.stdin.isatty():
+        output_path(path, "session file")
+        session, path, lock = claim_session(path, new=Session(
+            created=now(), side=side, case=clean(case_id or path.stem.replace("myotrace-session-", "interview-"))))
+    try:  # the session file is ours until the end: release it whatever happens
+        if sys.stdin.isatty():
+            try:
+                import readline  # noqa: F401  (line editing at the prompt)
+            except ImportError:
+                pass
+        console = console or Console(highlight=False)
+        terminal = Terminal(Interview(session), Path(path), console, export)
+        import signal
+        previous = {sig: signal.signal(sig, _hang_up) for sig in (signal.SIGHUP, signal.SIGTERM)}
         try:
-            import readline  # noqa: F401  (line editing at the prompt)
-        except ImportError:
-            pass
-    console = console or Console(highlight=False)
-    terminal = Terminal(Interview(session), Path(path), console, export)
-    import signal
-    previous = {sig: signal.signal(sig, _hang_up) for sig in (signal.SIGHUP, signal.SIGTERM)}
-    try:
-        return terminal.run()
+            return terminal.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        lock.release()

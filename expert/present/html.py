@@ -7,8 +7,7 @@ the graph and the trace table are built from the structured trace.
 """
 from __future__ import annotations
 
-from html import escape
-
+from myotrace.expert.present import safe
 from myotrace.expert.present.bodychart import body_chart
 from myotrace.expert.present.references import bibliography, source_text, trace_sources
 from myotrace.expert.present.text import fact_brief
@@ -45,7 +44,8 @@ figcaption{font-size:13px;color:#555}
 
 
 def e(value) -> str:
-    return escape(str(value), quote=True)
+    """Escaped for HTML text or an attribute; control characters shown as escapes (safe.html)."""
+    return safe.html(value)
 
 
 def _items(lines, ordered=False) -> str:
@@ -123,7 +123,7 @@ def case_section(report: Report, trace, pain, notes: str | None = None) -> str:
     if report.open_questions:
         out.append("<h2>Open questions</h2>" + _items(report.open_questions))
     if notes:
-        out.append(f"<h2>Notes</h2><div class='notes'>{e(notes)}</div>")
+        out.append(f"<h2>Notes</h2><div class='notes'>{safe.html(notes, multiline=True)}</div>")
     out.append(references_section(trace))
     out.append(trace_table(trace))
     out.append("</section>")
@@ -160,12 +160,18 @@ def _facts(facts) -> str:
     return "<ul>" + "".join(f"<li>{e(fact['fact'])} {e(fact_brief(fact))}</li>" for fact in facts) + "</ul>"
 
 
-def document(sections: list[str], title: str = "myotrace report") -> str:
+def document_head(title: str = "myotrace report") -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{e(title)}</title><style>{STYLE}</style></head>\n<body><main>\n"
-            + "\n".join(sections) + "\n</main></body></html>\n")
+            f"<title>{e(title)}</title><style>{STYLE}</style></head>\n<body><main>\n")
+
+
+DOCUMENT_TAIL = "\n</main></body></html>\n"
+
+
+def document(sections: list[str], title: str = "myotrace report") -> str:
+    return document_head(title) + "\n".join(sections) + DOCUMENT_TAIL
 
 
 def page(report: Report, engine, case) -> tuple:
@@ -173,8 +179,23 @@ def page(report: Report, engine, case) -> tuple:
     return report, list(engine.trace), list(case.pain), case.notes
 
 
+def page_title(case_ids) -> str:
+    return "myotrace: " + ", ".join(case_ids)
+
+
 def render_html(cases) -> str:
     """cases: (report, trace, pain regions, notes) tuples, one section each."""
     sections = [case_section(report, trace, pain, notes) for report, trace, pain, notes in cases]
-    title = "myotrace: " + ", ".join(report.case for report, *_ in cases)
-    return document(sections, title)
+    return document(sections, page_title(report.case for report, *_ in cases))
+
+
+def stream_html(cases, title: str, write) -> None:
+    """The same page as ``render_html``, written one section at a time as ``cases`` yields them.
+
+    Memory stays flat however many cases there are: each case's trace is dropped
+    once its section is written.
+    """
+    write(document_head(title))
+    for index, (report, trace, pain, notes) in enumerate(cases):
+        write(("\n" if index else "") + case_section(report, trace, pain, notes))
+    write(DOCUMENT_TAIL)

@@ -1,4 +1,5 @@
 """Reports as text (rich) and markdown. Both read the Report, nothing else."""
+from myotrace.expert.present import safe
 from myotrace.expert.report import Report
 from myotrace.expert.trace import fact_text
 from myotrace.facts.vocabulary import label
@@ -50,7 +51,7 @@ def _sections(report: Report):
 
 
 def render_markdown(report: Report) -> str:
-    out = [f"# myotrace report: {report.case}", "",
+    out = [f"# myotrace report: {safe.markdown(report.case)}", "",
            f"**Triage: {report.triage}** — {TRIAGE_HEADLINE[report.triage]}", ""]
     if report.screen_first_line():
         out += [f"**{report.screen_first_line()}**", ""]
@@ -89,8 +90,9 @@ def render_text(report: Report, console) -> None:
     headline = TRIAGE_HEADLINE[report.triage]
     if report.screen_first_line():
         headline += "\n" + report.screen_first_line()
-    console.print(Panel(f"{headline}\ncase: {report.case}" + (f"   side: {report.side}" if report.side else ""),
-                        style=TRIAGE_STYLE[report.triage], expand=False))
+    banner = Text(f"{headline}\ncase: ") + safe.terminal(report.case)  # the case id as typed, never markup
+    banner.append(f"   side: {report.side}" if report.side else "")
+    console.print(Panel(banner, style=TRIAGE_STYLE[report.triage], expand=False))
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
             table = Table(title="\nCandidates (certainty factor; dim = not supported)",
