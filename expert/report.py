@@ -3,7 +3,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from myotrace.facts.case import Case
+from myotrace.facts.case import Case, History
 from myotrace.facts.types import (
     Advice, Condition, Correction, Evidence, Factor, Hypothesis, Primary, Question, RedFlag, Triage,
 )
@@ -45,6 +45,7 @@ class Report(BaseModel):
     trace: list[dict]
     side: str | None = None
     advice: list[str] = Field(default_factory=list)
+    history: History | None = Field(default=None, exclude=True)  # the intake, for the human-readable reports
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(by_alias=True), indent=2, ensure_ascii=False) + "\n"
@@ -118,5 +119,6 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
         trace=[firing.as_dict() for firing in engine.trace] if with_trace else [],
         side=case.side,
         advice=texts("referral"),
+        history=case.history,
     )
 

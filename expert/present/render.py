@@ -44,6 +44,8 @@ def render_markdown(report: Report) -> str:
            f"**Triage: {report.triage}** — {TRIAGE_HEADLINE[report.triage]}", ""]
     if report.side:
         out += [f"Side: {report.side}", ""]
+    if report.history:
+        out += [f"History: {report.history.summary()}", ""]
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
             out += _markdown_candidates(report)
@@ -77,6 +79,8 @@ def render_text(report: Report, console) -> None:
     headline = TRIAGE_HEADLINE[report.triage]
     console.print(Panel(f"{headline}\ncase: {report.case}" + (f"   side: {report.side}" if report.side else ""),
                         style=TRIAGE_STYLE[report.triage], expand=False))
+    if report.history:
+        console.print(Text(f"History: {report.history.summary()}"))
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
             table = Table(title="\nCandidates (certainty factor; dim = not supported)",
