@@ -721,8 +721,8 @@ class Interview:
                     "an urgent referral to exclude serious pathology"
                 yield (f"Red flag present ({', '.join(label(f) for f in report.red_flags)}): this makes the case "
                        f"{level}; no later finding can lower it.")
-            elif flags:
-                yield f"Red-flag screen: {len(flags)} of {len(RED_FLAGS)} flags asked, none present."
+            else:
+                yield f"Red-flag screen: {len(flags)} of {len(RED_FLAGS)} flags answered, none present."
             if self.unscreened_red_flags and not report.red_flags:
                 yield ("Not screened (not asked or not known): "
                        + ", ".join(label(f) for f in self.unscreened_red_flags) + "; screen them before treating.")
