@@ -573,7 +573,7 @@ class Terminal:
     def result_screen(self) -> str:
         status = self.iv.status
         pending_line = None
-        if status != "red_flag" and not self.reviewed:
+        if status not in ("red_flag", "stopped") and not self.reviewed:
             outcome = self.review_screen()
             if outcome == "again":
                 return "continue"
