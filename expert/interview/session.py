@@ -736,7 +736,7 @@ class Interview:
             elif not report.red_flags:
                 yield ("No objective nerve sign (reduced reflex, myotomal weakness, crossed straight-leg raise) "
                        "and fewer than two soft signs: no referral for nerve-root involvement.")
-        elif stage == "referral":
+        elif stage == "referral" and not report.red_flags:
             if not case.pain:
                 yield "No pain map: without it the pain cannot be traced to a muscle."
             for candidate in report.candidates[:4]:

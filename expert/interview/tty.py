@@ -524,8 +524,16 @@ class Terminal:
         if status == "exhausted":
             return f"Every question has been answered ({asked})."
         if status == "undecided":
-            return (f"Not enough to go on after {asked} questions, and nothing left to ask can decide it "
-                    "(answers not known are listed in `answers`).")
+            unknown = [n for n, step in enumerate(self.iv.session.answers, 1)
+                       if step.value == "unknown" and step.item != "red_flags"]
+            palpations = [n for n in unknown if self.iv.session.answers[n - 1].item.startswith(PALPATE)]
+            if not unknown:
+                return f"Not enough to go on after {asked} questions, and nothing left to ask can decide it."
+            return (f"Not enough to go on after {asked} questions: {len(unknown)} answer"
+                    f"{'s' if len(unknown) != 1 else ''} that could decide it "
+                    f"{'are' if len(unknown) != 1 else 'is'} not known"
+                    + (f" (palpation first: {', '.join(map(str, palpations[:6]))})" if palpations else "")
+                    + "; `edit N` records one once it is known.")
         return (f"Result so far, after {asked} questions: {decisive} question{'s' if decisive != 1 else ''} "
                 "could still change it (listed below; `continue` asks them).")
 
