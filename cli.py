@@ -110,7 +110,29 @@ def main_options(debug: Annotated[bool, typer.Option(help="Log every rule firing
 Side = Enum("Side", {side: side for side in SIDES}, type=str)
 
 
-@app.command()
+INTERVIEW_HELP = """The therapist's adaptive interview: red flags, pain map, then only the questions that can still change the conclusion.
+
+\b
+Answers: y / n / u (unknown); the red-flag screen takes the numbers present,
+or the word `none` (never 0), u6 for item 6 not known; the pain map takes
+numbers, ranges (7-9) or names (lateral thigh). Commands at any question: why,
+back, answers, edit N, intake, how, result, help, quit. After the last
+question a review of the answers, then the result: details, report FILE
+(.md/.html/.json/.yaml, --force to overwrite), export FILE, how, go on, quit.
+
+\b
+Piped answers (one line per answer or command, as typed at the prompt):
+  printf 'none\\n3 7 9 11\\nn\\n...\\n\\nreport note.md\\nquit\\n' |
+      myotrace interview --session s.json
+The intake is asked only in a terminal, or with --intake.
+
+\b
+Exit codes: 0 done or saved (end of input saves), 2 bad input or usage (a bad
+piped answer: one line on stderr, the session saved), 130 interrupted (Ctrl-C,
+session saved), 129/143 terminal closed or terminated (session saved)."""
+
+
+@app.command(help=INTERVIEW_HELP)
 def interview(
     resume: Annotated[Path | None, typer.Option(help="Continue a saved session file.", show_default=False)] = None,
     session: Annotated[Path | None, typer.Option(
@@ -118,16 +140,18 @@ def interview(
     export: Annotated[Path | None, typer.Option(
         help="Write the answers as a case file (YAML) when the result is shown.", show_default=False)] = None,
     side: Annotated[Side | None, typer.Option(help="The painful side, for the report.", show_default=False)] = None,
-    case_id: Annotated[str | None, typer.Option("--case", help="A case id for the report (no patient names).",
-                                                   show_default=False)] = None,
+    case_id: Annotated[str | None, typer.Option("--case", help="A case code for the report (never a patient's "
+                                                   "name or date of birth).", show_default=False)] = None,
+    intake: Annotated[bool | None, typer.Option("--intake/--no-intake", show_default=False,
+                                                help="Ask the intake (age, onset, duration, pain 0-10, what "
+                                                "makes it worse, notes) first (default: only in a terminal).")] = None,
 ):
-    """The therapist's adaptive interview: red flags, pain map, then only the questions that can still change the conclusion."""
     from myotrace.expert.errors import InputError
     from myotrace.expert.interview.tty import run_interview
 
     try:
         code = run_interview(resume=resume, session_path=session, export=export,
-                             side=side.value if side else None, case_id=case_id)
+                             side=side.value if side else None, case_id=case_id, intake=intake)
     except InputError as error:
         fail(str(error))
     raise typer.Exit(code)

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from myotrace.expert.errors import InputError, allowed_list, did_you_mean
 from myotrace.expert.files import read_limited
 from myotrace.expert.present.safe import clean
-from myotrace.facts.case import Case, Expectation
+from myotrace.facts.case import HISTORY_HINTS, Case, Expectation, History
 from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
 
 MAX_BYTES = 1024 * 1024
@@ -26,7 +26,8 @@ _VOCABULARY = {
     "chain": ("muscle", MUSCLES),
     "conditions": ("condition", CONDITIONS),
 }
-_KEYS = {"case": tuple(Case.model_fields), "expect": tuple(Expectation.model_fields)}
+_KEYS = {"case": tuple(Case.model_fields), "expect": tuple(Expectation.model_fields),
+         "history": tuple(History.model_fields)}
 
 
 def read_text(path: Path) -> str:
@@ -145,10 +146,13 @@ def describe(error: ValidationError) -> str:
     kind = first["type"]
     value = first.get("input")
     if kind == "extra_forbidden":
-        section = "expect" if loc[0] == "expect" else "case"
+        section = loc[0] if loc[0] in ("expect", "history") else "case"
         key = loc[-1]
-        return (f"unknown key '{key}' (allowed: {allowed_list(_KEYS[section])})"
+        where = "" if section == "case" else f" in {section}"
+        return (f"unknown key '{_clip(str(key))}'{where} (allowed: {allowed_list(_KEYS[section])})"
                 f"{did_you_mean(key, _KEYS[section])}")
+    if len(loc) > 1 and loc[0] == "history" and loc[1] in HISTORY_HINTS:
+        return f"history.{loc[1]}: {_clip(repr(value))} is not valid; give {HISTORY_HINTS[loc[1]]}"
     field = next((str(p) for p in reversed(loc) if isinstance(p, str) and p in _VOCABULARY), None)
     if kind in ("literal_error", "enum") and field:
         what, allowed = _VOCABULARY[field]

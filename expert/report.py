@@ -3,7 +3,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from myotrace.facts.case import Case
+from myotrace.facts.case import Case, History
 from myotrace.facts.types import (
     Advice, Condition, Correction, Evidence, Factor, Finding, Hypothesis, Primary, Question, RedFlag, Secondary,
     Triage,
@@ -59,6 +59,7 @@ class Report(BaseModel):
             return ("Red flags not yet screened: " + ", ".join(label(f) for f in self.unscreened_red_flags)
                     + ", screen these before treating")
         return None
+    history: History | None = Field(default=None, exclude=True)  # the intake, for the human-readable reports
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(by_alias=True), indent=2, ensure_ascii=False) + "\n"
@@ -168,4 +169,5 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
         advice=texts("referral"),
         probable_satellites=probable,
         open_questions_detail=detail,
+        history=case.history,
     )

@@ -1,7 +1,7 @@
 """The case file (CONTRACT §1), validated by pydantic."""
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
 from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
 
@@ -20,6 +20,49 @@ class Expectation(BaseModel):
     conditions: list[Literal[CONDITIONS]] | None = None
 
 
+ONSETS = ("sudden", "gradual")
+HISTORY_HINTS = {  # what each intake field takes, for error messages
+    "age": "a whole number of years from 0 to 120",
+    "onset": "sudden or gradual",
+    "duration_weeks": "a number of weeks from 0 to 2600",
+    "pain_intensity": "a whole number from 0 (no pain) to 10 (worst imaginable)",
+    "aggravating": "free text of at most 300 characters",
+}
+
+
+class History(BaseModel):
+    """The intake a clinician records (CONTRACT §1 ``history``): shown in reports, never interpreted
+    by the rules, and never a patient's name. Every field is optional; ranges are strict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    age: StrictInt | None = Field(default=None, ge=0, le=120, description="years")
+    onset: Literal[ONSETS] | None = None
+    duration_weeks: StrictInt | StrictFloat | None = Field(default=None, ge=0, le=2600)
+    pain_intensity: StrictInt | None = Field(default=None, ge=0, le=10,
+                                             description="0-10 numeric rating, worst in the last week")
+    aggravating: str | None = Field(default=None, max_length=300, description="free text, never interpreted")
+
+    def is_empty(self) -> bool:
+        return all(value in (None, "") for value in self.model_dump().values())
+
+    def summary(self) -> str:
+        """One line for a report: ``48 years; gradual onset; 10 weeks; pain 6/10; worse with: long drives``."""
+        parts = []
+        if self.age is not None:
+            parts.append(f"{self.age} years")
+        if self.onset:
+            parts.append(f"{self.onset} onset")
+        if self.duration_weeks is not None:
+            weeks = f"{self.duration_weeks:g}"
+            parts.append(f"{weeks} week{'' if weeks == '1' else 's'}")
+        if self.pain_intensity is not None:
+            parts.append(f"pain {self.pain_intensity}/10")
+        if self.aggravating:
+            parts.append(f"worse with: {self.aggravating}")
+        return "; ".join(parts) or "not recorded"
+
+
 class Case(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,6 +73,7 @@ class Case(BaseModel):
     tender_points: list[Literal[MUSCLES]] = Field(default_factory=list)
     non_tender: list[Literal[MUSCLES]] = Field(default_factory=list)
     notes: str | None = None
+    history: History | None = None
     expect: Expectation | None = None
 
     @field_validator("findings", mode="before")

@@ -9,7 +9,9 @@ leave a muscle's role unchanged, its questions are not asked (CONTRACT §3.9).
 from experta import MATCH, NOT, P, Rule
 
 from myotrace.expert.certainty import combine
-from myotrace.facts.types import Evidence, NerveInvolvement, PainMap, Palpation, Question, RedFlag, Triage
+from myotrace.facts.types import (
+    Evidence, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
+)
 from myotrace.facts.vocabulary import (
     CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
@@ -140,6 +142,15 @@ ROLE_TEXT = {
 }
 
 
+# The order of the nerve examination: reflexes and myotomes, then the straight-leg raise and,
+# after it (never before), the crossed straight-leg raise, then the sensory and pain-quality signs.
+NERVE_SIGN_PRIORITY = {"reflex_reduced": 800, "myotomal_weakness": 799, "slr_positive": 798,
+                       "crossed_slr_positive": 797, "dermatomal_numbness": 700, "shooting_electric_pain": 699}
+
+# The classic history of a primary muscle, documented once it leads (QST-006).
+CLASSIC_HISTORY = {"gluteus_minimus": ("pain_lying_on_side", "limp", "pain_rising_from_chair")}
+
+
 class QuestionRules:
     def ask(self, item, kind, priority, rule, hypothesis, goal):
         self.declare(Question(item=item, kind=kind, priority=round(priority, 4),
@@ -178,15 +189,15 @@ class QuestionRules:
           source="van-der-windt-2010; tawa-2017")
     def screen_nerve_signs(self):
         answered = self.answered()
-        for index, sign in enumerate(OBJECTIVE_NERVE_SIGNS):
+        for sign in OBJECTIVE_NERVE_SIGNS:
             if sign not in answered:
-                self.ask(sign, "nerve", 800 - index, "NRV-001",
+                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "NRV-001",
                          "one objective nerve sign makes the triage refer_nerve", "triage")
         positive = sum(answered.get(s) is True for s in SOFT_NERVE_SIGNS)
         open_signs = [s for s in SOFT_NERVE_SIGNS if s not in answered]
         if positive + len(open_signs) >= 2:
-            for index, sign in enumerate(open_signs):
-                self.ask(sign, "nerve", 700 - index, "NRV-002",
+            for sign in open_signs:
+                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "NRV-002",
                          f"two soft nerve signs make the triage refer_nerve ({positive} positive so far)",
                          "triage")
 
@@ -242,3 +253,17 @@ class QuestionRules:
             if finding not in answered:
                 self.ask(finding, "condition", 50 - index, "CON-003",
                          "lateral knee pain could be IT band syndrome", "conditions")
+
+    @Rule(Primary(muscle=MATCH.muscle), Triage(level="treat"), NOT(RedFlag()), salience=QUESTIONS)
+    @meta(id="QST-006", stage="questions",
+          statement="Once the gluteus minimus leads, its classic history is documented: pain lying on that side, a limp, pain rising from a chair.",
+          when="the triage is treat, the primary muscle is the gluteus minimus, and part of its classic history is unanswered",
+          then="ask the unanswered items of that history (for the clinical note, after every decisive question)",
+          source="travell-simons-1992, vol. 2 ch. 9 (limp, pain on rising from a chair, pain lying on the affected side)")
+    def document_classic_history(self, muscle):
+        answered = self.answered()
+        for index, finding in enumerate(CLASSIC_HISTORY.get(muscle, ())):
+            if finding not in answered:
+                self.ask(finding, "documentation", 40 - index, "QST-006",
+                         f"documents the classic history of the {label(muscle)} for the clinical note",
+                         "documentation")

@@ -1,6 +1,7 @@
 """`myotrace interview` in a real pseudo-terminal (pexpect), as a therapist uses it."""
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -23,9 +24,10 @@ PROMPT = r"\n> "
 pytestmark = pytest.mark.skipif(COMMAND is None, reason="the myotrace console script is not installed")
 
 
-def spawn(folder: Path, *args: str):
-    child = pexpect.spawn(COMMAND, ["interview", *args], cwd=str(folder), encoding="utf-8",
-                          timeout=30, dimensions=(50, 160), env={**os.environ, "TERM": "xterm"})
+def spawn(folder: Path, *args: str, rows: int = 50, columns: int = 160):
+    child = pexpect.spawn(COMMAND, ["interview", "--no-intake", *args] if "--intake" not in args else
+                          ["interview", *args], cwd=str(folder), encoding="utf-8",
+                          timeout=30, dimensions=(rows, columns), env={**os.environ, "TERM": "xterm"})
     child.delaybeforesend = None
     return child
 
@@ -57,6 +59,9 @@ def test_full_interview_to_a_treat_conclusion(tmp_path):
         child.sendline(typed)
         child.expect(PROMPT)
     child.sendline(pairs[-1][1])
+    child.expect("Review: Enter shows the result")
+    child.expect(PROMPT)
+    child.sendline("")
     child.expect("TREAT — myofascial trigger-point chain")
     child.expect("Next: ")
     child.expect(PROMPT)
@@ -74,14 +79,20 @@ def test_treat_result_screen_in_order(tmp_path):
     child.expect(PROMPT)
     for _prompt, typed in answers_for(CLASSIC):
         child.sendline(typed)
-    child.expect("Settled: no remaining question can change")
+    child.expect("Review: Enter")
+    child.expect(PROMPT)
+    child.sendline("")
+    child.expect("Settled after")
     child.expect("TREAT")
+    child.expect("Chain: gluteus minimus")
+    child.expect("Protocol")
+    child.expect("Next: ")
+    child.expect(PROMPT)
+    child.sendline("details")
     child.expect("Primary muscle and chain")
-    child.expect("gluteus minimus")
     child.expect("Candidates")
     child.expect("Myths corrected")
     child.expect("Protocol")
-    child.expect("Next: ")
     child.sendline("quit")
     finish(child)
 
@@ -118,7 +129,7 @@ def test_why_climbs_and_back_and_unknown(tmp_path):
     child.expect(r"\[4\]")
     child.expect(PROMPT)
     child.sendline("back")
-    child.expect("Undone: reflex_reduced = unknown")
+    child.expect("Undone: Is a tendon reflex")
     child.expect("tendon reflex")          # asked again
     child.expect(PROMPT)
     child.sendline("n")
@@ -159,6 +170,8 @@ def test_ctrl_c_saves_then_resume_continues(tmp_path):
     child.expect(PROMPT)
     for _prompt, typed in pairs[5:]:
         child.sendline(typed)
+    child.expect("Review: Enter")
+    child.sendline("")
     child.expect("TREAT")
     child.expect("Next: ")
     child.expect(PROMPT)
@@ -194,3 +207,208 @@ def test_closing_the_terminal_keeps_the_answers(tmp_path):
     assert child.exitstatus == 128 + signal.SIGHUP
     assert len(json.loads((tmp_path / "s.json").read_text())["answers"]) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"], "no temporary file left behind"
+
+
+# ---- issue 12: what a therapist sees ---------------------------------------------------
+def classic_with(first: str):
+    """The classic case typed at the keyboard, with another answer to the red-flag screen."""
+    pairs = answers_for(CLASSIC)
+    return [first] + [typed for _prompt, typed in pairs[1:]]
+
+
+def to_the_result(child, lines):
+    child.expect(PROMPT)
+    for typed in lines:
+        child.sendline(typed)
+        child.expect(PROMPT)
+    assert "Review: Enter shows the result" in child.before
+    child.sendline("")
+    child.expect("Next: ")
+    result = child.before
+    child.expect(PROMPT)
+    return result
+
+
+def test_zero_never_clears_the_red_flag_screen_and_the_hint_says_none(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json")
+    child.expect("the word `none` when every")
+    child.expect(PROMPT)
+    child.sendline("0")
+    child.expect("'0' is not an answer here")
+    child.expect("Red-flag screen: is any of these present")   # the question again, not only the hint
+    child.expect(PROMPT)
+    child.sendline("quit")
+    finish(child)
+    assert json.loads((tmp_path / "s.json").read_text())["answers"] == []
+
+
+def test_unscreened_flags_head_the_result_the_note_and_how(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json")
+    result = to_the_result(child, classic_with("none u6 u11"))
+    head = result[result.index("TREAT"):]
+    assert "Screen before treating: fever, night pain" in " ".join(head.split())
+    assert result.index("TREAT") < result.index("Screen before treating")
+    assert "Settled after" in result
+    child.sendline("report note.md")
+    child.expect("Report written to note.md")
+    child.expect(PROMPT)
+    child.sendline("how")
+    child.expect("how STAGE or how RULE-ID")
+    how = child.before
+    child.expect(PROMPT)
+    child.sendline("quit")
+    finish(child)
+    first_lines = (tmp_path / "note.md").read_text().split("## ")[0]
+    assert "TREAT" in first_lines and "Screen before treating: fever, night pain unrelenting" in first_lines
+    for internal in ("Evidence(", "Advice(", "CONTRACT", "cf=", "urgent_referral", "Undone:"):
+        assert internal not in how
+    assert "The gluteus minimus leads" in how and "Sources:" in how
+
+
+def test_dont_know_to_everything_is_never_settled(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json")
+    child.expect(PROMPT)
+    child.sendline("u")
+    child.expect(PROMPT)
+    child.sendline("3 7 9 11")
+    seen = ""
+    for _ in range(45):
+        index = child.expect([r"Review: Enter shows the result.*\n> ", PROMPT])
+        seen += child.before
+        if index == 0:
+            break
+        child.sendline("u")
+    else:
+        pytest.fail("the interview never ended")
+    child.sendline("")
+    child.expect("Next: ")
+    result = child.before
+    child.sendline("quit")
+    finish(child)
+    assert "Settled" not in seen + result
+    assert "Not enough to go on after" in result and "INSUFFICIENT EVIDENCE" in result
+    assert "Screen before treating: saddle anesthesia" in " ".join(result.split())
+    assert "palpat" in seen.lower(), "palpation was asked before giving up"
+
+
+def test_progress_agrees_with_the_list_on_the_result(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json")
+    child.expect(PROMPT)
+    child.sendline("none")
+    child.expect(PROMPT)
+    child.sendline("3 7 9 11")
+    child.expect(r"question 3 · this and (\d+) more could change the conclusion")
+    announced = int(child.match.group(1)) + 1
+    child.expect(PROMPT)
+    child.sendline("result")
+    child.expect(r"Result so far, after 2 questions: (\d+) questions\s+could still change it")
+    assert int(child.match.group(1)) == announced
+    child.expect(r"Could still change it \((\d+)\):")
+    assert int(child.match.group(1)) == announced
+    child.expect("Next: ")
+    child.sendline("quit")
+    finish(child)
+
+
+def test_answers_edit_keeps_later_answers_and_back_still_works(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json")
+    child.expect(PROMPT)
+    for typed in ("none", "3 7 9 11", "n", "n"):
+        child.sendline(typed)
+        child.expect(PROMPT)
+    child.sendline("answers")
+    child.expect("Answers so far \\(4\\)")
+    child.expect("2. Pain map — buttock, lateral thigh, lateral knee, lateral calf")
+    child.expect(PROMPT)
+    child.sendline("edit 2")
+    child.expect("new answer> ")
+    child.sendline("lateral thigh 9")
+    child.expect("Changed: Pain map — lateral thigh, lateral knee")
+    child.expect(PROMPT)
+    child.sendline("back")
+    child.expect("Undone: ")
+    child.expect(PROMPT)
+    child.sendline("quit")
+    finish(child)
+    answers = json.loads((tmp_path / "s.json").read_text())["answers"]
+    assert answers[1] == {"item": "pain_map", "value": ["lateral_thigh", "lateral_knee"]}
+    assert len(answers) == 3 and answers[2]["value"] is False, "the later answer was kept; back undid the last"
+
+
+def test_a_bad_answer_reprints_the_question_and_is_not_echoed_whole(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json")
+    child.expect(PROMPT)
+    child.sendline("none")
+    child.expect(PROMPT)
+    child.sendline("3 7 9 11")
+    child.expect("tendon reflex")
+    child.expect(PROMPT)
+    child.sendline("x" * 3000)
+    child.expect("not an answer")
+    child.expect(r"\(3000 characters\)")
+    child.expect("tendon reflex")          # the question again
+    child.expect(PROMPT)
+    child.sendline("quit")
+    finish(child)
+
+
+def test_the_result_fits_a_40_row_60_column_terminal(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json", rows=40, columns=60)
+    result = to_the_result(child, classic_with("none"))
+    child.sendline("quit")
+    finish(child)
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result)
+    screen = plain[plain.index("Settled after"):].splitlines()
+    assert len(screen) <= 40 - 2, f"{len(screen)} lines: the headline would scroll away"
+    assert "TREAT" in result and "Chain: gluteus minimus" in result
+    assert max(len(line.rstrip()) for line in screen) <= 60
+
+
+def test_report_picks_the_format_from_the_extension_and_never_overwrites(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json")
+    to_the_result(child, classic_with("none"))
+    for command, answer in [("report note.html", "Report written to note.html"),
+                            ("report note.md", "Report written to note.md"),
+                            ("report note.md", "note.md already exists: add --force"),
+                            ("report note.md --force", "Report written to note.md"),
+                            ("report note.json", "Report written to note.json"),
+                            ("report case.yaml", "Case file written to case.yaml"),
+                            ("export case.yaml", "case.yaml already exists"),
+                            ("report note.txt", "choose the format by the extension")]:
+        child.sendline(command)
+        child.expect(answer)
+        child.expect(PROMPT)
+    child.sendline("quit")
+    finish(child)
+    assert (tmp_path / "note.html").read_text().startswith("<!DOCTYPE html>")
+    assert (tmp_path / "note.md").read_text().startswith("# Clinical note")
+    assert json.loads((tmp_path / "note.json").read_text())["unscreened_red_flags"] == []
+    assert load_case(tmp_path / "case.yaml").tender_points == ["gluteus_minimus"]
+    assert not (tmp_path / "note.txt").exists()
+
+
+def test_intake_in_a_terminal_and_a_name_warned(tmp_path):
+    child = spawn(tmp_path, "--session", "s.json", "--case", "John Smith", "--intake")
+    child.expect("looks like a person's name")
+    for field, typed in [("Age", "48"), ("Onset", "gradual"), ("Duration", "10"), ("Pain intensity", "11"),
+                         ("Pain intensity", "6"), ("What makes it worse", "long drives"), ("Notes", "")]:
+        child.expect(field)
+        child.expect(": ")
+        child.sendline(typed)
+    child.expect("Intake: 48 years; gradual onset; 10 weeks; pain 6/10; worse with: long drives")
+    child.expect("Red-flag screen")
+    child.expect(PROMPT)
+    child.sendline("quit")
+    finish(child)
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert data["history"] == {"age": 48, "onset": "gradual", "duration_weeks": 10, "pain_intensity": 6,
+                               "aggravating": "long drives"}
+
+
+def test_help_documents_piped_answers_and_exit_codes():
+    import subprocess
+
+    out = subprocess.run([COMMAND, "interview", "--help"], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "COLUMNS": "100"}).stdout
+    for words in ("Piped answers", "Exit codes", "2 bad input", "130 interrupted", "--force", "none"):
+        assert words in out, words

@@ -8,26 +8,41 @@ This module only
 - groups the red-flag questions into one checklist and asks the pain map as one
   multi-select, as the rules order them;
 - never asks an item twice (an answer of ``unknown`` included: MYCIN's UNK);
-- stops when no pending question can change the triage, the primary muscle or
-  the chain (only questions of kind ``condition`` are left), or at once on a red
-  flag; ``go_on`` then asks the optional rest;
+- leaves out palpation of a muscle whose referral zones the pain map excludes,
+  unless it is a key muscle of one the pain map includes (a chain rule needs it);
+- asks what could change the triage, the primary muscle or the chains first
+  (``decisive``); while the answer is ``insufficient_evidence`` it goes on to the
+  questions that can still decide it (palpation first) and never calls itself
+  settled; once the conclusion is settled it documents the primary's classic
+  history (QST-006); it stops at once on a red flag; ``go_on`` asks the optional rest;
+- keeps one honest progress (``progress()``): the number of the question and how
+  many pending questions could still change the conclusion;
+- lets every answer be reviewed (``review()``) and changed in place (``edit``);
 - explains: ``why`` climbs from the rule that needs an answer to the goal,
-  ``how`` reads the engine's structured trace, grouped by stage.
+  ``how`` tells how the conclusion was reached in clinical sentences, stage by
+  stage, with the references of the rules behind it.
+
+Every public method of ``Interview`` is free of input and output: the terminal
+(``tty.py``) and the web app drive the same object.
 
 The terminal front end is ``tty.py``; the session file format is the ``Session``
 model below (JSON), read and written by ``store.py``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, StrictBool, computed_field, model_validator
 
-from myotrace.facts.case import Case
-from myotrace.facts.vocabulary import FINDINGS, MUSCLES, PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES
+from myotrace.facts.case import Case, History
+from myotrace.facts.vocabulary import (
+    FINDINGS, MUSCLES, PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES, label,
+)
 
 RED_FLAG_SCREEN = "red_flags"
 SESSION_FORMAT = "myotrace-session"
@@ -78,6 +93,8 @@ class Session(BaseModel):
     created: str = ""
     updated: str = ""
     answers: list[Step] = []
+    history: History | None = None   # the intake (CONTRACT §1), never a patient's name
+    notes: str | None = None         # free text, never interpreted
     go_on: bool = False       # asked to go on past a settled conclusion
     stopped: bool = False     # asked for the result before the end (`result`)
 
@@ -117,7 +134,8 @@ class Session(BaseModel):
             else:
                 findings[step.item] = step.value
         return Case(
-            case=self.case, side=self.side,
+            case=self.case, side=self.side, notes=self.notes or None,
+            history=self.history if self.history and not self.history.is_empty() else None,
             pain=[r for r in REGIONS if r in pain],
             findings={f: findings[f] for f in FINDINGS if f in findings},
             tender_points=[m for m in MUSCLES if palpation.get(m) is True],
@@ -128,12 +146,17 @@ class Session(BaseModel):
 # ---- prompts and explanations (what the front end shows) ----------------------
 @dataclass(frozen=True)
 class Prompt:
-    """What to ask next. ``kind``: red_flag_screen | pain_map | question."""
+    """What to ask next. ``kind``: red_flag_screen | pain_map | question.
+
+    ``purpose``: decisive (could change the triage, the primary muscle or the chains),
+    documentation (the conclusion is settled; this documents it for the note) or
+    optional (asked only because the therapist chose to go on)."""
 
     kind: str
     items: tuple[str, ...]
     questions: tuple[dict, ...]   # the engine's Question facts behind it (empty when optional)
     optional: bool = False        # asked only because the therapist chose to go on
+    purpose: str = "decisive"
 
     @property
     def item(self) -> str:
@@ -168,31 +191,178 @@ USES = {
     "REF-004": _CERTAINTY,
 }
 _TREATMENT_PLAN = ("The goal: a treatment plan: the primary muscle and its chain of satellites, treated in "
-                   "order, primary first (CONTRACT §3.5, §3.8), once the triage is safe.")
+                   "order, primary first, once the triage is safe.")
 GOALS = {
     "triage": "The goal: a safe triage first (emergency, urgent referral, nerve referral or treatment), "
-              "because nothing outweighs a red flag or a nerve sign (CONTRACT §3.1-3.2).",
+              "because nothing outweighs a red flag or a nerve sign.",
     "chain": _TREATMENT_PLAN,
     "primary": _TREATMENT_PLAN,
-    "conditions": "The goal: name the clinical picture beside the chain (here IT band syndrome, "
-                  "CONTRACT §3.7); it does not change the triage or the chain.",
+    "conditions": "The goal: name the clinical picture beside the chain (here IT band syndrome); "
+                  "it does not change the triage or the chain.",
+    "documentation": "The goal: a clinical note a colleague can act on: the primary muscle's classic "
+                     "history recorded beside the conclusion. It does not change the conclusion.",
 }
+DECISIVE_KINDS = ("red_flag", "pain_map", "nerve", "palpation", "finding")
 
 
 @dataclass
 class StageSummary:
+    """One reasoning stage of ``how``: clinical sentences, the references behind them,
+    and the rule firings (for ``how RULE-ID``)."""
+
     stage: str
     firings: list = field(default_factory=list)   # expert.trace.Firing
+    sentences: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the interview stands; one meaning, never contradicted by the result screen.
+
+    ``decisive``: prompts still pending whose answer could change the triage, the primary
+    muscle or the chains (the current one included; the red-flag checklist counts as one).
+    It can shrink or grow as answers come in, and the result lists exactly these."""
+
+    number: int
+    decisive: int
+    documentation: int
+    purpose: str
+
+    def text(self) -> str:
+        if self.purpose == "decisive":
+            more = self.decisive - 1
+            tail = ("the last one that could change the conclusion" if more <= 0 else
+                    f"this and {more} more could change the conclusion")
+        elif self.purpose == "documentation":
+            more = self.documentation - 1
+            tail = "conclusion settled; documenting it" + (f" ({more} more)" if more > 0 else " (last one)")
+        else:
+            tail = "optional: cannot change the conclusion"
+        return f"question {self.number} · {tail}"
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """One answer as the review lists it: ``edit NUMBER`` or ``edit ITEM`` changes it."""
+
+    number: int
+    item: str
+    question: str
+    answer: str
+
+
+NAME_PREFIX = re.compile(r"\b(mr|mrs|ms|miss|dr|herr|frau|mme|mlle)\b\.?", re.IGNORECASE)
+CAPITALISED_WORDS = re.compile(r"\b[A-Z][a-z]+(?:[\s_.,-]+[A-Z][a-z]+)+\b")
+DATES = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?!\d)|(?<!\d)(19\d\d|20\d\d)[./-]?(\d\d)[./-]?(\d\d)(?!\d)")
+
+
+def identity_warning(text: str | None, today: datetime | None = None) -> str | None:
+    """A warning when a case label or note looks like a patient's name or a date of birth.
+
+    Heuristics (judgement): capitalised words in a row, a title such as Mr or Dr, or a
+    date more than a year in the past (a session's own date stamp is not a birth date)."""
+    if not text:
+        return None
+    today = today or datetime.now(timezone.utc)
+    for match in DATES.finditer(text):
+        if match[4]:
+            year, month, day = int(match[4]), int(match[5]), int(match[6])
+        else:
+            day, month, year = int(match[1]), int(match[2]), int(match[3])
+            if year < 100:
+                year += 1900 if year > today.year % 100 else 2000
+        if 1 <= month <= 12 and 1 <= day <= 31 and year <= today.year - 1:
+            return (f"{text[:60]!r} looks like it holds a date of birth: use a case code "
+                    "(e.g. p-017), never data that identifies the patient")
+    if NAME_PREFIX.search(text) or CAPITALISED_WORDS.search(text):
+        return (f"{text[:60]!r} looks like a person's name: use a case code (e.g. p-017), "
+                "never the patient's name")
+    return None
+
+
+@lru_cache(maxsize=1)
+def _bibliography() -> dict:
+    """The bibliography (facts/knowledge/references.yaml) as {key: short reference}, if there is one."""
+    import yaml
+
+    path = Path(__file__).resolve().parents[2] / "facts" / "knowledge" / "references.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    entries = data.get("references", data) if isinstance(data, dict) else data
+    if isinstance(entries, dict):
+        entries = [{"key": k, **v} if isinstance(v, dict) else {"key": k, "title": str(v)} for k, v in entries.items()]
+    short = {}
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and entry.get("key"):
+            authors = entry.get("authors") or entry.get("author") or ""
+            if isinstance(authors, list):
+                authors = authors[0].split(",")[0] + (" et al." if len(authors) > 2 else
+                                                      f" & {authors[1].split(',')[0]}" if len(authors) == 2 else "")
+            year = entry.get("year", "")
+            title = entry.get("title", "")
+            short[entry["key"]] = " ".join(str(p) for p in (authors, year) if p) + (f", {title}" if title else "")
+    return short
+
+
+def split_citations(source: str) -> list[str]:
+    """``"a, p. 3; b (x; y)"`` -> ``["a, p. 3", "b (x; y)"]``: split at ``;`` outside brackets."""
+    parts, depth, current = [], 0, ""
+    for char in source:
+        depth += char in "([" 
+        depth -= char in ")]"
+        if char == ";" and depth <= 0:
+            parts.append(current.strip())
+            current, depth = "", 0
+        else:
+            current += char
+    parts.append(current.strip())
+    return [p for p in parts if p]
+
+
+def references(source: str) -> list[str]:
+    """A rule's ``source`` as references a clinician can look up: bibliography keys in words;
+    the project's own contract and brief are not sources and are left out."""
+    out = []
+    for citation in split_citations(source):
+        if citation.startswith(("CONTRACT", "brief")):
+            continue
+        key, _, locator = citation.partition(",")
+        key, locator = key.strip(), locator.strip()
+        if key in _bibliography():
+            text = _bibliography()[key] + (f", {locator}" if locator else "")
+        elif re.fullmatch(r"[a-z]+(?:-[a-z]+)*-\d{4}[a-z]?", key):
+            *names, year = key.split("-")
+            text = " & ".join(n.capitalize() for n in names) + f" {year}" + (f", {locator}" if locator else "")
+        elif citation.startswith("seed"):
+            section = re.search(r"\((.*)\)", citation)
+            text = "seed article on lateral leg pain" + (f" ({section[1]})" if section else "")
+        else:
+            text = citation
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def _yes_no(value) -> str:
+    return {True: "yes", False: "no"}.get(value, "not known")
 
 
 class Interview:
-    """The state machine: a Session plus what the engine derives from it."""
+    """The state machine: a Session plus what the engine derives from it.
+
+    Methods for the front ends (no input, no output): ``next_prompt``, ``answer``,
+    ``back``, ``edit``, ``why``, ``how``, ``review``, ``progress``, ``record_history``,
+    ``stop`` / ``resume_asking`` / ``go_on``."""
 
     def __init__(self, session: Session | None = None, engine=None):
         from myotrace.expert.engine import get_engine
 
         self.session = session or Session(created=now())
         self.engine = engine or get_engine()
+        self.kb = self.engine.kb
         self.refresh()
 
     # ---- derivation ---------------------------------------------------------
@@ -207,9 +377,55 @@ class Interview:
         answered = self.session.answered()
         self.pending: list[dict] = []  # one per item, its most decisive question
         for question in open_questions(engine):
-            if question["item"] not in answered:
+            if question["item"] not in answered and self._worth_asking(question):
                 answered.add(question["item"])
                 self.pending.append(question.as_dict())
+        if self.report.triage == "insufficient_evidence" and self.case.pain and not self.red_flag:
+            self.pending += self._deciding_questions(answered)
+            self.pending.sort(key=lambda q: (-q["priority"], q["item"]))
+
+    def _zone_muscles(self) -> set[str]:
+        """Muscles whose referral zones overlap the pain map, and their key muscles."""
+        pain = set(self.case.pain)
+        inside = {m for m in MUSCLES if any(pain & set(p.essential + p.spillover)
+                                            for p in self.kb.muscles[m].patterns)}
+        return inside | {edge.key for m in inside for edge in self.kb.keys_of(m)}
+
+    def _worth_asking(self, question: dict) -> bool:
+        """Palpate a muscle only when the pain map falls in its zones, or a chain rule needs it
+        (it is a key muscle of one that does); without a pain map every muscle may be."""
+        item = question["item"]
+        if not item.startswith(PALPATE) or not self.case.pain:
+            return True
+        return item.removeprefix(PALPATE) in self._zone_muscles()
+
+    def _deciding_questions(self, answered: set) -> list[dict]:
+        """Not enough to go on: what could still decide it, palpation first. The muscles the pain
+        map points to (or with any evidence for them), the strongest first; then the findings the
+        knowledge base links to them. Without a pain map nothing can decide it (CONTRACT §3.9)."""
+        certainty = {c.muscle: c.certainty for c in self.report.candidates}
+        muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
+        questions = []
+        for rank, muscle in enumerate(muscles):
+            item = PALPATE + muscle
+            if item not in answered:
+                answered.add(item)
+                questions.append({
+                    "item": item, "kind": "palpation", "priority": 90 - rank, "rule": "REF-003", "goal": "primary",
+                    "hypothesis": f"not enough to go on yet: palpating the {label(muscle)} can confirm it "
+                                  "or rule it out"})
+        for muscle in muscles:
+            for finding in FINDINGS:
+                if finding in answered or finding in RED_FLAGS:
+                    continue
+                links = [link for value in (True, False) for m, link in self.kb.links(finding, value) if m == muscle]
+                if links:
+                    answered.add(finding)
+                    questions.append({
+                        "item": finding, "kind": "finding", "priority": 60 + 10 * max(abs(l.cf) for l in links),
+                        "rule": "REF-002", "goal": "primary",
+                        "hypothesis": f"not enough to go on yet: it bears on the {label(muscle)}"})
+        return questions
 
     # ---- state --------------------------------------------------------------
     @property
@@ -219,11 +435,25 @@ class Interview:
     @property
     def decisive(self) -> list[dict]:
         """Pending questions whose answer could change the triage, primary or chain."""
-        return [q for q in self.pending if q["kind"] != "condition"]
+        return [q for q in self.pending if q["kind"] in DECISIVE_KINDS]
+
+    @property
+    def documentation(self) -> list[dict]:
+        """Pending questions that document a settled conclusion for the note (QST-006)."""
+        return [q for q in self.pending if q["kind"] == "documentation"]
 
     @property
     def settled(self) -> bool:
         return not self.decisive
+
+    @property
+    def unscreened_red_flags(self) -> list[str]:
+        """Red flags not answered true or false (not asked, or not known), vocabulary order
+        (CONTRACT §4); taken from the report when it carries them."""
+        listed = getattr(self.report, "unscreened_red_flags", None)
+        if listed is not None:
+            return list(listed)
+        return [f for f in RED_FLAGS if self.case.findings.get(f) not in (True, False)]
 
     def optional_items(self) -> list[str]:
         """What going on would ask: the rules' remaining questions, then every item not yet answered."""
@@ -236,13 +466,20 @@ class Interview:
 
     @property
     def status(self) -> str:
-        """red_flag | stopped | open | settled | going_on | exhausted."""
+        """red_flag | stopped | open | documenting | undecided | settled | going_on | exhausted.
+
+        ``undecided``: not enough to go on and nothing left that could decide it; an
+        insufficient answer is never ``settled``."""
         if self.red_flag:
             return "red_flag"
         if self.session.stopped:
             return "stopped"
         if not self.settled:
             return "open"
+        if self.documentation:
+            return "documenting"
+        if self.report.triage == "insufficient_evidence":
+            return "undecided"
         if not self.session.go_on:
             return "settled"
         return "going_on" if self.optional_items() else "exhausted"
@@ -250,7 +487,7 @@ class Interview:
     def next_prompt(self) -> Prompt | None:
         """The most decisive pending question, or None when the interview is over."""
         status = self.status
-        if status in ("red_flag", "stopped", "settled", "exhausted"):
+        if status in ("red_flag", "stopped", "settled", "undecided", "exhausted"):
             return None
         if status == "open":
             first = self.decisive[0]
@@ -259,10 +496,21 @@ class Interview:
                 return Prompt("red_flag_screen", tuple(q["item"] for q in flags), tuple(flags))
             kind = "pain_map" if first["item"] == PAIN_MAP else "question"
             return Prompt(kind, (first["item"],), (first,))
+        if status == "documenting":
+            first = self.documentation[0]
+            return Prompt("question", (first["item"],), (first,), purpose="documentation")
         item = self.optional_items()[0]
         questions = tuple(q for q in self.pending if q["item"] == item)
         return Prompt("pain_map" if item == PAIN_MAP else "question", (item,), questions,
-                      optional=not questions or questions[0]["kind"] == "condition")
+                      optional=True, purpose="optional")
+
+    def progress(self, prompt: Prompt | None = None) -> Progress:
+        """The progress line of the current prompt (see ``Progress``)."""
+        prompt = prompt or self.next_prompt()
+        decisive = self.decisive
+        prompts = sum(q["kind"] != "red_flag" for q in decisive) + any(q["kind"] == "red_flag" for q in decisive)
+        return Progress(len(self.session.answers) + 1, prompts, len(self.documentation),
+                        prompt.purpose if prompt else "decisive")
 
     # ---- transitions --------------------------------------------------------
     def answer(self, value) -> Step:
@@ -273,7 +521,7 @@ class Interview:
         """
         prompt = self.next_prompt()
         if prompt is None:
-            raise ValueError("the interview is over: nothing to answer (use back or go_on)")
+            raise ValueError("the interview is over: nothing to answer (use back, edit or go_on)")
         if prompt.kind == "red_flag_screen":
             missing = [f for f in prompt.items if f not in value]
             if missing or set(value) - set(prompt.items):
@@ -295,6 +543,66 @@ class Interview:
             self.session.go_on = False  # back before the settled point: stop there again
         return step
 
+    def locate(self, target: int | str) -> tuple[int, str | None]:
+        """(index into the answers, red flag inside the checklist or None) for ``edit``.
+
+        ``target``: the number in ``review()`` (1 = first answer), or an item id
+        (``pain_map``, ``red_flags``, a finding, ``palpate:<muscle>``), or one red flag
+        of the checklist, or a muscle id for its palpation."""
+        answers = self.session.answers
+        if isinstance(target, str) and target.strip().isdigit():
+            target = int(target)
+        if isinstance(target, int):
+            if not 1 <= target <= len(answers):
+                raise ValueError(f"no answer number {target}: "
+                                 + (f"choose 1 to {len(answers)}" if answers else "nothing is answered yet"))
+            return target - 1, None
+        item = target.strip().lower().replace(" ", "_").replace("-", "_")
+        if item in MUSCLES:
+            item = PALPATE + item
+        for index, step in enumerate(answers):
+            if step.item == item:
+                return index, None
+            if step.item == RED_FLAG_SCREEN and item in step.value:
+                return index, item
+        known = item in ASKABLE or item in (PAIN_MAP, RED_FLAG_SCREEN)
+        raise ValueError(f"{target[:60]!r} " + ("has not been answered yet" if known else
+                                                "is not an item of the interview (see the numbers in `answers`)"))
+
+    def edit(self, target: int | str, value) -> Step:
+        """Change one answer in place and re-derive; returns the new step.
+
+        ``target`` as in ``locate``. ``value`` as ``answer`` takes it for that item; for the
+        red-flag checklist a partial {flag: value} changes only those flags, and for one flag
+        of it (``edit("fever", True)``) the value is that flag's. Every later answer is kept:
+        each one is an observation of the patient that stays true whatever the order of asking,
+        and the conclusion is always re-derived from all of them (an answer the new conclusion
+        would not have asked for simply stays on record)."""
+        index, flag = self.locate(target)
+        step = self.session.answers[index]
+        if flag is not None:
+            value = {**step.value, flag: value}
+        elif step.item == RED_FLAG_SCREEN:
+            if not isinstance(value, dict) or set(value) - set(step.value):
+                raise ValueError(f"the checklist holds {', '.join(step.value)}: give {{flag: value}} for those")
+            value = {**step.value, **value}
+        new = Step(item=step.item, value=value)
+        self.session.answers[index] = new
+        self.session.stopped = False
+        self.refresh()
+        if not self.settled:
+            self.session.go_on = False
+        return new
+
+    def record_history(self, history: History | dict | None = None, notes: str | None = None) -> None:
+        """Record the intake (validated; a dict with a bad value raises pydantic's ValidationError)
+        and free-text notes. The rules never read them; the reports show them."""
+        if history is not None:
+            self.session.history = history if isinstance(history, History) else History.model_validate(history)
+        if notes is not None:
+            self.session.notes = notes.strip() or None
+        self.refresh()
+
     def go_on(self) -> None:
         """Keep asking after a settled conclusion (optional questions)."""
         self.session.go_on = True
@@ -306,6 +614,39 @@ class Interview:
 
     def resume_asking(self) -> None:
         self.session.stopped = False
+
+    # ---- review ---------------------------------------------------------------
+    def question_text(self, item: str) -> str:
+        from myotrace.expert.report import question_wording
+
+        if item == RED_FLAG_SCREEN:
+            return "Red-flag screen"
+        if item == PAIN_MAP:
+            return "Pain map"
+        return question_wording(self.kb, item)
+
+    def answer_text(self, step: Step) -> str:
+        """An answer in words: ``no red flag``, ``buttock, lateral thigh``, ``yes``, ``reproduces the pain``."""
+        value = step.value
+        if step.item == RED_FLAG_SCREEN:
+            present = [label(f) for f, v in value.items() if v is True]
+            unknown = [label(f) for f, v in value.items() if v == "unknown"]
+            parts = [("present: " + ", ".join(present)) if present else
+                     "none present" if not unknown else "none present of those asked"]
+            if unknown:
+                parts.append("not known: " + ", ".join(unknown))
+            return "; ".join(parts) + f" ({len(value)} asked)"
+        if step.item == PAIN_MAP:
+            return "not known" if value == "unknown" else (", ".join(label(r) for r in value) or "no region")
+        if step.item.startswith(PALPATE):
+            return {True: "reproduces the familiar pain", False: "not tender: does not reproduce it"}.get(
+                value, "not palpated or not conclusive")
+        return _yes_no(value)
+
+    def review(self) -> list[ReviewLine]:
+        """Every answer so far, numbered for ``edit N``."""
+        return [ReviewLine(n, step.item, self.question_text(step.item), self.answer_text(step))
+                for n, step in enumerate(self.session.answers, 1)]
 
     # ---- explanations -------------------------------------------------------
     def why(self, level: int = 1, prompt: Prompt | None = None) -> Why:
@@ -333,9 +674,11 @@ class Interview:
                 asked_by = self._asked_by(prompt.items, catalogue)
                 detail = f"It could change: {question['hypothesis']}."
                 if prompt.kind == "red_flag_screen":
-                    detail = ("Each red flag could change the triage: a cauda equina flag makes it "
-                              "emergency, any other flag urgent_referral.")
-                if asked_by:
+                    detail = ("Each red flag could change the triage: a cauda equina flag makes it an "
+                              "emergency, any other flag an urgent referral.")
+                elif question["kind"] == "documentation":
+                    detail = f"It cannot change the conclusion; it {question['hypothesis']}."
+                if asked_by and asked_by.id != rule_id:
                     detail += f"\nAsked because of {asked_by.id}: {asked_by.statement}"
             else:
                 detail = f"It uses the conclusion of {chain[level - 2]}: {USES[chain[level - 2]][1]}."
@@ -355,14 +698,75 @@ class Interview:
         return None
 
     def how(self) -> list[StageSummary]:
-        """Every rule firing behind the conclusion, grouped by reasoning stage."""
+        """How the conclusion was reached, stage by stage: clinical sentences, the references
+        of the rules that fired, and the firings themselves (for a closer look)."""
         from myotrace.rules.meta import STAGES
 
         groups = {stage: StageSummary(stage) for stage in STAGES if stage != "questions"}
         for firing in self.trace:
             if firing.stage in groups:
                 groups[firing.stage].firings.append(firing)
-        return [g for g in groups.values() if g.firings]
+        for group in groups.values():
+            group.sentences = list(self._sentences(group.stage))
+            for firing in group.firings:
+                group.references += [r for r in references(firing.source) if r not in group.references]
+        return [g for g in groups.values() if g.firings or g.sentences]
+
+    def _sentences(self, stage: str):
+        report, case = self.report, self.case
+        flags = [f for f in RED_FLAGS if case.findings.get(f) in (True, False)]
+        if stage == "safety":
+            if report.red_flags:
+                level = "an emergency (cauda equina pathway)" if report.triage == "emergency" else \
+                    "an urgent referral to exclude serious pathology"
+                yield (f"Red flag present ({', '.join(label(f) for f in report.red_flags)}): this makes the case "
+                       f"{level}; no later finding can lower it.")
+            else:
+                yield f"Red-flag screen: {len(flags)} of {len(RED_FLAGS)} flags answered, none present."
+            if self.unscreened_red_flags and not report.red_flags:
+                yield ("Not screened (not asked or not known): "
+                       + ", ".join(label(f) for f in self.unscreened_red_flags) + "; screen them before treating.")
+        elif stage == "nerve":
+            if report.triage == "refer_nerve":
+                signs = [label(f) for f in FINDINGS if case.findings.get(f) is True and f in (
+                    "reflex_reduced", "myotomal_weakness", "crossed_slr_positive", "slr_positive",
+                    "dermatomal_numbness", "shooting_electric_pain")]
+                yield (f"Nerve-root involvement is likely ({', '.join(signs)}): one objective sign or two soft "
+                       "signs are enough to refer before treating trigger points.")
+            elif not report.red_flags:
+                yield ("No objective nerve sign (reduced reflex, myotomal weakness, crossed straight-leg raise) "
+                       "and fewer than two soft signs: no referral for nerve-root involvement.")
+        elif stage == "referral" and not report.red_flags:
+            if not case.pain:
+                yield "No pain map: without it the pain cannot be traced to a muscle."
+            for candidate in report.candidates[:4]:
+                if candidate.certainty <= 0 and not candidate.against:
+                    continue
+                reasons = [re.sub(r" \([+-]\d\.\d\d\)$", "", line) for line in candidate.for_ + candidate.against]
+                state = "supported" if candidate.supported else "not supported"
+                yield (f"{label(candidate.muscle).capitalize()} ({state}, certainty {candidate.certainty:.2f}): "
+                       + "; ".join(reasons[:4]) + ".")
+        elif stage == "satellites":
+            if report.chain:
+                first, *rest = report.chain
+                text = f"The {label(first)} leads: it is the root of the best-supported chain"
+                if rest:
+                    text += (f"; {', '.join(label(m) for m in rest)} follow{'s' if len(rest) == 1 else ''} as "
+                             "satellite trigger points, treated after it")
+                yield text + "."
+                for chain in getattr(report, "secondary_chains", None) or ():
+                    yield "Another active chain, treated after it: " + " → ".join(label(m) for m in chain) + "."
+            elif report.triage == "insufficient_evidence" and case.pain:
+                yield ("No muscle is both supported and corroborated beyond the pain map (by palpation or a "
+                       "finding), or two chains are too close to call: not enough to go on.")
+        elif stage == "conditions":
+            for condition in report.conditions:
+                yield f"Clinical picture: {label(condition)}."
+        elif stage == "myths":
+            yield from report.corrections
+        elif stage == "protocol" and report.protocol.steps:
+            yield (f"Treatment follows the chain, primary first ({len(report.protocol.steps)} steps): "
+                   + report.protocol.steps[0].rstrip(".") + ", and so on down the chain.")
 
     # ---- counts -------------------------------------------------------------
     def counts(self) -> dict:

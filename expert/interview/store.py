@@ -234,7 +234,9 @@ def case_yaml(case: Case, unpalpable=(), note: str | None = None) -> str:
     out.append(dump("findings", dict(case.findings), False) if case.findings else "findings: {}\n")
     out.append(dump("tender_points", list(case.tender_points), True))
     out.append(dump("non_tender", list(case.non_tender), True))
-    notes = [note] if note else []
+    if case.history and not case.history.is_empty():
+        out.append(dump("history", case.history.model_dump(exclude_none=True), False))
+    notes = [text for text in (case.notes, note) if text]
     if unpalpable:
         notes.append("palpation not possible or not conclusive: " + ", ".join(unpalpable))
     if notes:

@@ -57,6 +57,8 @@ def render_markdown(report: Report) -> str:
         out += [f"**{report.screen_first_line()}**", ""]
     if report.side:
         out += [f"Side: {report.side}", ""]
+    if report.history:
+        out += [f"History: {safe.markdown(report.history.summary())}", ""]
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
             out += _markdown_candidates(report)
@@ -93,6 +95,8 @@ def render_text(report: Report, console) -> None:
     banner = Text(f"{headline}\ncase: ") + safe.terminal(report.case)  # the case id as typed, never markup
     banner.append(f"   side: {report.side}" if report.side else "")
     console.print(Panel(banner, style=TRIAGE_STYLE[report.triage], expand=False))
+    if report.history:
+        console.print(Text("History: ") + safe.terminal(report.history.summary()))
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
             table = Table(title="\nCandidates (certainty factor; dim = not supported)",

@@ -500,7 +500,7 @@ def why_not(engine, case, target: str) -> WhyNot:
 
 def why_not_lines(result: WhyNot) -> list[str]:
     statements = {meta.id: meta.statement for meta in rule_catalogue()}
-    statements["report"] = "The report names a chain only when the triage is treat or refer_nerve (CONTRACT §4)."
+    statements["report"] = "The report names a chain only when the triage is treat or refer_nerve."
     lines = [f"Why not {result.target}?"]
     for line in result.summary:
         lines += wrap(line, "  ", "  ")

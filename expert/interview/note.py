@@ -1,0 +1,191 @@
+"""The clinical note of an interview: what was asked and found, and what was concluded.
+
+Pure functions of an ``Interview`` (no input, no output); the terminal writes them to files
+(``report FILE``), the web app may serve them. Formats: Markdown (the note), HTML (the
+report page of ``diagnose --format html`` with the note's record), JSON (the CONTRACT §4
+report), and the case file (YAML) for ``diagnose``/``explain``/``evaluate``.
+"""
+from __future__ import annotations
+
+import json
+
+from myotrace.expert.interview.session import PAIN_MAP, Interview
+from myotrace.expert.present.render import TRIAGE_HEADLINE, chain_line
+from myotrace.facts.vocabulary import FINDINGS, RED_FLAGS, label
+
+SCREEN_TRIAGES = ("treat", "refer_nerve", "insufficient_evidence")
+FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+           ".json": "json", ".yaml": "case", ".yml": "case"}
+
+
+def screen_warning(interview: Interview) -> str | None:
+    """The headline's warning (CONTRACT §4): red flags to screen before treating, or None."""
+    flags = interview.unscreened_red_flags
+    if not flags or interview.report.triage not in SCREEN_TRIAGES:
+        return None
+    return ("Screen before treating: " + ", ".join(label(f) for f in flags)
+            + f" (red flag{'s' if len(flags) != 1 else ''} not asked or not known)")
+
+
+def headline(interview: Interview) -> str:
+    return TRIAGE_HEADLINE[interview.report.triage]
+
+
+def red_flag_lines(interview: Interview) -> list[str]:
+    """The red-flag screen with its negatives: present, absent, not known, not asked."""
+    findings = interview.case.findings
+    groups = {"Present": [], "Absent": [], "Not known": [], "Not asked": []}
+    for flag in RED_FLAGS:
+        value = findings.get(flag)
+        key = {True: "Present", False: "Absent", "unknown": "Not known"}.get(value, "Not asked")
+        groups[key].append(label(flag))
+    return [f"{key}: {', '.join(names)}" for key, names in groups.items() if names]
+
+
+def finding_lines(interview: Interview) -> list[str]:
+    findings = interview.case.findings
+    groups = {"Yes": [], "No": [], "Not known": []}
+    for finding in FINDINGS:
+        if finding in RED_FLAGS or finding not in findings:
+            continue
+        groups[{True: "Yes", False: "No"}.get(findings[finding], "Not known")].append(label(finding))
+    return [f"{key}: {', '.join(names)}" for key, names in groups.items() if names] or ["none recorded"]
+
+
+def palpation_lines(interview: Interview) -> list[str]:
+    case, unpalpable = interview.case, interview.session.unpalpable
+    lines = []
+    if case.tender_points:
+        lines.append("Reproduces the familiar pain: " + ", ".join(label(m) for m in case.tender_points))
+    if case.non_tender:
+        lines.append("Palpated, does not reproduce it: " + ", ".join(label(m) for m in case.non_tender))
+    if unpalpable:
+        lines.append("Not possible or not conclusive: " + ", ".join(label(m) for m in unpalpable))
+    return lines or ["none recorded"]
+
+
+def pain_map_text(interview: Interview) -> str:
+    answered = {step.item: step.value for step in interview.session.answers}
+    if PAIN_MAP not in answered:
+        return "not recorded"
+    if answered[PAIN_MAP] == "unknown":
+        return "not known"
+    return ", ".join(label(r) for r in interview.case.pain) or "no region"
+
+
+def open_question_lines(interview: Interview) -> list[str]:
+    """Exactly the pending questions that could still change the conclusion."""
+    return [interview.question_text(q["item"]) for q in interview.decisive]
+
+
+def optional_lines(interview: Interview) -> list[str]:
+    return [interview.question_text(item) for item in interview.optional_items()]
+
+
+def conclusion_lines(interview: Interview) -> list[str]:
+    report = interview.report
+    lines = [f"Triage: {label(report.triage)}"]
+    if report.chain:
+        lines.append(f"Primary muscle and chain: {chain_line(report)}")
+    for chain in getattr(report, "secondary_chains", None) or ():
+        lines.append("Also active, treated after it: " + " → ".join(label(m) for m in chain))
+    if report.conditions:
+        lines.append("Conditions: " + ", ".join(label(c) for c in report.conditions))
+    return lines
+
+
+def markdown_note(interview: Interview, date: str, session_name: str | None = None) -> str:
+    """The note a colleague could act on, as Markdown."""
+    report, case = interview.report, interview.case
+    out = [f"# Clinical note: {case.case or 'interview'}", ""]
+    meta = [f"Date: {date}"] + ([f"Side: {case.side}"] if case.side else []) + (
+        [f"Session: {session_name}"] if session_name else [])
+    out += [" · ".join(meta), "", f"**{headline(interview)}**", ""]
+    warning = screen_warning(interview)
+    if warning:
+        out += [f"**{warning}.**", ""]
+    for line in report.advice:
+        out.append(f"- {line}")
+    if report.advice:
+        out.append("")
+
+    def section(title, lines, numbered=False):
+        if not lines:
+            return
+        out.extend([f"## {title}", ""])
+        out.extend(f"{i}. {line}" if numbered else f"- {line}" for i, line in enumerate(lines, 1))
+        out.append("")
+
+    intake = [case.history.summary()] if case.history else ["not recorded"]
+    if case.notes:
+        intake.append(f"Notes: {case.notes}")
+    section("Intake", intake)
+    section("Red-flag screen", red_flag_lines(interview))
+    section("Pain map", [pain_map_text(interview)])
+    section("Findings", finding_lines(interview))
+    section("Palpation", palpation_lines(interview))
+    section("Conclusion", conclusion_lines(interview))
+    section("Evidence", [f"{label(c.muscle)} ({c.certainty:.2f}, {'supported' if c.supported else 'not supported'}): "
+                         + "; ".join(c.for_ + [f"against: {a}" for a in c.against])
+                         for c in report.candidates if c.supported or c.muscle in case.tender_points])
+    section("Myths corrected", report.corrections)
+    section("Protocol", report.protocol.steps, numbered=True)
+    section("Home care", report.protocol.home_care)
+    section("Avoid", report.protocol.avoid)
+    section("Perpetuating factors", report.perpetuating_factors)
+    open_lines = open_question_lines(interview)
+    section(f"Open questions that could still change the conclusion ({len(open_lines)})",
+            open_lines or ["none"])
+    return "\n".join(out)
+
+
+def record_text(interview: Interview) -> str:
+    """The note's record (intake, red flags, pain map, findings, palpation) as plain text."""
+    case = interview.case
+    lines = [f"Intake: {case.history.summary() if case.history else 'not recorded'}"]
+    if case.notes:
+        lines.append(f"Notes: {case.notes}")
+    lines += ["Red-flag screen: " + "; ".join(red_flag_lines(interview)),
+              f"Pain map: {pain_map_text(interview)}",
+              "Findings: " + "; ".join(finding_lines(interview)),
+              "Palpation: " + "; ".join(palpation_lines(interview))]
+    open_lines = open_question_lines(interview)
+    lines.append(f"Open questions that could still change the conclusion ({len(open_lines)}): "
+                 + ("; ".join(open_lines) or "none"))
+    return "\n".join(lines)
+
+
+def html_note(interview: Interview) -> str:
+    from myotrace.expert.present.html import render_html
+
+    report = interview.report
+    warning = screen_warning(interview)
+    if warning:
+        report = report.model_copy(update={"advice": [warning] + list(report.advice)})
+    return render_html([(report, list(interview.trace), list(interview.case.pain), record_text(interview))])
+
+
+def json_report(interview: Interview) -> str:
+    """The CONTRACT §4 report; ``unscreened_red_flags`` added when the report does not carry it yet."""
+    data = json.loads(interview.report.to_json())
+    if "unscreened_red_flags" not in data:
+        keys = list(data)
+        at = keys.index("secondary_chains") + 1 if "secondary_chains" in keys else keys.index("chain") + 1
+        items = list(data.items())
+        items.insert(at, ("unscreened_red_flags", interview.unscreened_red_flags))
+        data = dict(items)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(interview: Interview, fmt: str, date: str, session_name: str | None = None, note: str | None = None) -> str:
+    """The file's text in ``fmt`` (a value of FORMATS)."""
+    if fmt == "markdown":
+        return markdown_note(interview, date, session_name) + "\n"
+    if fmt == "html":
+        return html_note(interview)
+    if fmt == "json":
+        return json_report(interview)
+    from myotrace.expert.interview.store import case_yaml
+
+    return case_yaml(interview.case, interview.session.unpalpable, note)
+
