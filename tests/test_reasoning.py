@@ -313,3 +313,18 @@ def test_new_case_classes_carry_secondary_chain_expectations():
     assert sum(bool(e) for e in expected if e is not None) >= 4
     published = [p for p in LIBRARY if "published" in p.stem]
     assert len(published) >= 3
+
+
+def test_practice_critique_names_secondary_chains_and_gtps():
+    from myotrace.expert.teach.practice import critique_chain
+
+    case = Case.model_validate(GTPS_CASE)
+    engine = get_engine().consult(case)
+    report = build_report(engine, case)
+    _, lines = critique_chain(list(report.chain), engine, case, report)
+    assert any("greater trochanteric pain syndrome" in line for line in lines)
+    case = load_case(ROOT / "cases" / "secondary-gmax-and-piriformis.yaml")
+    engine = get_engine().consult(case)
+    report = build_report(engine, case)
+    _, lines = critique_chain(["piriformis", "gluteus_maximus"], engine, case, report)
+    assert any("secondary chain" in line for line in lines)
