@@ -328,3 +328,10 @@ def test_practice_critique_names_secondary_chains_and_gtps():
     report = build_report(engine, case)
     _, lines = critique_chain(["piriformis", "gluteus_maximus"], engine, case, report)
     assert any("secondary chain" in line for line in lines)
+
+
+def test_reports_split_the_open_questions():
+    text = render_markdown(report_of(load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")))
+    assert "## Open questions that could change the conclusion" in text
+    assert "## Also worth asking" in text
+    assert text.count("Red flags not yet screened") == 2  # the headline and the one grouped question
