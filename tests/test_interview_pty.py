@@ -180,7 +180,8 @@ def test_ctrl_c_saves_then_resume_continues(tmp_path):
     child.sendline("quit")
     finish(child)
     case = load_case(tmp_path / "case.yaml")
-    assert case.tender_points == ["gluteus_minimus"] and case.non_tender == ["piriformis"]
+    # the piriformis no longer fits the classic lateral map, so it is not asked (it could not change the chain)
+    assert case.tender_points == ["gluteus_minimus"] and set(case.non_tender) <= {"piriformis"}
 
 
 def test_end_of_input_in_a_terminal_saves(tmp_path):

@@ -313,3 +313,25 @@ def test_new_case_classes_carry_secondary_chain_expectations():
     assert sum(bool(e) for e in expected if e is not None) >= 4
     published = [p for p in LIBRARY if "published" in p.stem]
     assert len(published) >= 3
+
+
+def test_practice_critique_names_secondary_chains_and_gtps():
+    from myotrace.expert.teach.practice import critique_chain
+
+    case = Case.model_validate(GTPS_CASE)
+    engine = get_engine().consult(case)
+    report = build_report(engine, case)
+    _, lines = critique_chain(list(report.chain), engine, case, report)
+    assert any("greater trochanteric pain syndrome" in line for line in lines)
+    case = load_case(ROOT / "cases" / "secondary-gmax-and-piriformis.yaml")
+    engine = get_engine().consult(case)
+    report = build_report(engine, case)
+    _, lines = critique_chain(["piriformis", "gluteus_maximus"], engine, case, report)
+    assert any("secondary chain" in line for line in lines)
+
+
+def test_reports_split_the_open_questions():
+    text = render_markdown(report_of(load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")))
+    assert "## Open questions that could change the conclusion" in text
+    assert "## Also worth asking" in text
+    assert text.count("Red flags not yet screened") == 2  # the headline and the one grouped question

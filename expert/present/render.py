@@ -47,7 +47,14 @@ def _sections(report: Report):
     yield "Home care", report.protocol.home_care, False
     yield "Avoid", report.protocol.avoid, False
     yield "Perpetuating factors", report.perpetuating_factors, False
-    yield "Open questions", report.open_questions, False
+    detail = report.open_questions_detail
+    if detail:
+        flags = [q for q in report.open_questions if q.startswith("Red flags not yet screened")]
+        yield "Open questions", flags, False
+        yield "Open questions that could change the conclusion", detail.get("could_change", []), False
+        yield "Also worth asking", detail.get("also_worth_asking", []), False
+    else:
+        yield "Open questions", report.open_questions, False
 
 
 def render_markdown(report: Report) -> str:

@@ -237,10 +237,20 @@ def _missed(engine, muscle, title) -> list[str]:
             + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in found)]
 
 
+def _also(report) -> list[str]:
+    """What the student did not answer but the report names: secondary chains, conditions."""
+    lines = [f"Also: a secondary chain, treated after the primary: {' → '.join(label(m) for m in chain)}."
+             for chain in report.secondary_chains]
+    named = [label(c) for c in report.conditions if c != "myofascial_pseudo_sciatica"]
+    if named:
+        lines.append("Also concluded: " + ", ".join(named) + ".")
+    return lines
+
+
 def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
     right = list(report.chain)
     if answer == right:
-        return 1, ["Chain: correct" + (f": {' → '.join(label(m) for m in right)}." if right else " (none).")]
+        return 1, ["Chain: correct" + (f": {' → '.join(label(m) for m in right)}." if right else " (none).")] + _also(report)
     lines = [(f"Chain: you said {' → '.join(label(m) for m in answer) or 'none'}; "
               f"the rules say {' → '.join(label(m) for m in right) or 'none'}.")]
     links = {}
@@ -255,8 +265,12 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
                          + "; ".join(_missed(engine, muscle, "evidence")))
         elif muscle not in answer:
             lines.append(f"Missed: the {label(muscle)} heads the chain.")
+    secondary = {m for chain in report.secondary_chains for m in chain}
     for muscle in answer:
-        if muscle not in right:
+        if muscle in secondary:
+            lines.append(f"Not in the primary chain: the {label(muscle)} heads or joins a secondary chain, "
+                         "treated after it.")
+        elif muscle not in right:
             reason = _failed(why_not(engine, case, muscle), ("REF-005",))
             if reason:
                 lines.append(f"Not in the chain: the {label(muscle)}: {reason[0]}")
@@ -264,6 +278,7 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
                 lines.append(f"Not in the chain: the {label(muscle)} is supported but is no satellite of a chain muscle.")
             else:
                 lines.append(f"Not in the chain: with triage {report.triage} no chain is named.")
+    lines += _also(report)
     if sorted(answer) == sorted(right):
         lines.append("Right muscles, wrong order: treat the key muscle before its satellites ("
                      + cite("hsieh-2007") + ").")
