@@ -263,7 +263,7 @@ def test_every_special_export_target_is_refused_before_the_first_question(tmp_pa
 def test_report_command_refuses_a_special_file_and_keeps_it(tmp_path):
     from test_interview_cli import script_for
     targets = special_targets(tmp_path)
-    typed = script_for(CLASSIC_FILE) + [f"report {t}" for t in targets.values()] + ["quit"]
+    typed = script_for(CLASSIC_FILE) + [f"report {t} --force" for t in targets.values()] + ["quit"]  # even forced
     result = runner.invoke(app, ["interview", "--session", str(tmp_path / "s.json")],
                            input="".join(f"{line}\n" for line in typed))
     assert result.exit_code == 0, result.output
@@ -342,12 +342,16 @@ def test_streamed_html_is_the_same_page_as_before(tmp_path, engine):
 
 def test_interview_screens_show_control_characters_visibly(tmp_path):
     session = tmp_path / "s\x1b]0;owned\x07.json"
-    typed = ["\x1b[2J", "none", "\x1b[31m", "result", "quit"]
+    typed = ["none", "result", "quit"]
     result = runner.invoke(app, ["interview", "--session", str(session), "--case", "id" + CONTROLS],
                            input="".join(f"{line}\n" for line in typed))
     assert result.exit_code == 0, result.output
     assert not raw_controls(result.output), sorted(raw_controls(result.output))
     assert "s\\x1b]0;owned\\x07.json" in result.output and "id\\x1b[31m" in result.output
+    # a control sequence typed as an answer: piped, a bad answer ends the interview (exit 2), shown visibly
+    bad = runner.invoke(app, ["interview", "--resume", str(session)], input="\x1b[2J\n")
+    assert bad.exit_code == 2, bad.output
+    assert not raw_controls(bad.output) and "\\x1b[2" in bad.output.lower(), bad.output
 
 
 @pytest.mark.parametrize("args", [["evaluate", str(CLASSIC_FILE)], ["rules"], ["explain", str(CLASSIC_FILE)],

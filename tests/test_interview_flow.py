@@ -9,7 +9,7 @@ from myotrace.expert.casefile import load_case
 from myotrace.expert.engine import get_engine
 from myotrace.expert.interview import note
 from myotrace.expert.interview.session import (
-    PALPATE, Interview, Progress, answer_from_case, identity_warning, references, split_citations,
+    PALPATE, Interview, Progress, answer_from_case, identity_warning, references,
 )
 from myotrace.expert.interview.tty import clip, parse_checklist, parse_intake, parse_regions
 from myotrace.expert.report import build_report
@@ -307,11 +307,10 @@ def test_how_speaks_in_clinical_sentences_with_references():
     assert stages["referral"].references
 
 
-def test_references_read_bibliography_keys_and_drop_the_projects_own_documents():
-    assert split_citations("a (x; y); b, p. 3") == ["a (x; y)", "b, p. 3"]
-    assert references("travell-simons-1992, vol. 2 ch. 9; brief §1 [2]; CONTRACT §3.1") == [
-        "Travell & Simons 1992, vol. 2 ch. 9"]
-    assert references("seed (Ober's sign; Lehman)") == ["seed article on lateral leg pain (Ober's sign; Lehman)"]
+def test_references_are_the_bibliographys_short_citations_each_once():
+    assert references("travell-simons-1992, vol. 2 ch. 9; willett-2016; travell-simons-1992, vol. 2 ch. 9") == [
+        "Travell & Simons 1992, vol. 2 ch. 9", "Willett et al. 2016"]
+    assert references("seed-article, Ober's sign") == ["the seed article (thaibodywork.com), Ober's sign (low authority)"]
 
 
 # ---- the note -----------------------------------------------------------------------
@@ -325,7 +324,7 @@ def test_the_note_holds_what_a_colleague_needs():
     for part in ("Date: 2026-11-30 10:00 UTC", "## Intake", "48 years; gradual onset", "Notes: desk job",
                  "## Red-flag screen", "Absent: saddle anesthesia", "## Pain map", "buttock, lateral thigh",
                  "## Findings", "Yes: pain worse below knee", "No: slr positive", "## Palpation",
-                 "Reproduces the familiar pain: gluteus minimus", "does not reproduce it: piriformis",
+                 "Reproduces the familiar pain: gluteus minimus",
                  "## Conclusion", "Primary muscle and chain: gluteus minimus", "## Protocol", "1. ",
                  "## Open questions that could still change the conclusion (0)"):
         assert part in text, part

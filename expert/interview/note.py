@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from myotrace.expert.interview.session import PAIN_MAP, Interview
+from myotrace.expert.present import safe
 from myotrace.expert.present.render import TRIAGE_HEADLINE, chain_line
 from myotrace.facts.vocabulary import FINDINGS, RED_FLAGS, label
 
@@ -97,9 +98,9 @@ def conclusion_lines(interview: Interview) -> list[str]:
 def markdown_note(interview: Interview, date: str, session_name: str | None = None) -> str:
     """The note a colleague could act on, as Markdown."""
     report, case = interview.report, interview.case
-    out = [f"# Clinical note: {case.case or 'interview'}", ""]
+    out = [f"# Clinical note: {safe.markdown(case.case or 'interview')}", ""]
     meta = [f"Date: {date}"] + ([f"Side: {case.side}"] if case.side else []) + (
-        [f"Session: {session_name}"] if session_name else [])
+        [f"Session: {safe.markdown(session_name)}"] if session_name else [])
     out += [" · ".join(meta), "", f"**{headline(interview)}**", ""]
     warning = screen_warning(interview)
     if warning:
@@ -116,9 +117,9 @@ def markdown_note(interview: Interview, date: str, session_name: str | None = No
         out.extend(f"{i}. {line}" if numbered else f"- {line}" for i, line in enumerate(lines, 1))
         out.append("")
 
-    intake = [case.history.summary()] if case.history else ["not recorded"]
+    intake = [safe.markdown(case.history.summary())] if case.history else ["not recorded"]
     if case.notes:
-        intake.append(f"Notes: {case.notes}")
+        intake.append(f"Notes: {safe.markdown(case.notes)}")
     section("Intake", intake)
     section("Red-flag screen", red_flag_lines(interview))
     section("Pain map", [pain_map_text(interview)])

@@ -33,8 +33,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
-from pathlib import Path
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, StrictBool, computed_field, model_validator
@@ -281,69 +279,11 @@ def identity_warning(text: str | None, today: datetime | None = None) -> str | N
     return None
 
 
-@lru_cache(maxsize=1)
-def _bibliography() -> dict:
-    """The bibliography (facts/knowledge/references.yaml) as {key: short reference}, if there is one."""
-    import yaml
-
-    path = Path(__file__).resolve().parents[2] / "facts" / "knowledge" / "references.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    entries = data.get("references", data) if isinstance(data, dict) else data
-    if isinstance(entries, dict):
-        entries = [{"key": k, **v} if isinstance(v, dict) else {"key": k, "title": str(v)} for k, v in entries.items()]
-    short = {}
-    for entry in entries if isinstance(entries, list) else ():
-        if isinstance(entry, dict) and entry.get("key"):
-            authors = entry.get("authors") or entry.get("author") or ""
-            if isinstance(authors, list):
-                authors = authors[0].split(",")[0] + (" et al." if len(authors) > 2 else
-                                                      f" & {authors[1].split(',')[0]}" if len(authors) == 2 else "")
-            year = entry.get("year", "")
-            title = entry.get("title", "")
-            short[entry["key"]] = " ".join(str(p) for p in (authors, year) if p) + (f", {title}" if title else "")
-    return short
-
-
-def split_citations(source: str) -> list[str]:
-    """``"a, p. 3; b (x; y)"`` -> ``["a, p. 3", "b (x; y)"]``: split at ``;`` outside brackets."""
-    parts, depth, current = [], 0, ""
-    for char in source:
-        depth += char in "([" 
-        depth -= char in ")]"
-        if char == ";" and depth <= 0:
-            parts.append(current.strip())
-            current, depth = "", 0
-        else:
-            current += char
-    parts.append(current.strip())
-    return [p for p in parts if p]
-
-
 def references(source: str) -> list[str]:
-    """A rule's ``source`` as references a clinician can look up: bibliography keys in words;
-    the project's own contract and brief are not sources and are left out."""
-    out = []
-    for citation in split_citations(source):
-        if citation.startswith(("CONTRACT", "brief")):
-            continue
-        key, _, locator = citation.partition(",")
-        key, locator = key.strip(), locator.strip()
-        if key in _bibliography():
-            text = _bibliography()[key] + (f", {locator}" if locator else "")
-        elif re.fullmatch(r"[a-z]+(?:-[a-z]+)*-\d{4}[a-z]?", key):
-            *names, year = key.split("-")
-            text = " & ".join(n.capitalize() for n in names) + f" {year}" + (f", {locator}" if locator else "")
-        elif citation.startswith("seed"):
-            section = re.search(r"\((.*)\)", citation)
-            text = "seed article on lateral leg pain" + (f" ({section[1]})" if section else "")
-        else:
-            text = citation
-        if text not in out:
-            out.append(text)
-    return out
+    """A rule's ``source`` as short citations a clinician can look up, each once."""
+    from myotrace.expert.present.references import short_citations
+
+    return short_citations(source)
 
 
 def _yes_no(value) -> str:

@@ -191,8 +191,8 @@ class Terminal:
             return self.leave("\nInterrupted: session saved", 130)
         except BadPipedInput as error:
             self.save()
-            print(f"error: piped answer on {error}; session saved to {self.path} "
-                  f"(see myotrace interview --help)", file=sys.stderr)
+            print(plain(f"error: piped answer on {error}; session saved to {self.path} "
+                        f"(see myotrace interview --help)", multiline=False), file=sys.stderr)
             return 2
         self.save()
         self.farewell(f"Session saved to {self.path}.")
@@ -550,7 +550,7 @@ class Terminal:
         warning = note.screen_warning(self.iv)
         if warning:
             lines.append(warning)
-        lines.append(f"case: {report.case}" + (f"   side: {report.side}" if report.side else ""))
+        lines.append(f"case: {plain(report.case, multiline=False)}" + (f"   side: {report.side}" if report.side else ""))
         from rich.text import Text
         self.console.print(Panel(Text("\n".join(lines)), style=TRIAGE_STYLE[report.triage], expand=False))
         if case.history:

@@ -52,6 +52,15 @@ def source_text(source: str, references=None) -> str:
     return "; ".join(cite(c.key, c.locator, references) for c in citations) or "(uncited)"
 
 
+def short_citations(source: str, references=None) -> list[str]:
+    """A source string as its short citations, each once; a malformed one as written."""
+    try:
+        citations = parse_source(source)
+    except ValueError:
+        return [source]
+    return list(dict.fromkeys(cite(c.key, c.locator, references) for c in citations))
+
+
 def entry(reference: Reference) -> str:
     """The full reference: authors (year). Title. Venue volume:pages. DOI, PubMed, address."""
     parts = [f"{', '.join(reference.authors)} ({reference.year}). {reference.title.rstrip('.')}."]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html as _html
 import re
-import string
 import unicodedata
 
 # Format characters that are harmless and needed by some scripts and emoji sequences.
@@ -71,16 +70,18 @@ def plain(text: object, multiline: bool = True) -> str:
 
 
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_ESCAPED = set(string.punctuation) - set(_MD_ENTITIES)
+# The punctuation CommonMark (and GFM tables and strikethrough) gives a meaning to; the rest
+# (, ; / ? ' " @ $ % ^ :) is left as typed so the note stays readable as plain text.
+_MD_ESCAPED = set("\\`*_{}[]()#+-.!|~=")
 
 
 def markdown(text: object) -> str:
     """Inline markdown that shows ``text`` literally, on one line.
 
-    HTML-special characters become entities (no tag, no autolink); every other
-    ASCII punctuation is backslash-escaped (CommonMark allows it for all of
-    them), so no heading, emphasis, code span, link, table cell or
-    ``javascript:`` URL can start; a newline is shown as ``\\n``.
+    HTML-special characters become entities (no tag, no autolink); the
+    punctuation markdown reads as syntax is backslash-escaped, so no heading,
+    list, emphasis, code span, link, table cell or ``javascript:`` link can
+    start; a newline is shown as ``\\n``.
     """
     out = []
     for char in visible(text):
