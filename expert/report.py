@@ -37,6 +37,8 @@ class Report(BaseModel):
     conditions: list[str]
     primary_muscle: str | None
     chain: list[str]
+    secondary_chains: list[list[str]] = Field(default_factory=list)
+    unscreened_red_flags: list[str] = Field(default_factory=list)
     candidates: list[Candidate]
     corrections: list[str]
     protocol: Protocol

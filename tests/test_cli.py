@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"
 MYOTRACE = Path(sys.executable).parent / "myotrace"
 CONTRACT_KEYS = [
-    "case", "triage", "red_flags", "conditions", "primary_muscle", "chain", "candidates",
+    "case", "triage", "red_flags", "conditions", "primary_muscle", "chain", "secondary_chains",
+    "unscreened_red_flags", "candidates",
     "corrections", "protocol", "perpetuating_factors", "open_questions", "trace",
 ]
 EXTENSIONS = ["side", "advice"]
