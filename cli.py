@@ -107,10 +107,10 @@ def diagnose(
             sys.stdout.write(report.to_json())
         elif format is Format.markdown:
             from myotrace.expert.present.render import render_markdown
-            sys.stdout.write(render_markdown(report) + "\n")
+            sys.stdout.write(render_markdown(report, case) + "\n")
         else:
             from myotrace.expert.present.render import render_text
-            render_text(report, console())
+            render_text(report, console(), case)
     if pages:
         from myotrace.expert.present.html import render_html
         sys.stdout.write(render_html(pages))

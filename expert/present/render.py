@@ -39,11 +39,15 @@ def _sections(report: Report):
     yield "Open questions", report.open_questions, False
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, case=None) -> str:
+    """The report as markdown; with the case, its summary comes before the conclusion."""
     out = [f"# myotrace report: {report.case}", "",
            f"**Triage: {report.triage}** — {TRIAGE_HEADLINE[report.triage]}", ""]
     if report.side:
         out += [f"Side: {report.side}", ""]
+    if case is not None:
+        from myotrace.expert.present.summary import summary_markdown
+        out += summary_markdown(case)
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
             out += _markdown_candidates(report)
@@ -69,7 +73,8 @@ def _markdown_candidates(report: Report) -> list[str]:
     return out + [""]
 
 
-def render_text(report: Report, console) -> None:
+def render_text(report: Report, console, case=None) -> None:
+    """The report in the terminal; with the case, its summary comes before the conclusion."""
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -77,6 +82,11 @@ def render_text(report: Report, console) -> None:
     headline = TRIAGE_HEADLINE[report.triage]
     console.print(Panel(f"{headline}\ncase: {report.case}" + (f"   side: {report.side}" if report.side else ""),
                         style=TRIAGE_STYLE[report.triage], expand=False))
+    if case is not None:
+        from myotrace.expert.present.summary import case_summary
+        console.print("\n[bold]Case as given[/bold]")
+        for heading, sentence in case_summary(case):
+            console.print(Text.assemble((f"{heading}: ", "bold"), sentence))
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
             table = Table(title="\nCandidates (certainty factor; dim = not supported)",
