@@ -128,7 +128,7 @@ def ask_line(prompt: str) -> str:
 def explain(
     case: Annotated[Path, typer.Argument(metavar="CASE", help="A case file.", show_default=False)],
     step: Annotated[bool, typer.Option("--step", help="Fire one rule at a time and show the agenda between "
-                                       "firings (Enter: fire one, r: run to the end, q: quit).")] = False,
+                                       "firings and why the next one leads (Enter: fire one, b: back one, r: run to the end, q: quit).")] = False,
     why_not: Annotated[str | None, typer.Option("--why-not", metavar="TARGET", show_default=False,
                                                   help="A muscle, triage level or condition: which rules could "
                                                   "have concluded it and which premises failed.")] = None,
