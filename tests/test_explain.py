@@ -159,9 +159,12 @@ def test_why_next_falls_back_to_the_rule_id_on_a_full_tie():
     from myotrace.expert.engine import DeterministicStrategy
     from myotrace.expert.teach.explain import why_next
 
-    def activation(rule_id):
-        rule = SimpleNamespace(salience=30, rule_meta=SimpleNamespace(id=rule_id))
-        return SimpleNamespace(rule=rule, facts=[{"__factid__": 4}, {"__factid__": 7}])
+    class Activation:  # hashable, as the strategy's cache needs
+        def __init__(self, rule_id):
+            self.rule = SimpleNamespace(salience=30, rule_meta=SimpleNamespace(id=rule_id))
+            self.facts = [{"__factid__": 4}, {"__factid__": 7}]
+
+    activation = Activation
     strategy = DeterministicStrategy()
     first, second = activation("PRO-001"), activation("PRO-002")
     assert strategy.get_key(first) > strategy.get_key(second)  # the agenda pops PRO-001 first
