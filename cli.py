@@ -158,6 +158,8 @@ def practice(
                                                  show_default=False)] = None,
     count: Annotated[int | None, typer.Option(min=1, help="How many cases [default: all].", show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(help="Shuffle seed, for a repeatable session.", show_default=False)] = None,
+    withhold: Annotated[bool, typer.Option(help="Hide the examination and palpation until asked for "
+                                           "('ask FINDING', at a cost).")] = False,
 ):
     """Practise clinical reasoning: triage, primary muscle and chain for library cases, critiqued by the rules."""
     from myotrace.expert.engine import get_engine
@@ -169,7 +171,7 @@ def practice(
         typer.echo(f"skipped: {problem}", err=True)
     if not cases:
         fail(f"no case files (*.yaml, *.yml, *.json) in {folder}")
-    run_session(cases, get_engine(), typer.echo, ask_line, count=count, seed=seed)
+    run_session(cases, get_engine(), typer.echo, ask_line, count=count, seed=seed, withhold=withhold)
 
 
 @app.command()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from myotrace.expert.engine import rule_catalogue
 from myotrace.expert.errors import InputError, allowed_list, did_you_mean
-from myotrace.expert.present.text import user_key, value_text, wrap
+from myotrace.expert.present.text import possessive, user_key, value_text, wrap
 from myotrace.expert.report import NO_CHAIN
 from myotrace.facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
 from myotrace.facts.vocabulary import (
@@ -234,7 +234,7 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
     for edge in kb.keys_of(muscle) + kb.satellites_of(muscle):  # the muscle as satellite, then as key
         key_held, satellite_held = ctx.supported(edge.key), ctx.supported(edge.satellite)
         effect = (f"{label(muscle)} becomes a satellite of the {label(edge.key)}" if edge.satellite == muscle
-                  else f"the {label(edge.satellite)} joins the {label(muscle)}'s chain")
+                  else f"the {label(edge.satellite)} joins {possessive(muscle)} chain")
         checks.append(Check("SAT-001", [Premise(_support_text(ctx, edge.key), key_held),
                                         Premise(_support_text(ctx, edge.satellite), satellite_held)],
                             key_held and satellite_held,
@@ -280,11 +280,11 @@ def _primary_check(ctx, muscle: str) -> Check:
             premises.append(Premise(
                 f"its chain ({' → '.join(label(m) for m in chain)}, support {support:.2f}, the certainty of its "
                 f"best-supported muscle) leads every other chain by at least {margin:g}: next is the "
-                f"{label(best_other[2])}'s chain at {best_other[0]:.2f} (lead {lead:+.2f})",
+                f"{possessive(best_other[2]).removeprefix('the ')} chain at {best_other[0]:.2f} (lead {lead:+.2f})",
                 first and lead >= margin))
     elif chains:
         premises.append(Premise(f"its chain leads every other chain by at least {margin:g}: the best chain is the "
-                                f"{label(chains[0][2])}'s ({chains[0][0]:.2f})", False))
+                                f"{possessive(chains[0][2]).removeprefix('the ')} ({chains[0][0]:.2f})", False))
     held = all(p.held for p in premises)
     if ctx.undecided and muscle in ctx.undecided:
         premises.append(Premise("not left undecided (SAT-003 left it undecided between "
@@ -458,7 +458,7 @@ def why_not(engine, case, target: str) -> WhyNot:
 
 def why_not_lines(result: WhyNot) -> list[str]:
     statements = {meta.id: meta.statement for meta in rule_catalogue()}
-    statements["report"] = "The report names a chain only when the triage is treat or refer_nerve (CONTRACT §4)."
+    statements["report"] = "The report names a chain only when the triage is treat or refer_nerve."
     lines = [f"Why not {result.target}?"]
     for line in result.summary:
         lines += wrap(line, "  ", "  ")
