@@ -222,7 +222,12 @@ def rules_list(ctx: typer.Context):
     if ctx.invoked_subcommand:
         return
     from myotrace.expert.engine import rule_catalogue
-    for rule in rule_catalogue():
+    from myotrace.rules.meta import STAGES
+    stage = None
+    for rule in sorted(rule_catalogue(), key=lambda r: (STAGES.index(r.stage), r.id)):  # reasoning order
+        if rule.stage != stage:
+            stage = rule.stage
+            typer.echo(f"── {stage}")
         typer.echo(f"{rule.id}  [{rule.stage}]  {rule.statement}\n         source: {rule.source}")
 
 
@@ -251,6 +256,20 @@ def kb_check():
     typer.echo(f"{len(problems)} problem(s)")
     if problems:
         raise typer.Exit(1)
+
+
+@kb_app.command("show")
+def kb_show(muscle: Annotated[str, typer.Argument(metavar="MUSCLE", help="A muscle id or short name (gmin, ql, …).")]):
+    """One muscle: referral zones by part, evidence weights with sources, satellite edges, perpetuating factors."""
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.present.kbview import muscle_lines, resolve_muscle
+    from myotrace.facts.knowledge import knowledge
+    try:
+        chosen = resolve_muscle(muscle)
+    except InputError as error:
+        fail(str(error))
+    for line in muscle_lines(knowledge(), chosen):
+        typer.echo(line)
 
 
 def main():
