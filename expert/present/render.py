@@ -31,6 +31,9 @@ def _sections(report: Report):
         yield "Conditions", [label(c) for c in report.conditions], False
     if report.chain:
         yield "Primary muscle and chain", [chain_line(report)], False
+    if report.secondary_chains:
+        yield "Secondary chains (treated after the primary's)", [
+            " → ".join(label(m) for m in chain) for chain in report.secondary_chains], False
     yield "Myths corrected", report.corrections, False
     yield "Protocol", report.protocol.steps, True
     yield "Home care", report.protocol.home_care, False

@@ -75,6 +75,8 @@ def conclusion_lines(report) -> list[str]:
     lines.append("primary muscle: " + (report.primary_muscle or "none"))
     if report.chain:
         lines.append("chain: " + " → ".join(report.chain))
+    for chain in report.secondary_chains:
+        lines.append("secondary chain: " + " → ".join(chain))
     if report.conditions:
         lines.append("conditions: " + ", ".join(report.conditions))
     out = []
@@ -290,7 +292,8 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
     engine.consult(case)
     if graph:
         from myotrace.expert.teach.graph import build_graph, to_dot, to_mermaid
-        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace))
+        secondary = build_report(engine, case).secondary_chains
+        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace, secondary))
         say(text.rstrip("\n"))
         return
     for line in explain_lines(build_report(engine, case), engine.trace):
