@@ -273,9 +273,8 @@ class _View:
     def zones(self, side: str, sole: bool) -> list[str]:
         out = []
         drawn = set()
-        for mark in self.marks:
-            for site in self.sites(mark):
-                essential, spillover = mark.zones[site.part]
+        for mark in self.marks:  # a zone shows in every view where its regions are visible
+            for essential, spillover in mark.zones.values():
                 for kind, regions in (("essential", essential), ("spillover", spillover)):
                     for shape in self.shapes(sole=sole):
                         if shape.region in regions and (shape.region, kind) not in drawn:
