@@ -295,7 +295,7 @@ def to_dot(graph: Graph) -> str:
 # of the same column and are drawn as arcs on its right.
 COLUMN = {"finding": 0, "redflag": 1, "nerve": 1, "muscle": 1, "chain": 2,
           "condition": 3, "triage": 3, "correction": 4, "protocol": 4}
-CHAR_W, LINE_H, PAD, COL_GAP, ROW_GAP, SLOT_H = 7.4, 17, 7, 190, 16, 12
+CHAR_W, LINE_H, PAD, COL_GAP, ROW_GAP, SLOT_H = 8.0, 17, 8, 190, 16, 12
 NODE_FONT, LABEL_FONT, LABEL_CHAR_W, TOP = 13, 12, 6.7, 40
 COLUMN_TITLES = {0: "findings", 1: "muscles, red flags, nerve", 2: "chain", 3: "triage, conditions",
                  4: "protocol, myths"}
