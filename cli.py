@@ -186,10 +186,10 @@ def diagnose(
             sys.stdout.write(report.to_json())
         elif format is Format.markdown:
             from myotrace.expert.present.render import render_markdown
-            sys.stdout.write(render_markdown(report) + "\n")
+            sys.stdout.write(render_markdown(report, case) + "\n")
         else:
             from myotrace.expert.present.render import render_text
-            render_text(report, console())
+            render_text(report, console(), case)
 
 
 def say(text: str = "") -> None:
@@ -210,7 +210,7 @@ def ask_line(prompt: str) -> str:
 def explain(
     case: Annotated[Path, typer.Argument(metavar="CASE", help="A case file.", show_default=False)],
     step: Annotated[bool, typer.Option("--step", help="Fire one rule at a time and show the agenda between "
-                                       "firings (Enter: fire one, r: run to the end, q: quit).")] = False,
+                                       "firings and why the next one leads (Enter: fire one, b: back one, r: run to the end, q: quit).")] = False,
     why_not: Annotated[str | None, typer.Option("--why-not", metavar="TARGET", show_default=False,
                                                   help="A muscle, triage level or condition: which rules could "
                                                   "have concluded it and which premises failed.")] = None,
@@ -240,6 +240,8 @@ def practice(
                                                  show_default=False)] = None,
     count: Annotated[int | None, typer.Option(min=1, help="How many cases [default: all].", show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(help="Shuffle seed, for a repeatable session.", show_default=False)] = None,
+    withhold: Annotated[bool, typer.Option(help="Hide the examination and palpation until asked for "
+                                           "('ask FINDING', at a cost).")] = False,
 ):
     """Practise clinical reasoning: triage, primary muscle and chain for library cases, critiqued by the rules."""
     from myotrace.expert.engine import get_engine
@@ -251,7 +253,7 @@ def practice(
         typer.echo(f"skipped: {problem}", err=True)
     if not cases:
         fail(f"no case files (*.yaml, *.yml, *.json) in {folder}")
-    run_session(cases, get_engine(), say, ask_line, count=count, seed=seed)
+    run_session(cases, get_engine(), say, ask_line, count=count, seed=seed, withhold=withhold)
 
 
 @app.command()
@@ -303,7 +305,12 @@ def rules_list(ctx: typer.Context):
         return
     from myotrace.expert.engine import rule_catalogue
     from myotrace.expert.present.references import source_text
-    for rule in rule_catalogue():
+    from myotrace.rules.meta import STAGES
+    stage = None
+    for rule in sorted(rule_catalogue(), key=lambda r: (STAGES.index(r.stage), r.id)):  # reasoning order
+        if rule.stage != stage:
+            stage = rule.stage
+            typer.echo(f"── {stage}")
         typer.echo(f"{rule.id}  [{rule.stage}]  {rule.statement}\n         source: {source_text(rule.source)}")
 
 
@@ -335,6 +342,20 @@ def kb_check():
     typer.echo(f"{len(problems)} problem(s)")
     if problems:
         raise typer.Exit(1)
+
+
+@kb_app.command("show")
+def kb_show(muscle: Annotated[str, typer.Argument(metavar="MUSCLE", help="A muscle id or short name (gmin, ql, …).")]):
+    """One muscle: referral zones by part, evidence weights with sources, satellite edges, perpetuating factors."""
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.present.kbview import muscle_lines, resolve_muscle
+    from myotrace.facts.knowledge import knowledge
+    try:
+        chosen = resolve_muscle(muscle)
+    except InputError as error:
+        fail(str(error))
+    for line in muscle_lines(knowledge(), chosen):
+        typer.echo(line)
 
 
 def main():

@@ -1,4 +1,5 @@
 """myotrace explain: the trace, --step, --why-not, --set/--unset (CONTRACT §5, the educator's view)."""
+import re
 import sys
 from pathlib import Path
 
@@ -138,6 +139,79 @@ def test_step_in_a_real_terminal(classic):
     child.expect("fire the next rule")
     child.sendline("")
     child.expect(r"1\. REF-004")
+    child.expect("fire the next rule")
+    child.sendline("q")
+    child.expect("Stopped after 1 firings")
+    child.expect(pexpect.EOF)
+
+
+def test_step_says_why_the_next_rule_leads_and_what_a_firing_changed(classic):
+    out = flat(explain_ok(classic, "--step"))
+    assert "Why REF-004 is next: same salience 80 as REF-003; recency decides: its newest differing fact f-10 " \
+           "is newer than f-9" in out
+    assert re.search(r"Why \S+ is next: salience \d+ beats \d+", out)
+    assert "added REF-005 on f-11" in out  # the evidence REF-004 declared puts the weighing rule on the agenda
+
+
+def test_why_next_falls_back_to_the_rule_id_on_a_full_tie():
+    from types import SimpleNamespace
+
+    from myotrace.expert.engine import DeterministicStrategy
+    from myotrace.expert.teach.explain import why_next
+
+    class Activation:  # hashable, as the strategy's cache needs
+        def __init__(self, rule_id):
+            self.rule = SimpleNamespace(salience=30, rule_meta=SimpleNamespace(id=rule_id))
+            self.facts = [{"__factid__": 4}, {"__factid__": 7}]
+
+    activation = Activation
+    strategy = DeterministicStrategy()
+    first, second = activation("PRO-001"), activation("PRO-002")
+    assert strategy.get_key(first) > strategy.get_key(second)  # the agenda pops PRO-001 first
+    text = why_next(strategy, [first, second])
+    assert "same salience 30 and the same facts as PRO-002; the rule id decides" in text
+
+
+def test_step_back_re_runs_to_the_firing_before(classic):
+    case = load_case(classic)
+    plain = [f.rule for f in get_engine().consult(case).trace]
+    answers = iter(["", "", "b", "", "q"])
+    said = []
+    engine = get_engine()
+    assert not step_through(engine, case, said.append, lambda prompt: next(answers))
+    assert f"Back one firing: reset and re-run to firing 1 ({plain[0]})." in said
+    assert [f.rule for f in engine.trace] == plain[:2]  # back to one firing, then one more: the same second rule
+
+
+def test_step_back_at_the_start_stays_at_the_start(classic):
+    answers = iter(["b", "q"])
+    said = []
+    engine = get_engine()
+    assert not step_through(engine, load_case(classic), said.append, lambda prompt: next(answers))
+    assert "Back one firing: reset and re-run to firing 0 (the start)." in said
+    assert engine.trace == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_step_back_in_a_real_terminal(classic):
+    pexpect = pytest.importorskip("pexpect")
+    myotrace = Path(sys.executable).parent / "myotrace"
+    if not myotrace.exists():
+        pytest.skip("console script not installed")
+    child = pexpect.spawn(str(myotrace), ["explain", str(classic), "--step"], encoding="utf-8", timeout=30,
+                          dimensions=(50, 80))
+    child.expect("Why REF-004 is next")
+    child.expect("b back one firing")
+    child.sendline("")
+    child.expect(r"1\. REF-004")
+    child.expect("added")
+    child.expect("fire the next rule")
+    child.sendline("")
+    child.expect(r"2\. REF-003")
+    child.expect("fire the next rule")
+    child.sendline("b")
+    child.expect(r"Back one firing: reset and re-run to firing 1 \(REF-004\)")
+    child.expect("Why REF-003 is next")
     child.expect("fire the next rule")
     child.sendline("q")
     child.expect("Stopped after 1 firings")

@@ -167,3 +167,67 @@ def test_empty_folder_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["practice", str(tmp_path)])
     assert result.exit_code == 2
     assert "no case files" in result.output
+
+
+# ---- wording, hints, asking for data ---------------------------------------------------------
+def test_possessives_read_as_english():
+    from myotrace.expert.present.text import possessive
+    assert possessive("hamstrings") == "the hamstrings'"
+    assert possessive("gluteus_minimus") == "the gluteus minimus's"
+
+
+def test_students_never_see_the_contract_cited(tmp_path):
+    """Every library case answered wrongly (so every critique path speaks): no 'CONTRACT', no "hamstrings's"."""
+    library = Path(__file__).resolve().parent.parent / "cases"
+    out = practice(library, "1\nhamstrings\nhamstrings, piriformis\n" * 70)
+    assert "CONTRACT" not in out
+    assert "hamstrings's" not in out
+
+
+def test_hints_are_graded_stage_then_evidence_and_cost_points(library):
+    out = flat(practice(library, "hint\nhint\nhint\n4\nhint\ngmin\nhint\nhint\ngmin, vl\n"))
+    assert "Hint 1: the triage is settled by" in out and "(safety stage)" in out
+    assert "Hint 2: no red flag and no nerve sign is present" in out
+    assert "No more hints for this answer." in out
+    assert "Hint 1: the primary muscle comes from key muscles and their satellites (satellites stage)" in out
+    assert "Hint 2: the chain has 2 muscles; beyond the primary, the evidence: pain map matches" in out
+    assert out.index("Hint 1: the triage") < out.index("Hint 2: no red flag") < out.index("Hint 1: the primary")
+    assert "Session score: 1.75 / 3 (58%) after 1.25 for hints and data" in out  # five hints at 0.25
+
+
+def test_a_red_flag_hint_points_at_the_finding(tmp_path):
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    (folder / "fever.yaml").write_text(yaml.safe_dump(FEVER), encoding="utf-8")
+    out = flat(practice(folder, "hint\nhint\nq\n"))
+    assert "Hint 1: the triage is settled by the red-flag screen (safety stage)." in out
+    assert "Hint 2: look at fever = yes." in out
+
+
+def test_withheld_data_is_revealed_on_ask_at_a_cost(library):
+    out = flat(practice(library, "ask palpate gmin\nask palpate gmin\nask ober\nask fever\nask nonsense\n"
+                                 "4\ngmin\ngmin, vl\n", "--withhold"))
+    shown = out[:out.index("Triage (")]
+    assert "ober positive: ? (ask ober_positive)" in shown
+    assert "gluteus minimus: ? (ask palpate:gluteus_minimus)" in shown
+    assert "reproduces the pain" not in shown
+    assert "palpation of the gluteus minimus: reproduces the familiar pain (−0.25)" in out
+    assert "palpation of the gluteus minimus: reproduces the familiar pain (already shown" in out  # no second charge
+    assert "ober positive: yes (−0.25)" in out
+    assert "fever: not examined in this case (already shown or not examined: no cost)" in out
+    assert "'nonsense' is neither a finding nor a muscle to palpate" in out
+    assert "Session score: 2.5 / 3 (83%) after 0.5 for hints and data" in out
+
+
+def test_secondary_chains_are_named_in_the_chain_critique(library):
+    from myotrace.expert.teach.practice import critique_chain
+    case = load_case(library / "classic.yaml")
+    engine = get_engine().consult(case)
+    from myotrace.expert.report import build_report
+    report = build_report(engine, case).model_copy(update={"secondary_chains": [["hamstrings"]]})
+    points, lines = critique_chain(["gluteus_minimus", "vastus_lateralis"], engine, case, report)
+    assert points == 1 and "Also: a secondary chain, treated after the primary: hamstrings." in lines
+    points, lines = critique_chain(["gluteus_minimus", "vastus_lateralis", "hamstrings"], engine, case, report)
+    assert points == 0
+    assert ("Not in the primary chain: the hamstrings heads or joins a secondary chain, treated after it."
+            in lines)

@@ -280,7 +280,7 @@ def test_html_report_has_a_numbered_escaped_references_section(classic):
     result = runner.invoke(app, ["diagnose", "--format", "html", str(classic)])
     assert result.exit_code == 0, result.output
     page = result.stdout
-    section = page[page.index("<h2>References</h2>"):page.index("<h2>Trace (")]
+    section = page[page.index("<h2>References</h2>"):page.index("<summary>Trace (")]
     assert section.startswith("<h2>References</h2><ol class='references'>")
     assert "<li id='ref-travell-simons-1992'>Travell JG, Simons DG (1992)" in section
     assert "https://doi.org/10.1177/0363546515621762" in section      # Ober's sign: Willett et al.

@@ -157,13 +157,15 @@ def record_text(interview: Interview) -> str:
 
 
 def html_note(interview: Interview) -> str:
-    from myotrace.expert.present.html import render_html
+    from myotrace.expert.present.html import CasePage, render_html
+    from myotrace.expert.present.summary import case_summary
 
     report = interview.report
     warning = screen_warning(interview)
     if warning:
         report = report.model_copy(update={"advice": [warning] + list(report.advice)})
-    return render_html([(report, list(interview.trace), list(interview.case.pain), record_text(interview))])
+    case = interview.case
+    return render_html([CasePage(report, list(interview.trace), list(case.pain), case_summary(case), case.notes)])
 
 
 def json_report(interview: Interview) -> str:

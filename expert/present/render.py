@@ -39,7 +39,7 @@ def _sections(report: Report):
     if report.chain:
         yield "Primary muscle and chain", [chain_line(report)], False
     if report.secondary_chains:
-        yield "Secondary chains", secondary_lines(report), False
+        yield "Secondary chains (treated after the primary's)", secondary_lines(report), False
     if report.probable_satellites:
         yield "Probable satellites (pain map only: palpate)", [label(m) for m in report.probable_satellites], False
     yield "Myths corrected", report.corrections, False
@@ -57,14 +57,18 @@ def _sections(report: Report):
         yield "Open questions", report.open_questions, False
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, case=None) -> str:
+    """The report as markdown; with the case, its summary comes before the conclusion."""
     out = [f"# myotrace report: {safe.markdown(report.case)}", "",
            f"**Triage: {report.triage}** — {TRIAGE_HEADLINE[report.triage]}", ""]
     if report.screen_first_line():
         out += [f"**{report.screen_first_line()}**", ""]
     if report.side:
         out += [f"Side: {report.side}", ""]
-    if report.history:
+    if case is not None:
+        from myotrace.expert.present.summary import summary_markdown
+        out += summary_markdown(case)
+    elif report.history:
         out += [f"History: {safe.markdown(report.history.summary())}", ""]
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:
@@ -91,7 +95,8 @@ def _markdown_candidates(report: Report) -> list[str]:
     return out + [""]
 
 
-def render_text(report: Report, console) -> None:
+def render_text(report: Report, console, case=None) -> None:
+    """The report in the terminal; with the case, its summary comes before the conclusion."""
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -102,7 +107,12 @@ def render_text(report: Report, console) -> None:
     banner = Text(f"{headline}\ncase: ") + safe.terminal(report.case)  # the case id as typed, never markup
     banner.append(f"   side: {report.side}" if report.side else "")
     console.print(Panel(banner, style=TRIAGE_STYLE[report.triage], expand=False))
-    if report.history:
+    if case is not None:
+        from myotrace.expert.present.summary import case_summary
+        console.print(Text("\nCase as given", style="bold"))
+        for heading, sentence in case_summary(case):
+            console.print(Text.assemble((f"{heading}: ", "bold"), safe.terminal(sentence)))
+    elif report.history:
         console.print(Text("History: ") + safe.terminal(report.history.summary()))
     for title, lines, numbered in _sections(report):
         if title == "Myths corrected" and report.candidates:

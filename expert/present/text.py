@@ -67,6 +67,15 @@ def fact_brief(fact: dict) -> str:
     return fact_text(fact)
 
 
+PLURAL_NAMES = ("hamstrings",)  # muscle groups named in the plural
+
+
+def possessive(muscle: str) -> str:
+    """``the hamstrings'``, ``the gluteus minimus's``: a muscle id as an English possessive."""
+    name = label(muscle)
+    return f"the {name}'" if name in PLURAL_NAMES else f"the {name}'s"
+
+
 def wrap(text: str, first: str, rest: str) -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]

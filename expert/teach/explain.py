@@ -77,6 +77,8 @@ def conclusion_lines(report) -> list[str]:
     lines.append("primary muscle: " + (report.primary_muscle or "none"))
     if report.chain:
         lines.append("chain: " + " → ".join(report.chain))
+    for chain in report.secondary_chains:
+        lines.append("secondary chain: " + " → ".join(chain))
     if report.conditions:
         lines.append("conditions: " + ", ".join(report.conditions))
     out = []
@@ -124,23 +126,83 @@ def agenda_lines(agenda) -> list[str]:
     return lines
 
 
-STEP_HELP = "[Enter] fire the next rule · r run to the end · q quit"
+STEP_HELP = "[Enter] fire the next rule · b back one firing · r run to the end · q quit"
 
 
-def step_through(engine, case, say: Callable[[str], None],
-                 ask: Callable[[str], str] | None = None) -> bool:
-    """Fire one rule at a time, showing the agenda between firings.
+def activation_id(activation) -> tuple:
+    """An activation as the agenda knows it: its rule and the facts it matched."""
+    return activation.rule.rule_meta.id, tuple(sorted(f["__factid__"] for f in activation.facts))
 
-    With ``ask`` (an interactive terminal), wait for Enter / r / q before each
-    firing; without it, print every step. True when the run went to its end.
-    """
-    engine.reset(case=case)
+
+def _activation_text(activation) -> str:
+    rule, facts = activation_id(activation)
+    return f"{rule} on " + (", ".join(f"f-{n}" for n in facts if n != 0) or "no facts")
+
+
+def why_next(strategy, agenda) -> str:
+    """Why the first activation fires before the second, in the engine's own order:
+    salience first, then recency (the activation whose facts are newest, experta's
+    depth strategy), then the rule id (this project's tie-break, expert/engine.py)."""
+    if not agenda:
+        return ""
+    first = agenda[0]
+    name = first.rule.rule_meta.id
+    if len(agenda) == 1:
+        return f"Why {name} is next: it is the only activation on the agenda."
+    second = agenda[1]
+    other = second.rule.rule_meta.id
+    (s1, facts1, _), (s2, facts2, _) = strategy.get_key(first), strategy.get_key(second)
+    if s1 != s2:
+        return f"Why {name} is next: salience {s1} beats {s2} ({other}, the runner-up)."
+    if facts1 != facts2:
+        for mine, theirs in zip(facts1 + [-1], facts2 + [-1]):
+            if mine != theirs:
+                break
+        theirs_text = f"f-{theirs}" if theirs >= 0 else "no further fact"
+        return (f"Why {name} is next: same salience {s1} as {other}; recency decides: its newest "
+                f"differing fact f-{mine} is newer than {theirs_text} (the depth strategy fires the "
+                f"activation on the newest facts first).")
+    return (f"Why {name} is next: same salience {s1} and the same facts as {other}; the rule id decides "
+            f"({name} before {other}: the project's deterministic tie-break, so the order never depends "
+            f"on object identity).")
+
+
+def agenda_change_lines(before, after) -> list[str]:
+    """What a firing did to the agenda: activations it added, and those it retracted."""
+    old = {activation_id(a): a for a in before}
+    new = {activation_id(a): a for a in after}
+    added = [new[key] for key in new if key not in old]
+    removed = [old[key] for key in old if key not in new]
+    lines = []
+    if added:
+        lines += _field("added", [_activation_text(a) for a in added])
+    if removed:
+        lines += _field("retracted", [_activation_text(a) for a in removed])
+    return lines or _field("agenda", ["unchanged but for the firing"])
+
+
+def _show_start(engine, case, say) -> None:
     for line in wrap(f"Case {case.case}: the facts before the first firing (knowledge base and case file)",
                      "", "  "):
         say(line)
     for data in numbered_facts(engine.facts.values()):
         for line in wrap(fact_brief(data), f"  {data['fact']:>5} ", " " * 10):
             say(line)
+
+
+def step_through(engine, case, say: Callable[[str], None],
+                 ask: Callable[[str], str] | None = None) -> bool:
+    """Fire one rule at a time, showing the agenda between firings.
+
+    Before each firing: the agenda, next first, and why the next one leads.
+    After it: the firing and the activations it added to or retracted from the
+    agenda. ``b`` goes back one firing: the engine is deterministic, so it is
+    reset and re-run to the firing before. With ``ask`` (an interactive
+    terminal), wait for Enter / b / r / q before each firing; without it, print
+    every step. True when the run went to its end.
+    """
+    engine.reset(case=case)
+    _show_start(engine, case, say)
     running_to_end = ask is None
     show_agenda = True
     while True:
@@ -149,6 +211,9 @@ def step_through(engine, case, say: Callable[[str], None],
             say("")
             for line in agenda_lines(agenda):
                 say(line)
+            if agenda:
+                for line in wrap(why_next(engine.strategy, agenda), "  ", "    "):
+                    say(line)
         if not agenda:
             say("The agenda is empty: the run is complete.")
             break
@@ -157,12 +222,24 @@ def step_through(engine, case, say: Callable[[str], None],
             if command == "q":
                 say(f"Stopped after {len(engine.trace)} firings; {len(agenda)} activations still on the agenda.")
                 return False
+            if command == "b":
+                back_to = max(0, len(engine.trace) - 1)
+                engine.reset(case=case)
+                engine.run(steps=back_to)
+                say("")
+                say(f"Back one firing: reset and re-run to firing {back_to}" + (
+                    f" ({engine.trace[-1].rule})." if engine.trace else " (the start)."))
+                continue
             if command == "r":
                 running_to_end, show_agenda = True, False
+        rest = agenda[1:]
         engine.run(steps=1)
         say("")
         for line in firing_lines(engine.trace[-1]):
             say(line)
+        if show_agenda:
+            for line in agenda_change_lines(rest, engine.pending()):
+                say(line)
     return True
 
 
@@ -174,6 +251,8 @@ def _read(ask) -> str:
             return "q"
         if answer in ("", "n", "next", "s", "step"):
             return ""
+        if answer in ("b", "back"):
+            return "b"
         if answer in ("r", "run"):
             return "r"
         if answer in ("q", "quit", "exit"):
@@ -228,7 +307,8 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
     engine.consult(case)
     if graph:
         from myotrace.expert.teach.graph import build_graph, to_dot, to_mermaid
-        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace))
+        secondary = build_report(engine, case).secondary_chains
+        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace, secondary))
         say(text.rstrip("\n"))
         return
     for line in explain_lines(build_report(engine, case), engine.trace):

@@ -184,12 +184,25 @@ class _Builder:
         return self.graph
 
 
-def build_graph(trace) -> Graph:
-    """The derivation graph of a run, from its list of Firing records."""
+def build_graph(trace, secondary_chains=()) -> Graph:
+    """The derivation graph of a run, from its list of Firing records.
+
+    ``secondary_chains`` (the report's, CONTRACT §3.5) become nodes beside the
+    primary's chain, each fed by its members and feeding the protocol.
+    """
     builder = _Builder()
     for firing in trace:
         builder.add(firing)
-    return builder.finish()
+    graph = builder.finish()
+    for number, chain in enumerate(secondary_chains, 1):
+        node_id = f"secondary_{number}"
+        graph.node(node_id, [f"secondary chain {number}: " + label(chain[0])]
+                   + _wrap(" → ".join(label(m) for m in chain), 26), "chain")
+        for muscle in chain:
+            graph.edge(builder.muscle(muscle), node_id, "secondary chain")
+        if "protocol" in graph.nodes:
+            graph.edge(node_id, "protocol", "treated after the primary's chain")
+    return graph
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -282,7 +295,10 @@ def to_dot(graph: Graph) -> str:
 # of the same column and are drawn as arcs on its right.
 COLUMN = {"finding": 0, "redflag": 1, "nerve": 1, "muscle": 1, "chain": 2,
           "condition": 3, "triage": 3, "correction": 4, "protocol": 4}
-CHAR_W, LINE_H, PAD, COL_GAP, ROW_GAP, SLOT_H = 6.4, 14, 6, 170, 14, 10
+CHAR_W, LINE_H, PAD, COL_GAP, ROW_GAP, SLOT_H = 8.0, 17, 8, 190, 16, 12
+NODE_FONT, LABEL_FONT, LABEL_CHAR_W, TOP = 13, 12, 6.7, 40
+COLUMN_TITLES = {0: "findings", 1: "muscles, red flags, nerve", 2: "chain", 3: "triage, conditions",
+                 4: "protocol, myths"}
 EDGE_COLOUR = {"derives": "#555", "for": "#2e7d32", "against": "#c62828", "satellite": "#c98a1b",
                "rejected": "#999"}
 
@@ -343,7 +359,8 @@ def _layout(graph: Graph):
     return layers, routes
 
 
-def to_svg(graph: Graph) -> str:
+def to_svg(graph: Graph, prefix: str = "dg") -> str:
+    """The graph as SVG at its natural size (text 12-13 px); ``prefix`` keeps ids unique on a page."""
     if not graph.nodes:
         return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 40" role="img">'
                 '<text x="10" y="25">(no rule fired)</text></svg>')
@@ -356,14 +373,18 @@ def to_svg(graph: Graph) -> str:
             size.setdefault(n, (0.0, SLOT_H))
     arcs = any(e.kind == "satellite" for e in graph.edges)
     heights = [sum(size[n][1] for n in ids) + ROW_GAP * (len(ids) - 1) for ids in layers]
-    total_h = max(heights) + 50
+    total_h = max(heights) + 50 + TOP
     box: dict[str, tuple[float, float, float, float]] = {}
     column_x: list[tuple[float, float]] = []
+    titles = []
     x = 20.0
     for index, ids in enumerate(layers):
         width = max(size[n][0] for n in ids)
         column_x.append((x, x + width))
-        y = 25 + (total_h - 50 - heights[index]) / 2
+        stage = min(COLUMN[graph.nodes[n].kind] for n in ids if n in graph.nodes)
+        titles.append(f'<text class="column-title" x="{x + width / 2:.1f}" y="20" text-anchor="middle" '
+                      f'font-size="{NODE_FONT + 1}" font-weight="bold" fill="#555">{escape(COLUMN_TITLES[stage])}</text>')
+        y = 25 + TOP + (total_h - 50 - TOP - heights[index]) / 2
         for n in ids:
             w, h = size[n]
             box[n] = (x + (width - w) / 2, y, w, h)
@@ -373,9 +394,9 @@ def to_svg(graph: Graph) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="derivation" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
            f'width="{total_w:.0f}" height="{total_h:.0f}" role="img" aria-label="derivation graph">',
            '<defs>' + "".join(
-               f'<marker id="dg-arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+               f'<marker id="{prefix}-arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
                f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
-               for kind, colour in EDGE_COLOUR.items()) + '</defs>']
+               for kind, colour in EDGE_COLOUR.items()) + '</defs>'] + titles
     def centre_y(node_id):
         return box[node_id][1] + box[node_id][3] / 2
 
@@ -406,14 +427,14 @@ def to_svg(graph: Graph) -> str:
 
     def place_label(text, candidates, colour):
         """The first point along the edge where the label overlaps no box and no other label."""
-        w, h = len(text) * 5.6 + 4, 11
+        w, h = len(text) * LABEL_CHAR_W + 4, LABEL_FONT + 2
         for lx, ly in candidates:
             if free(lx - w / 2, ly - h / 2, w, h):
                 break
         else:
             lx, ly = candidates[0]
         placed.append((lx - w / 2, ly - h / 2, w, h))
-        label_svg.append(f'<text x="{lx:.1f}" y="{ly + 3.5:.1f}" text-anchor="middle" font-size="10" '
+        label_svg.append(f'<text x="{lx:.1f}" y="{ly + 3.5:.1f}" text-anchor="middle" font-size="{LABEL_FONT}" '
                          f'fill="{colour}" stroke="#fff" stroke-width="3" paint-order="stroke">{escape(text)}</text>')
 
     def bezier(p0, p1, t):
@@ -435,7 +456,7 @@ def to_svg(graph: Graph) -> str:
             reach = max(x1, x2) + 30 + abs(y2 - y1) * 0.15
             out.append(f'<path class="edge satellite" d="M{x1:.1f},{y1:.1f} C{reach:.1f},{y1:.1f} {reach:.1f},{y2:.1f} '
                        f'{x2 + 2:.1f},{y2:.1f}" fill="none" stroke="{colour}" stroke-width="2.5" '
-                       f'marker-end="url(#dg-arrow-{edge.kind})"/>')
+                       f'marker-end="url(#{prefix}-arrow-{edge.kind})"/>')
             mid = (y1 + y2) / 2
             place_label(text, [(reach + 8 + len(text) * 2.8, mid + dy) for dy in (0, -12, 12, -24, 24)], colour)
             continue
@@ -462,19 +483,19 @@ def to_svg(graph: Graph) -> str:
             else:
                 previous = entry
         out.append(f'<path class="edge {edge.kind}" d="{d}" fill="none" stroke="{colour}" stroke-width="1.3"{dash} '
-                   f'marker-end="url(#dg-arrow-{edge.kind})"/>')
+                   f'marker-end="url(#{prefix}-arrow-{edge.kind})"/>')
         start, first = points[0][0], points[1][0]
         place_label(text, [bezier(start, first, t) for t in (0.5, 0.62, 0.38, 0.74, 0.26, 0.84, 0.16)], colour)
     for node in graph.nodes.values():
         x0, y0, w, h = box[node.id]
         style = _style(node)
         rx = 14 if node.kind in ("muscle", "condition") else 4
-        out.append(f'<g class="node {node.kind}" id="dg-{node.id}"><rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" '
+        out.append(f'<g class="node {node.kind}" id="{prefix}-{node.id}" data-node="{node.id}" data-column="{COLUMN[node.kind]}"><rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" '
                    f'height="{h:.1f}" rx="{rx}" fill="{style["fill"]}" stroke="{style["stroke"]}" stroke-width="1.3"/>')
         for index, line in enumerate(node.lines):
             weight = ' font-weight="bold"' if index == 0 and node.kind != "finding" else ""
             out.append(f'<text x="{x0 + w / 2:.1f}" y="{y0 + PAD + LINE_H * (index + 0.78):.1f}" text-anchor="middle" '
-                       f'font-size="11" fill="{style.get("color", "#222")}"{weight}>{escape(line)}</text>')
+                       f'font-size="{NODE_FONT}" fill="{style.get("color", "#222")}"{weight}>{escape(line)}</text>')
         out.append("</g>")
     out.extend(label_svg)
     out.append("</svg>")

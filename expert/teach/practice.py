@@ -23,8 +23,10 @@ from myotrace.expert.present.references import bibliography, cite, source_text
 from myotrace.expert.present.text import user_key, wrap
 from myotrace.expert.report import build_report
 from myotrace.expert.teach.whynot import MUSCLE_ALIASES, match_id, why_not
-from myotrace.facts.types import ChainLink
-from myotrace.facts.vocabulary import EXAMINATION, HISTORY, MUSCLES, RED_FLAGS, TRIAGE_LEVELS, label, urgency
+from myotrace.facts.types import ChainLink, Primary, TriageVote
+from myotrace.facts.vocabulary import (
+    EXAMINATION, HISTORY, MUSCLES, PALPATE, RED_FLAGS, TRIAGE_LEVELS, label, urgency,
+)
 
 LIBRARY = Path(__file__).resolve().parent.parent / "cases"
 
@@ -47,6 +49,7 @@ class Quit(Exception):
 class Score:
     cases: int = 0
     points: float = 0.0
+    costs: float = 0.0
     items: dict[str, list[int]] = field(default_factory=lambda: {"triage": [0, 0], "primary": [0, 0], "chain": [0, 0]})
 
     @property
@@ -59,13 +62,27 @@ class Score:
         self.items[item][0] += points == 1
         self.items[item][1] += 1
 
+    def charge(self, cost: float) -> None:
+        """A hint or a revealed finding costs points (the session's total never goes below zero)."""
+        self.costs += cost
+
+    @property
+    def net(self) -> float:
+        return max(0.0, self.points - self.costs)
+
     def line(self) -> str:
-        return f"{self.points:g} / {self.possible}" + (f" ({100 * self.points / self.possible:.0f}%)" if self.possible else "")
+        cost = f" after {self.costs:g} for hints and data" if self.costs else ""
+        return (f"{self.net:g} / {self.possible}" + (f" ({100 * self.net / self.possible:.0f}%)" if self.possible else "")
+                + cost)
 
 
 # ---- showing a case ------------------------------------------------------------------
-def case_lines(case, number: int, total: int) -> list[str]:
-    """The case as a student sees it: pain map, findings, palpation. No answer."""
+def case_lines(case, number: int, total: int, withheld=frozenset()) -> list[str]:
+    """The case as a student sees it: pain map, findings, palpation. No answer.
+
+    ``withheld`` items (finding ids, ``palpate:MUSCLE``) are named but not shown:
+    the student may ``ask`` for them.
+    """
     lines = [f"Case {number} of {total}" + (f" (side: {case.side})" if case.side else "")]
     lines += wrap(", ".join(label(r) for r in case.pain) or "not recorded", "  Pain map:    ", " " * 15)
 
@@ -73,7 +90,7 @@ def case_lines(case, number: int, total: int) -> list[str]:
         answered = [(f, case.findings[f]) for f in ids if f in case.findings]
         if not answered:
             return []
-        text = "; ".join(f"{label(f)}: {_answer(v)}" for f, v in answered)
+        text = "; ".join(f"{label(f)}: " + ("? (ask " + f + ")" if f in withheld else _answer(v)) for f, v in answered)
         return wrap(text, f"  {title:<13}", " " * 15)
 
     lines += group("History:", HISTORY)
@@ -81,8 +98,10 @@ def case_lines(case, number: int, total: int) -> list[str]:
     lines += group("Red flags:", RED_FLAGS)
     if not any(f in case.findings for f in RED_FLAGS):
         lines.append("  Red flags:   none asked")
-    palpation = [f"{label(m)} reproduces the pain" for m in case.tender_points]
-    palpation += [f"{label(m)} does not" for m in case.non_tender]
+    def palpated(muscle, text):
+        return f"{label(muscle)}: ? (ask {PALPATE}{muscle})" if PALPATE + muscle in withheld else text
+    palpation = [palpated(m, f"{label(m)} reproduces the pain") for m in case.tender_points]
+    palpation += [palpated(m, f"{label(m)} does not") for m in case.non_tender]
     lines += wrap("; ".join(palpation) or "not done", "  Palpation:   ", " " * 15)
     return lines
 
@@ -123,7 +142,8 @@ def parse_chain(text: str) -> list[str]:
     return [parse_muscle(p, allow_none=False) for p in parts]
 
 
-def _ask(ask, say, prompt, parse):
+def _ask(ask, say, prompt, parse, command=lambda text: False):
+    """Ask until the answer parses; ``command`` handles hint and ask lines (True when it did)."""
     while True:
         try:
             text = ask(prompt)
@@ -131,15 +151,111 @@ def _ask(ask, say, prompt, parse):
             raise Quit from None
         if text.strip().lower() in QUIT:
             raise Quit
+        if command(text):
+            continue
         try:
             return parse(text)
         except InputError as error:
             say(f"  {error}")
 
 
+# ---- hints and asking for data -----------------------------------------------------------
+HINT_COST = 0.25   # judgement: a hint is worth a quarter of the answer it helps with
+ASK_COST = 0.25    # judgement: a withheld finding costs as much as a hint
+STAGE_WORDS = {
+    "safety": "the red-flag screen (safety stage)",
+    "nerve": "the nerve-root signs (nerve stage)",
+    "referral": "how the pain map, the findings and palpation weigh each muscle (referral stage)",
+    "satellites": "key muscles and their satellites (satellites stage)",
+    "conditions": "the named clinical pictures (conditions stage)",
+    "myths": "the myths the findings call for correcting (myths stage)",
+    "protocol": "the protocol (protocol stage)",
+    "questions": "what is still unknown (questions stage)",
+}
+
+
+def _deciding_firing(engine, item: str, report):
+    if item == "triage":
+        return _firing(engine, None, lambda d: d["type"] == TriageVote.__name__ and d["level"] == report.triage)
+    return _firing(engine, None, lambda d: d["type"] == Primary.__name__)
+
+
+def hints(item: str, engine, report) -> list[str]:
+    """Graded hints for one answer, from the rules: first the stage that decides it, then the evidence."""
+    if item == "triage":
+        firing = _deciding_firing(engine, "triage", report)
+        stage = firing.stage if firing else "questions"
+        matched = firing.matched if firing else []
+        findings = [m for m in matched if m["type"] == "Finding"]
+        nerve = [m for m in matched if m["type"] == "NerveInvolvement"]
+        if findings:
+            evidence = "look at " + "; ".join(_matched_text(m) for m in findings)
+        elif nerve:
+            evidence = "look at the nerve signs: " + ", ".join(label(sign) for sign in nerve[0]["signs"])
+        elif any(m["type"] == "Primary" for m in matched):
+            evidence = ("no red flag and no nerve sign is present, and one muscle's chain is supported and "
+                        "corroborated beyond the pain map")
+        else:
+            evidence = "nothing decides it yet: which questions are still open?"
+        return [f"Hint 1: the triage is settled by {STAGE_WORDS[stage]}.", f"Hint 2: {evidence}."]
+    if report.primary_muscle is None:
+        return ["Hint 1: settle the triage first: not every triage names a primary muscle or a chain.",
+                "Hint 2: a primary muscle and a chain are named only when the triage is treat or refer_nerve."]
+    firing = _deciding_firing(engine, "primary", report)
+    stage = firing.stage if firing else "satellites"
+    if item == "primary":
+        found = [e for e in _evidence(engine, report.primary_muscle) if e[0] > 0]
+        return [f"Hint 1: the primary muscle comes from {STAGE_WORDS[stage]}: the root of the best-supported chain, "
+                "a key muscle before its satellites.",
+                "Hint 2: its evidence: " + "; ".join(f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:4]) + "."]
+    satellites = [m for m in report.chain[1:]]
+    evidence = []
+    for muscle in satellites:
+        found = [e for e in _evidence(engine, muscle) if e[0] > 0]
+        evidence += [f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:2]]
+    return [f"Hint 1: the chain comes from {STAGE_WORDS['satellites']}: a satellite lies in its key muscle's "
+            "referral zone, and the key is treated first.",
+            f"Hint 2: the chain has {len(report.chain)} muscle{'s' if len(report.chain) != 1 else ''}"
+            + (f"; beyond the primary, the evidence: {'; '.join(evidence)}." if evidence else "; the primary alone.")]
+
+
+def withheld_items(case) -> set[str]:
+    """What a session that withholds data hides: the examination findings and the palpation."""
+    return ({f for f in EXAMINATION if f in case.findings}
+            | {PALPATE + m for m in list(case.tender_points) + list(case.non_tender)})
+
+
+def resolve_item(text: str) -> str:
+    """A finding id, or ``palpate:MUSCLE`` (a muscle name or short name alone means its palpation)."""
+    key = user_key(text.removeprefix("palpate").strip(": "))
+    from myotrace.facts.vocabulary import FINDINGS
+    finding = match_id(key, FINDINGS)
+    if finding is not None and not text.strip().lower().startswith("palpate"):
+        return finding
+    muscle = match_id(MUSCLE_ALIASES.get(key, key), MUSCLES)
+    if muscle is not None:
+        return PALPATE + muscle
+    raise InputError(f"'{text}' is neither a finding nor a muscle to palpate"
+                     + did_you_mean(key, list(FINDINGS) + list(MUSCLES) + list(MUSCLE_ALIASES)))
+
+
+def reveal_text(case, item: str) -> str:
+    if item.startswith(PALPATE):
+        muscle = item.removeprefix(PALPATE)
+        if muscle in case.tender_points:
+            return f"palpation of the {label(muscle)}: reproduces the familiar pain"
+        if muscle in case.non_tender:
+            return f"palpation of the {label(muscle)}: does not reproduce it"
+        return f"the {label(muscle)} was not palpated in this case"
+    if item in case.findings:
+        return f"{label(item)}: {_answer(case.findings[item])}"
+    return f"{label(item)}: not examined in this case"
+
+
 # ---- critique --------------------------------------------------------------------------
 def _firing(engine, rule, predicate=lambda d: True):
-    return next((f for f in engine.trace if f.rule == rule and any(predicate(d) for d in f.declared)), None)
+    """The first firing of ``rule`` (any rule when None) that declared a fact matching ``predicate``."""
+    return next((f for f in engine.trace if rule in (None, f.rule) and any(predicate(d) for d in f.declared)), None)
 
 
 def _evidence(engine, muscle) -> list[tuple[float, str, str, int]]:
@@ -210,7 +326,7 @@ def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
         return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence")
     if right is None:
         return 0, [(f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
-                    "no primary muscle: it names a chain only for treat or refer_nerve.")]
+                    "no primary muscle: it leads with the referral or with the questions still open.")]
     lines = [f"Primary: you said {label(answer) if answer else 'none'}; the rules say the {label(right)}."]
     if answer is not None:
         keys = sorted(link["key"] for link in engine.facts_of(ChainLink) if link["satellite"] == answer)
@@ -308,29 +424,70 @@ def load_library(paths) -> tuple[list, list[str]]:
 
 
 def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], str],
-                count: int | None = None, seed: int | None = None) -> Score:
+                count: int | None = None, seed: int | None = None, withhold: bool = False) -> Score:
+    """A practice session. At any question: ``hint`` (graded, from the rules) and
+    ``ask FINDING`` / ``ask palpate MUSCLE`` (reveal what the case withholds), each at a cost.
+    With ``withhold`` the examination findings and the palpation are hidden until asked for."""
     order = list(cases)
     random.Random(seed).shuffle(order)
     order = order[:count] if count else order
     score = Score()
     say(f"Practice: {len(order)} case{'s' if len(order) != 1 else ''}. For each, give the triage, the primary "
         "muscle and the chain; q quits. Short names work (gmin, vl, ql, tfl, …).")
+    say(f"At any question: 'hint' (costs {HINT_COST:g}), 'ask FINDING' or 'ask palpate MUSCLE' for data the case "
+        f"withholds (costs {ASK_COST:g}).")
     try:
         for number, case in enumerate(order, 1):
             engine.consult(case)
             report = build_report(engine, case)
+            hidden = withheld_items(case) if withhold else set()
             say("")
-            for line in case_lines(case, number, len(order)):
+            for line in case_lines(case, number, len(order), frozenset(hidden)):
                 say(line)
             say("")
-            triage = _ask(ask, say, "Triage (1 emergency, 2 urgent_referral, 3 refer_nerve, 4 treat, "
-                          "5 insufficient_evidence)?", parse_triage)
-            primary = _ask(ask, say, "Primary muscle (or none)?", parse_muscle)
-            chain = _ask(ask, say, "Chain, primary first (e.g. gmin, vl; or none)?", parse_chain)
+            answers = {}
+            for item, prompt, parse in (
+                    ("triage", "Triage (1 emergency, 2 urgent_referral, 3 refer_nerve, 4 treat, "
+                               "5 insufficient_evidence)?", parse_triage),
+                    ("primary", "Primary muscle (or none)?", parse_muscle),
+                    ("chain", "Chain, primary first (e.g. gmin, vl; or none)?", parse_chain)):
+                given = hints(item, engine, report)
+                used = [0]
+
+                def command(text, item=item, given=given, used=used):
+                    words = text.strip().split(maxsplit=1)
+                    if not words:
+                        return False
+                    if words[0].lower() == "hint":
+                        if used[0] >= len(given):
+                            say("  No more hints for this answer.")
+                        else:
+                            score.charge(HINT_COST)
+                            say(f"  {given[used[0]]} (−{HINT_COST:g})")
+                            used[0] += 1
+                        return True
+                    if words[0].lower() == "ask":
+                        if len(words) < 2:
+                            say("  Ask for what? e.g. 'ask ober_positive' or 'ask palpate gmin'.")
+                            return True
+                        try:
+                            wanted = resolve_item(words[1])
+                        except InputError as error:
+                            say(f"  {error}")
+                            return True
+                        if wanted in hidden:
+                            hidden.discard(wanted)
+                            score.charge(ASK_COST)
+                            say(f"  {reveal_text(case, wanted)} (−{ASK_COST:g})")
+                        else:
+                            say(f"  {reveal_text(case, wanted)} (already shown or not examined: no cost)")
+                        return True
+                    return False
+                answers[item] = _ask(ask, say, prompt, parse, command)
             say("")
-            for item, critique, answer in (("triage", critique_triage, triage), ("primary", critique_primary, primary),
-                                           ("chain", critique_chain, chain)):
-                points, lines = critique(answer, engine, case, report)
+            for item, critique in (("triage", critique_triage), ("primary", critique_primary),
+                                   ("chain", critique_chain)):
+                points, lines = critique(answers[item], engine, case, report)
                 score.add(item, points)
                 for line in _critique_lines(points, lines):
                     say(line)
@@ -342,4 +499,3 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
     say(f"Session score: {score.line()} over {score.cases} case{'s' if score.cases != 1 else ''}"
         + "".join(f"; {item} {right}/{asked}" for item, (right, asked) in score.items.items() if asked))
     return score
-

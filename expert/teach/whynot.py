@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from myotrace.expert.engine import rule_catalogue
 from myotrace.expert.errors import InputError, allowed_list, did_you_mean
-from myotrace.expert.present.text import user_key, value_text, wrap
+from myotrace.expert.present.text import possessive, user_key, value_text, wrap
 from myotrace.expert.report import NO_CHAIN
 from myotrace.facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
 from myotrace.facts.vocabulary import (
@@ -238,7 +238,7 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
     for edge in kb.keys_of(muscle) + kb.satellites_of(muscle):  # the muscle as satellite, then as key
         key_held, satellite_held = ctx.supported(edge.key), ctx.supported(edge.satellite)
         effect = (f"{label(muscle)} becomes a satellite of the {label(edge.key)}" if edge.satellite == muscle
-                  else f"the {label(edge.satellite)} joins the {label(muscle)}'s chain")
+                  else f"the {label(edge.satellite)} joins {possessive(muscle)} chain")
         part = ctx.inputs.parts.get(edge.satellite)
         applies = edge.part is None or part in (None, edge.part)
         clear = edge.key not in ctx.case.non_tender and edge.satellite not in ctx.case.non_tender
