@@ -14,6 +14,7 @@ EXIT_CODES = "Exit codes: 0 success; 1 a check failed (evaluate, kb check); 2 ba
 # Options that belong to `myotrace` itself but may also be typed after the subcommand.
 GLOBAL_FLAGS = ("--debug",)
 
+
 class Group(typer.core.TyperGroup):
     """Help without type labels on arguments: `CASE...`, not `CASE... <list[Path]>`."""
 
@@ -93,14 +94,17 @@ Side = Enum("Side", {side: side for side in SIDES}, type=str)
 
 @app.command()
 def interview(
-    resume: Annotated[Path | None, typer.Option(metavar="FILE", help="Continue a saved session file.", show_default=False)] = None,
+    resume: Annotated[Path | None, typer.Option(metavar="FILE", help="Continue a saved session file.",
+                                                show_default=False)] = None,
     session: Annotated[Path | None, typer.Option(
-        metavar="FILE", help="Where to save a new session (default: ./myotrace-session-TIME.json).", show_default=False)] = None,
+        metavar="FILE", help="Where to save a new session (default: ./myotrace-session-TIME.json).",
+        show_default=False)] = None,
     export: Annotated[Path | None, typer.Option(
-        metavar="FILE", help="Write the answers as a case file (YAML) when the result is shown.", show_default=False)] = None,
+        metavar="FILE", help="Write the answers as a case file (YAML) when the result is shown.",
+        show_default=False)] = None,
     side: Annotated[Side | None, typer.Option(help="The painful side, for the report.", show_default=False)] = None,
-    case_id: Annotated[str | None, typer.Option("--case", metavar="ID", help="A case id for the report (no patient names).",
-                                                   show_default=False)] = None,
+    case_id: Annotated[str | None, typer.Option("--case", metavar="ID", show_default=False,
+                                                   help="A case id for the report (no patient names).")] = None,
 ):
     """The therapist's adaptive interview: red flags, pain map, then only the questions that can still change the conclusion."""
     from myotrace.expert.errors import InputError
@@ -173,8 +177,8 @@ def explain(
                                                     "tender=MUSCLE, non_tender=MUSCLE. Repeatable.")] = None,
     unset: Annotated[list[str] | None, typer.Option("--unset", metavar="FINDING", show_default=False,
                                                      help="What if the finding had not been asked. Repeatable.")] = None,
-    graph: Annotated[GraphFormat | None, typer.Option("--graph", show_default=False,
-                                                       help="Print the derivation graph.")] = None,
+    graph: Annotated[GraphFormat | None, typer.Option("--graph", metavar="FORMAT", show_default=False,
+                                                       help="Print the derivation graph: mermaid or dot.")] = None,
 ):
     """The educator's view: every rule firing with its statement, source and facts, grouped by stage."""
     from myotrace.expert.errors import InputError
@@ -193,8 +197,10 @@ def practice(
     path: Annotated[Path | None, typer.Argument(
         metavar="PATH", show_default=False,
         help="A case file or folder [default: the case library that ships with myotrace].")] = None,
-    count: Annotated[int | None, typer.Option(min=1, metavar="N", help="How many cases [default: all].", show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option(metavar="N", help="Shuffle seed, for a repeatable session.", show_default=False)] = None,
+    count: Annotated[int | None, typer.Option(min=1, metavar="N", help="How many cases [default: all].",
+                                              show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Shuffle seed, for a repeatable session.",
+                                             show_default=False)] = None,
 ):
     """Practise clinical reasoning: triage, primary muscle and chain for library cases, critiqued by the rules."""
     from myotrace.expert.engine import get_engine

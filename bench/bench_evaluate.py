@@ -54,7 +54,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         big = library(Path(tmp) / "big", args.cases)
         quarter = library(Path(tmp) / "quarter", args.cases // 4)
-        one = sorted(big.iterdir())[0]
+        one = min(big.iterdir())
         print(f"{args.cases} cases; medians of {args.runs} runs")
         for jobs in (1, args.jobs):
             command = [script, "evaluate", "--jobs", str(jobs)]
