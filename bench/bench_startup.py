@@ -9,6 +9,7 @@ installation's console script in the same interleaved loop (e.g. the previous re
 so a before/after comparison sees the same machine load.
 """
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -18,6 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Python may write .pyc files, as it does for an installed wheel (pip compiles at install time);
+# with PYTHONDONTWRITEBYTECODE set, an editable install would recompile every module on every start.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 BARE = [sys.executable, "-c", "import myotrace.expert._compat, experta, pydantic, typer"]
 # The stack's own floor: a one-command typer app that reads a YAML file into a
 # one-field pydantic model and prints JSON, with no myotrace code at all.
@@ -43,14 +47,14 @@ def myotrace() -> list[str]:
 
 def wall(command) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
 def cpu(command) -> float:
     """User + system CPU time of the child: steadier than wall time on a shared machine."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
