@@ -39,6 +39,18 @@ def test_version():
 def test_shell_completion_is_offered():
     result = myotrace("--help")
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
+    script = myotrace("--show-completion", "bash")
+    assert script.returncode == 0 and "_myotrace_completion" in script.stdout
+
+
+@pytest.mark.parametrize(("words", "expected"), [("myotrace ca", "cases"),
+                                                  ("myotrace diagnose --format j", "json")])
+def test_completion_completes_commands_and_choices(words, expected):
+    env = {**os.environ, "_MYOTRACE_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}
+    result = subprocess.run([str(MYOTRACE)], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [expected]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -108,3 +108,6 @@ def test_newcomer_commands_work_from_the_wheel(installed):
     assert "SAF-001" in in_venv(installed, script, "rules", "show", "SAF-001").stdout
     shown = in_venv(installed, script, "cases", "show", "gmin-lateral-classic").stdout
     assert shown.startswith("case: gmin-lateral-classic")
+    practice = run([script, "practice", "--count", "1", "--seed", "3"], input="q\n",
+                   cwd=installed["cwd"], env=installed["env"])
+    assert "Case 1" in practice.stdout and "no case files" not in practice.stderr
