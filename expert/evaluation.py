@@ -60,10 +60,11 @@ def default_jobs() -> int:
 
 
 def _pool_context():
-    """fork where the platform has it: workers inherit the engine the parent already built."""
+    """fork on Linux: workers inherit the engine the parent already built (elsewhere the
+    platform's default; each worker then builds its own engine once)."""
     import multiprocessing
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
+    import sys
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
 
 
 def evaluate_many(paths, jobs: int = 1, chunk: int = 8):
