@@ -8,8 +8,12 @@ from typing import Annotated
 
 import typer
 
+from myotrace import __version__
 from myotrace.facts.vocabulary import SIDES
 
+EXIT_CODES = "Exit codes: 0 success; 1 a check failed (evaluate, kb check); 2 bad input or usage."
+# Options that belong to `myotrace` itself but may also be typed after the subcommand.
+GLOBAL_FLAGS = ("--debug",)
 
 
 class _OneLineErrors(typer.core.TyperGroup):
@@ -55,12 +59,26 @@ def _io_message(error: Exception) -> str:
     return f"cannot write the output: {describe_os_error(error)}"
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
-                  help="Trace lateral-leg 'sciatica' to its myofascial source.")
-rules_app = typer.Typer(help="The rule catalogue.", invoke_without_command=True)
-kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+class Group(_OneLineErrors):
+    """Help without type labels on arguments: `CASE...`, not `CASE... <list[Path]>`."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        for param in getattr(command, "params", ()):
+            if isinstance(param, typer.core.TyperArgument) and param.metavar:
+                param.display_type_rich = lambda ctx: None
+        return command
+
+
+app = typer.Typer(cls=Group, rich_markup_mode=None, epilog=EXIT_CODES,
+                  help="Trace lateral-leg 'sciatica' to its myofascial source. "
+                       "Not medical advice: for trained clinicians and for teaching.")
+rules_app = typer.Typer(cls=Group, help="The rule catalogue.", invoke_without_command=True)
+kb_app = typer.Typer(cls=Group, help="The knowledge base.", no_args_is_help=True)
+cases_app = typer.Typer(cls=Group, help="The case library that ships with myotrace.", invoke_without_command=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(kb_app, name="kb")
+app.add_typer(cases_app, name="cases")
 
 
 class Format(str, Enum):
@@ -98,8 +116,23 @@ def console():
     return ReportConsole(highlight=False)
 
 
-@app.callback()
-def main_options(debug: Annotated[bool, typer.Option(help="Log every rule firing (experta watchers).")] = False):
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"myotrace {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", show_default=False, help="Log every rule firing "
+                                        "(experta watchers); may also follow the command.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, show_default=False,
+                                          help="Print the version and exit.")] = False,
+):
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
     if debug:
         from experta import watch
@@ -134,14 +167,18 @@ session saved), 129/143 terminal closed or terminated (session saved)."""
 
 @app.command(help=INTERVIEW_HELP)
 def interview(
-    resume: Annotated[Path | None, typer.Option(help="Continue a saved session file.", show_default=False)] = None,
+    resume: Annotated[Path | None, typer.Option(metavar="FILE", help="Continue a saved session file.",
+                                                show_default=False)] = None,
     session: Annotated[Path | None, typer.Option(
-        help="Where to save a new session (default: ./myotrace-session-TIME.json).", show_default=False)] = None,
+        metavar="FILE", help="Where to save a new session (default: ./myotrace-session-TIME.json).",
+        show_default=False)] = None,
     export: Annotated[Path | None, typer.Option(
-        help="Write the answers as a case file (YAML) when the result is shown.", show_default=False)] = None,
+        metavar="FILE", help="Write the answers as a case file (YAML) when the result is shown.",
+        show_default=False)] = None,
     side: Annotated[Side | None, typer.Option(help="The painful side, for the report.", show_default=False)] = None,
-    case_id: Annotated[str | None, typer.Option("--case", help="A case code for the report (never a patient's "
-                                                   "name or date of birth).", show_default=False)] = None,
+    case_id: Annotated[str | None, typer.Option("--case", metavar="ID", show_default=False,
+                                                   help="A case code for the report (never a patient's "
+                                                   "name or date of birth).")] = None,
     intake: Annotated[bool | None, typer.Option("--intake/--no-intake", show_default=False,
                                                 help="Ask the intake (age, onset, duration, pain 0-10, what "
                                                 "makes it worse, notes) first (default: only in a terminal).")] = None,
@@ -159,9 +196,11 @@ def interview(
 
 @app.command()
 def diagnose(
-    cases: Annotated[list[Path], typer.Argument(help="Case files (YAML or JSON).", show_default=False)],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    trace: Annotated[bool, typer.Option(help="Include every rule firing.")] = False,
+    cases: Annotated[list[Path], typer.Argument(metavar="CASE", help="One or more case files (YAML or JSON).",
+                                                show_default=False)],
+    format: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT",
+                                           help="text, json, markdown or html.")] = Format.text,
+    trace: Annotated[bool, typer.Option("--trace", help="Include every rule firing.", show_default=False)] = False,
 ):
     """A report for each case file."""
     from myotrace.expert.casefile import load_case
@@ -219,8 +258,8 @@ def explain(
                                                     "tender=MUSCLE, non_tender=MUSCLE. Repeatable.")] = None,
     unset: Annotated[list[str] | None, typer.Option("--unset", metavar="FINDING", show_default=False,
                                                      help="What if the finding had not been asked. Repeatable.")] = None,
-    graph: Annotated[GraphFormat | None, typer.Option("--graph", show_default=False,
-                                                       help="Print the derivation graph.")] = None,
+    graph: Annotated[GraphFormat | None, typer.Option("--graph", metavar="FORMAT", show_default=False,
+                                                       help="Print the derivation graph: mermaid or dot.")] = None,
 ):
     """The educator's view: every rule firing with its statement, source and facts, grouped by stage."""
     from myotrace.expert.errors import InputError
@@ -236,10 +275,13 @@ def explain(
 
 @app.command()
 def practice(
-    path: Annotated[Path | None, typer.Argument(help="A case file or folder [default: the case library].",
-                                                 show_default=False)] = None,
-    count: Annotated[int | None, typer.Option(min=1, help="How many cases [default: all].", show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option(help="Shuffle seed, for a repeatable session.", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(
+        metavar="PATH", show_default=False,
+        help="A case file or folder [default: the case library that ships with myotrace].")] = None,
+    count: Annotated[int | None, typer.Option(min=1, metavar="N", help="How many cases [default: all].",
+                                              show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Shuffle seed, for a repeatable session.",
+                                             show_default=False)] = None,
     withhold: Annotated[bool, typer.Option(help="Hide the examination and palpation until asked for "
                                            "('ask FINDING', at a cost).")] = False,
 ):
@@ -258,44 +300,68 @@ def practice(
 
 @app.command()
 def evaluate(
-    paths: Annotated[list[Path], typer.Argument(help="Case files or folders of them.", show_default=False)],
-    format: Annotated[EvalFormat, typer.Option("--format", "-f")] = EvalFormat.text,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="PATH", show_default=False,
+        help="Case files or folders of them [default: the case library that ships with myotrace].")] = None,
+    format: Annotated[EvalFormat, typer.Option("--format", "-f", metavar="FORMAT",
+                                               help="text or json.")] = EvalFormat.text,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, metavar="N", show_default=False,
+        help="Worker processes [default: the machine's cores]; output is identical to --jobs 1.")] = None,
 ):
     """Run cases that carry expect:, report pass/fail and rule coverage; exit 1 on any failure."""
-    import json
+    import tempfile
 
     from myotrace.expert.casefile import case_paths
     from myotrace.expert.errors import InputError
-    from myotrace.expert.evaluation import coverage, evaluate_case
+    from myotrace.expert.evaluation import default_jobs, evaluate_many
+    from myotrace.expert.library import LIBRARY
+    from myotrace.expert.present.evaluation import write_json, write_text
 
+    paths = paths or [LIBRARY]
     files = case_paths(paths)
     if not files:
         fail(f"no case files (*.yaml, *.yml, *.json) in {', '.join(map(str, paths))}")
+    write = write_json if format is EvalFormat.json else write_text
+    # Spooled, so a bad file further down leaves stdout empty (one error line, exit 2).
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8") as spool:
+        try:
+            tally = write(evaluate_many(files, jobs or default_jobs()), spool)
+        except InputError as error:
+            fail(str(error))
+        spool.seek(0)
+        for block in iter(lambda: spool.read(1 << 16), ""):
+            sys.stdout.write(block)
+    if tally.failed:
+        raise typer.Exit(1)
+
+
+@cases_app.callback()
+def cases_list(ctx: typer.Context):
+    """The case library: id and a one-line summary; `cases show ID` prints one case file."""
+    if ctx.invoked_subcommand:
+        return
+    import shutil
+
+    from myotrace.expert.library import listing, summary
+    entries = listing()
+    width = max((len(case) for case, _ in entries), default=0)
+    room = max(30, shutil.get_terminal_size().columns - width - 3)
+    for case, notes in entries:
+        typer.echo(f"{case:{width}}  {summary(notes, room)}")
+    typer.echo(f"\n{len(entries)} cases: `myotrace cases show ID` prints one, `myotrace evaluate` runs all.")
+
+
+@cases_app.command("show")
+def cases_show(case_id: Annotated[str, typer.Argument(metavar="ID", help="A case id, e.g. gmin-lateral-classic.")]):
+    """One library case file (YAML), ready to copy and edit: `myotrace cases show ID > my-case.yaml`."""
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.library import find_case
     try:
-        outcomes = [evaluate_case(path) for path in files]
+        path = find_case(case_id)
     except InputError as error:
         fail(str(error))
-    covered, uncovered = coverage(outcomes)
-    failed = [o for o in outcomes if o.status == "fail"]
-    passed = [o for o in outcomes if o.status == "pass"]
-    if format is EvalFormat.json:
-        typer.echo(json.dumps({
-            "cases": [{"case": o.case, "path": o.path, "status": o.status, "problems": o.problems}
-                      for o in outcomes],
-            "passed": len(passed), "failed": len(failed),
-            "coverage": {"fired": covered, "never_fired": uncovered},
-        }, indent=2))
-    else:
-        for outcome in outcomes:
-            typer.echo(f"{outcome.status.upper():9} {outcome.case}")
-            for problem in outcome.problems:
-                typer.echo(f"          {problem}")
-        typer.echo(f"\n{len(passed)} passed, {len(failed)} failed"
-                   + (f", {len(outcomes) - len(passed) - len(failed)} without expect" if len(outcomes) > len(passed) + len(failed) else ""))
-        typer.echo(f"rule coverage: {len(covered)} of {len(covered) + len(uncovered)} rules fired"
-                   + (f"; never fired: {', '.join(uncovered)}" if uncovered else ""))
-    if failed:
-        raise typer.Exit(1)
+    sys.stdout.write(path.read_text(encoding="utf-8"))
 
 
 @rules_app.callback()
@@ -358,11 +424,22 @@ def kb_show(muscle: Annotated[str, typer.Argument(metavar="MUSCLE", help="A musc
         typer.echo(line)
 
 
+def hoist_global_flags(argv: list[str]) -> list[str]:
+    """Move global flags typed after the subcommand (``myotrace diagnose X --debug``) to the front."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [arg for arg in argv[:end] if arg in GLOBAL_FLAGS]
+    rest = [arg for arg in argv[:end] if arg not in GLOBAL_FLAGS]
+    return flags + rest + argv[end:]
+
+
 def main():
-    from myotrace.facts.knowledge import KnowledgeError
     try:
-        app()
-    except KnowledgeError as error:
+        app(args=hoist_global_flags(sys.argv[1:]), prog_name="myotrace")
+    except Exception as error:
+        # Imported only if it was loaded: `--help` and `--version` do not load the knowledge base.
+        knowledge = sys.modules.get("myotrace.facts.knowledge")
+        if knowledge is None or not isinstance(error, knowledge.KnowledgeError):
+            raise
         typer.echo(f"error: knowledge base: {error}", err=True)
         sys.exit(2)
 

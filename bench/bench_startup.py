@@ -2,11 +2,15 @@
 interpreter that only imports experta, pydantic and typer (median of N runs,
 interleaved so both see the same machine load).
 
-    python bench/bench_startup.py [--runs 21] [CASE]
+    python bench/bench_startup.py [--runs 7] [--against OTHER/myotrace] [CASE]
 
-Target (issue 2): diagnose within 1.5x the bare import.
+Target (issues 2 and 9): diagnose within 1.5x the bare import. ``--against`` times another
+installation's console script in the same interleaved loop (e.g. the previous release),
+so a before/after comparison sees the same machine load.
 """
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -15,6 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Python may write .pyc files, as it does for an installed wheel (pip compiles at install time);
+# with PYTHONDONTWRITEBYTECODE set, an editable install would recompile every module on every start.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 BARE = [sys.executable, "-c", "import myotrace.expert._compat, experta, pydantic, typer"]
 # The stack's own floor: a one-command typer app that reads a YAML file into a
 # one-field pydantic model and prints JSON, with no myotrace code at all.
@@ -40,29 +47,47 @@ def myotrace() -> list[str]:
 
 def wall(command) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def cpu(command) -> float:
+    """User + system CPU time of the child: steadier than wall time on a shared machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("case", nargs="?", default=str(ROOT / "cases" / "gmin-lateral-classic.yaml"))
-    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--against", help="another myotrace console script to time side by side")
     args = parser.parse_args()
-    diagnose = myotrace() + ["diagnose", args.case, "--format", "json"]
-    floor = FLOOR + [args.case, "--format", "json"]
-    for command in (BARE, floor, diagnose):  # warm the file cache and .pyc files
+    commands = {
+        "bare import": BARE,
+        "stack floor": FLOOR + [args.case, "--format", "json"],
+        "diagnose": myotrace() + ["diagnose", args.case, "--format", "json"],
+    }
+    if args.against:
+        commands["diagnose (against)"] = [args.against, "diagnose", args.case, "--format", "json"]
+    for command in commands.values():  # warm the file cache, .pyc files and the knowledge snapshot
         wall(command)
-    bare, stack, full = [], [], []
-    for _ in range(args.runs):
-        bare.append(wall(BARE))
-        stack.append(wall(floor))
-        full.append(wall(diagnose))
-    b, s, f = statistics.median(bare), statistics.median(stack), statistics.median(full)
-    print(f"bare import   median {b * 1000:6.1f} ms  (min {min(bare) * 1000:.1f})")
-    print(f"stack floor   median {s * 1000:6.1f} ms  (min {min(stack) * 1000:.1f})  typer command + yaml + one pydantic model")
-    print(f"diagnose      median {f * 1000:6.1f} ms  (min {min(full) * 1000:.1f})")
-    print(f"ratio {f / b:.2f}x  (target <= 1.5x); the stack floor alone is {s / b:.2f}x")
+    notes = {"stack floor": "  typer command + yaml + one pydantic model"}
+    for label, clock in (("wall", wall), ("cpu", cpu)):
+        times = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, command in commands.items():
+                times[name].append(clock(command))
+        median = {name: statistics.median(values) for name, values in times.items()}
+        bare = median["bare import"]
+        print(f"-- {label} time, median of {args.runs}")
+        for name, values in times.items():
+            print(f"{name:19} median {median[name] * 1000:6.1f} ms  (min {min(values) * 1000:6.1f})"
+                  f"  {median[name] / bare:4.2f}x bare{notes.get(name, '')}")
+        print(f"ratio {median['diagnose'] / bare:.2f}x  (target <= 1.5x); the stack floor alone is "
+              f"{median['stack floor'] / bare:.2f}x")
 
 
 if __name__ == "__main__":

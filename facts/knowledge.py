@@ -23,7 +23,9 @@ class KnowledgeError(Exception):
 
 
 class _Item(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built only when YAML is validated, not when a
+    # cached snapshot is read (facts/snapshot.py).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # ---- citations -------------------------------------------------------------------
@@ -354,5 +356,7 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
 
 @cache
 def knowledge() -> KnowledgeBase:
-    """The bundled knowledge base, loaded and validated once per process."""
-    return load_knowledge()
+    """The bundled knowledge base, loaded once per process (from its validated snapshot
+    when the YAML has not changed since; see facts/snapshot.py)."""
+    from myotrace.facts.snapshot import load_snapshot
+    return load_snapshot()

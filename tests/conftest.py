@@ -1,7 +1,64 @@
+import os
+import shutil
+import tempfile
+
 import myotrace.expert._compat  # noqa: F401  (before experta)
 import pytest
 
-from myotrace.expert.engine import get_engine
+# The knowledge snapshot cache of this test run (also for the myotrace processes tests start):
+# never the user's own cache folder.
+if "MYOTRACE_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.TemporaryDirectory(prefix="myotrace-test-cache-")  # removed when pytest exits
+    os.environ["MYOTRACE_CACHE_DIR"] = _CACHE.name
+
+from myotrace.expert.engine import get_engine  # noqa: E402
+
+pytest_plugins = ["pytester"]
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+DRIVER_NAMES = ("chromedriver", "chromium-driver")
+INSTALL_HINT = "Debian: apt-get install chromium chromium-driver; .ci/run does it"
+
+
+def in_ci() -> bool:
+    """CI=true (or 1/yes): every test must run; a skip is a failure."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def _which(names) -> str | None:
+    return next((found for found in map(shutil.which, names) if found), None)
+
+
+def _require(found: str | None, what: str) -> str:
+    if found is None:
+        message = f"{what} is not installed ({INSTALL_HINT})"
+        if in_ci():
+            pytest.fail(f"{message}; under CI=true the browser tests must run, not skip", pytrace=False)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The Chromium executable for browser tests: skips locally, fails under CI when missing."""
+    return _require(_which(CHROMIUM_NAMES), "Chromium")
+
+
+@pytest.fixture(scope="session")
+def chromedriver_path() -> str:
+    """The Chromium WebDriver (Selenium, or Playwright's executable_path), same rule as chromium_path."""
+    return _require(_which(DRIVER_NAMES), "chromedriver")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skipped test fails: the run must end with no test skipped."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true (every test must run in CI): {reason}"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """diagnose --format html: one self-contained page, everything escaped, checked in a real browser."""
 import json
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -188,14 +187,6 @@ def test_region_geometry_uses_exactly_the_contract_ids():
 
 
 # ---- in a real headless browser ------------------------------------------------------------------
-def chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def read_png(path: Path) -> tuple[int, int, list[bytes]]:
     """Width, height and raw RGB(A) rows of an 8-bit PNG (stdlib only)."""
     data = path.read_bytes()
@@ -249,12 +240,11 @@ def count_pixels(counts, test) -> int:
     return sum(n for (r, g, b), n in counts.items() if test(r, g, b))
 
 
-@pytest.mark.skipif(chromium() is None, reason="chromium is not installed")
-def test_headless_chromium_shows_the_chart(tmp_path, classic):
+def test_headless_chromium_shows_the_chart(tmp_path, classic, chromium_path):
     page = tmp_path / "report.html"
     page.write_text(html_of(classic), encoding="utf-8")
     shot = tmp_path / "report.png"
-    subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    subprocess.run([chromium_path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
                     f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1000",
                     page.as_uri()], capture_output=True, timeout=120, check=False)

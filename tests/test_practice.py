@@ -156,11 +156,11 @@ def test_case_lines_fit_and_hide_the_answer(library):
     assert not any("SECRET" in line for line in lines)
 
 
-def test_default_library(tmp_path, monkeypatch):
+def test_default_library_is_the_shipped_one_whatever_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert default_library() == LIBRARY
     (tmp_path / "cases").mkdir()
-    assert default_library() == Path("cases")
+    assert default_library() == LIBRARY
+    assert (LIBRARY / "gmin-lateral-classic.yaml").is_file()
 
 
 def test_empty_folder_is_a_usage_error(tmp_path):

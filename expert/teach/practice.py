@@ -19,6 +19,7 @@ from pathlib import Path
 
 from myotrace.expert.casefile import case_paths, load_case
 from myotrace.expert.errors import InputError, did_you_mean
+from myotrace.expert.library import LIBRARY
 from myotrace.expert.present.references import bibliography, cite, source_text
 from myotrace.expert.present.text import user_key, wrap
 from myotrace.expert.report import build_report
@@ -28,13 +29,11 @@ from myotrace.facts.vocabulary import (
     EXAMINATION, HISTORY, MUSCLES, PALPATE, RED_FLAGS, TRIAGE_LEVELS, label, urgency,
 )
 
-LIBRARY = Path(__file__).resolve().parent.parent / "cases"
 
 
 def default_library() -> Path:
-    """./cases when there is one, else the library beside the package."""
-    here = Path("cases")
-    return here if here.is_dir() else LIBRARY
+    """The case library that ships inside the package (whatever the working folder holds)."""
+    return LIBRARY
 
 
 QUIT = ("q", "quit", "exit")
