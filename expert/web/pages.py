@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,6 +24,12 @@ from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, PAIN_MAP, PALPATE, lab
 FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
 VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
 PALPATION_WORDS = {True: "reproduces the pain", False: "not tender", "unknown": "not palpated"}
+
+
+async def form_of(request: Request) -> FormData:
+    """The urlencoded form htmx posts (no multipart here, so no python-multipart)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return FormData(parse_qsl(body, keep_blank_values=True))
 
 
 def step_from_form(form) -> tuple[dict, str | None]:
@@ -86,7 +95,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         return render("home.html", token, consultations=service.list())
 
     async def new(request: Request):
-        form = await request.form()
+        form = await form_of(request)
         body = {"case": form.get("case") or None}
         if form.get("side"):
             body["side"] = form.get("side")
@@ -115,7 +124,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             return room(request, record, interview, status=status, error=error)
 
     async def answer(request: Request):
-        form = await request.form()
+        form = await form_of(request)
         body, side = step_from_form(form)
 
         async def action(consultation_id):
@@ -141,7 +150,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             return room(request, record, interview, q=question(interview, prompt), current=old.value)
 
     async def change(request: Request):
-        form = await request.form()
+        form = await form_of(request)
         body, side = step_from_form(form)
 
         async def action(consultation_id):

@@ -28,6 +28,6 @@ def trusted_svg(svg: str) -> Markup:
     return Markup(svg)
 
 
-def render(name: str, token: str, status: int = 200, headers=None, **context) -> HTMLResponse:
-    html = environment().get_template(name).render(csrf_token=token, **context)
+def render(template: str, token: str, status: int = 200, headers=None, **context) -> HTMLResponse:
+    html = environment().get_template(template).render(csrf_token=token, **context)
     return HTMLResponse(html, status_code=status, headers=headers)
