@@ -146,7 +146,10 @@ def create_app(db_path: Path, port: int):
     async def method_not_allowed(request, error):
         return JSONResponse({"error": f"{request.method} is not allowed on {request.url.path}"}, status_code=405)
 
-    routes = (api_routes(service) + page_routes(service, token) + teach_routes(token)
+    async def favicon(request):
+        return Response(status_code=204)
+
+    routes = ([Route("/favicon.ico", favicon)] + api_routes(service) + page_routes(service, token) + teach_routes(token)
               + [Mount("/static", StaticFiles(directory=HERE / "static"), name="static")])
     app = Starlette(routes=routes, exception_handlers={ApiError: api_error, 404: not_found,
                                                        405: method_not_allowed})

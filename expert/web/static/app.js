@@ -219,11 +219,7 @@
     }
     if (target) {
       event.preventDefault();
-      if (target.tagName === "BUTTON" && target.type === "submit" && target.form && target.form.requestSubmit) {
-        target.form.requestSubmit(target);
-      } else {
-        target.click();
-      }
+      target.click();  // a real click, so the button's name and value go with the form
     }
   });
 })();
