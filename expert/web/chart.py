@@ -17,6 +17,15 @@ from myotrace.expert.present.bodychart import body_chart
 
 LEGS = ("right", "left")
 _VIEWBOX = re.compile(r'viewBox="0 0 ([\d.]+) ([\d.]+)"')
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _own_ids(svg: str, prefix: str) -> str:
+    """Every id and reference to it prefixed: two legs on one page must not share clip paths or markers."""
+    for name in set(_ID.findall(svg)):
+        svg = (svg.replace(f'id="{name}"', f'id="{prefix}{name}"').replace(f"url(#{name})", f"url(#{prefix}{name})")
+               .replace(f'href="#{name}"', f'href="#{prefix}{name}"'))
+    return svg
 
 
 def _inner(svg: str) -> tuple[str, float, float]:
@@ -30,7 +39,7 @@ def leg_svg(svg: str, leg: str) -> str:
     """One leg as an <svg>: the right as drawn, the left mirrored (its words turned back by CSS)."""
     inner, width, height = _inner(svg)
     if leg == "left":
-        inner = inner.replace('id="region-', 'data-mirror-of="region-')
+        inner = _own_ids(inner, "left-")
         inner = f'<g class="mirrored" transform="translate({width:g},0) scale(-1,1)">{inner}</g>'
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="body-chart leg-{leg}" data-side="{leg}" '
             f'viewBox="0 0 {width:g} {height:g}" role="group" '
