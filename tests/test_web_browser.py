@@ -99,7 +99,10 @@ def current_item(page):
 
 
 def wait_for_next(page, previous_count):
-    page.wait_for_function("n => document.querySelectorAll('.answer-list li').length !== n", arg=previous_count)
+    """Until the answer is in the list and htmx has finished swapping and settling the new screen."""
+    page.wait_for_function("n => document.querySelectorAll('.answer-list li').length !== n"
+                           " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')",
+                           arg=previous_count)
 
 
 def answered(page):
@@ -322,7 +325,9 @@ def test_phone_viewport_and_print(browser, server, shots):
         page.click("#see-result")
         page.wait_for_selector("#triage-banner")
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
-        page.screenshot(path=shots / "08-phone-result.png", full_page=True)
+        page.screenshot(path=shots / "08-phone-result.png")
+        page.locator("table.evidence").scroll_into_view_if_needed()
+        page.screenshot(path=shots / "08b-phone-evidence.png")
         page.emulate_media(media="print")
         assert not page.locator("header.top").is_visible()
         assert not page.locator(".result-actions").is_visible()
