@@ -82,3 +82,16 @@ def test_changing_an_earlier_answer_keeps_the_later_ones():
     assert interview.session.answers[1].value == ["lateral_calf"]
     with pytest.raises(ApiError):
         change_answer(interview.session, Step(item="red_flags", value={RED_FLAGS[0]: True}))
+
+
+def test_serve_on_a_taken_port_is_one_line_and_exit_2(tmp_path):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run([sys.executable, "-c", "from myotrace.cli import main; main()", "serve", "--port",
+                              str(port), "--db", str(tmp_path / "c.db")], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr
