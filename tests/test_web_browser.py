@@ -146,6 +146,13 @@ def test_whole_consultation_by_clicking(page, server, shots):
     page.screenshot(path=shots / "04-result-desktop.png", full_page=True)
     report = api(server, f"/api/consultations/{cid}/report")
     assert (report["triage"], report["primary_muscle"], report["chain"]) == (want.triage, want.primary_muscle, want.chain)
+    page.goto(server.url + "/")  # the patient list: its triage, then delete it
+    row = page.locator(f'tr[data-id="{cid}"]')
+    assert want.triage.replace("_", " ") in row.inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button.danger").click()
+    row.wait_for(state="detached")
+    assert cid not in [c["id"] for c in api(server, "/api/consultations")]
 
 
 def test_whole_consultation_by_keyboard_only(page, server):
