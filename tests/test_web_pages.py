@@ -77,3 +77,16 @@ def test_form_answers_go_through_the_same_checks(tmp_path):
     assert good.status_code == 200 and 'data-kind="pain_map"' in good.text
     assert client.post(f"/c/{cid}/answer", data={"item": "pain_map", "region": ["buttock"]},
                        headers={"X-CSRF-Token": "no"}).status_code == 403
+
+
+def test_a_stale_tab_is_told_and_shown_the_question_asked_now(tmp_path):
+    client = client_for(tmp_path / "c.db")[0]
+    created = client.post(API, json={}).json()
+    cid = created["id"]
+    no = {f"flag:{flag}": "false" for flag in created["next"]["choices"]}
+    yes = {f"flag:{flag}": "true" for flag in created["next"]["choices"]}
+    assert client.post(f"/c/{cid}/answer", data={"item": "red_flags", **no}).status_code == 200  # tab one
+    stale = client.post(f"/c/{cid}/answer", data={"item": "red_flags", **yes})  # tab two, same screen
+    assert stale.status_code == 409 and "already answered" in stale.text and 'data-kind="pain_map"' in stale.text
+    flags = client.get(f"{API}/{cid}").json()["answers"][0]["value"]
+    assert set(flags.values()) == {False}  # tab one's answer kept
