@@ -364,6 +364,22 @@ def cases_show(case_id: Annotated[str, typer.Argument(metavar="ID", help="A case
     sys.stdout.write(path.read_text(encoding="utf-8"))
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port on 127.0.0.1.")] = 8765,
+    db: Annotated[Path | None, typer.Option(help="The consultations database [default: "
+                                            "$XDG_DATA_HOME/myotrace/consultations.db].", show_default=False)] = None,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the address in a browser.")] = False,
+):
+    """The consultation room and the teaching room as a local web app on 127.0.0.1 (CONTRACT §6)."""
+    from myotrace.expert.web.serve import run
+
+    try:
+        run(port=port, db=db, open_browser=open_browser, say=typer.echo)
+    except OSError as error:
+        fail(f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}; try another --port")
+
+
 @rules_app.callback()
 def rules_list(ctx: typer.Context):
     """The rule catalogue (id, stage, statement, source); `rules show ID` for one rule."""

@@ -1,0 +1,219 @@
+"""The consultation room: pages and htmx fragments over the same Consultations service as the JSON API.
+
+Forms post plain fields; they are turned into the API's Step here and go
+through ``Consultations``, so a page can never store what the API would refuse.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from myotrace.expert.interview.session import RED_FLAG_SCREEN, Prompt
+from myotrace.expert.present.html import chain_links
+from myotrace.expert.web.chart import charts, legs_for, tender_site
+from myotrace.expert.web.consult import WORK, ApiError, Consultations, question
+from myotrace.expert.web.templating import render, trusted_svg
+from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, PAIN_MAP, PALPATE, label
+
+FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
+VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
+PALPATION_WORDS = {True: "reproduces the pain", False: "not tender", "unknown": "not palpated"}
+
+
+async def form_of(request: Request) -> FormData:
+    """The urlencoded form htmx posts (no multipart here, so no python-multipart)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return FormData(parse_qsl(body, keep_blank_values=True))
+
+
+def step_from_form(form) -> tuple[dict, str | None]:
+    """A form's fields as a Step body, and the painful side sent with a pain map."""
+    item = form.get("item", "")
+    side = form.get("side") or None
+    if item == RED_FLAG_SCREEN:
+        value = {key.removeprefix("flag:"): FORM_VALUES.get(v, v) for key, v in form.multi_items()
+                 if key.startswith("flag:")}
+    elif item == PAIN_MAP:
+        value = "unknown" if form.get("value") == "unknown" else form.getlist("region")
+    else:
+        raw = form.get("value", "")
+        value = FORM_VALUES.get(raw, raw)
+    return {"item": item, "value": value}, side
+
+
+def answer_rows(session) -> list[dict]:
+    """The answers so far, as the summary and the side panel list them."""
+    rows = []
+    for index, step in enumerate(session.answers):
+        if step.item == RED_FLAG_SCREEN:
+            present = [label(f) for f, v in step.value.items() if v is True]
+            unknown = [label(f) for f, v in step.value.items() if v == "unknown"]
+            text = ("present: " + ", ".join(present) if present else "none present") + (
+                f"; not known: {', '.join(unknown)}" if unknown else "")
+            title = f"Red-flag screen ({len(step.value)} items)"
+        elif step.item == PAIN_MAP:
+            title = "Pain map"
+            text = "don't know" if step.value == "unknown" else ", ".join(label(r) for r in step.value) or "none"
+        elif step.item.startswith(PALPATE):
+            title = f"Palpation: {label(step.item.removeprefix(PALPATE))}"
+            text = PALPATION_WORDS[step.value]
+        else:
+            title = label(step.item)
+            text = VALUE_WORDS[step.value]
+        rows.append({"index": index, "item": step.item, "title": title, "text": text})
+    return rows
+
+
+def screen_context(record, interview, q=None, current=None, error=None) -> dict:
+    """What the interview screen shows: the question asked now (or the one being changed)."""
+    change = q is not None
+    q = q if change else question(interview, interview.next_prompt())
+    chart = {}
+    if q and q["kind"] == "pain_map":
+        chosen = current if isinstance(current, list) else []
+        chart = {leg: trusted_svg(svg) for leg, svg in charts({leg: chosen for leg in legs_for(record.session.side)},
+                                                              side=record.session.side).items()}
+    elif q and q.get("muscle"):
+        chart = {leg: trusted_svg(svg)
+                 for leg, svg in tender_site(interview.case.pain, q["muscle"], record.session.side).items()}
+    return {"record": record, "session": record.session, "q": q, "change": change, "current": current,
+            "answers": answer_rows(record.session), "report": interview.report, "error": error,
+            "chart": chart, "side": record.session.side or "", "done": q is None}
+
+
+def page_routes(service: Consultations, token: str) -> list[Route]:
+    def room(request, record, interview, status=200, **extra):
+        return render("_room.html", token, status=status, **screen_context(record, interview, **extra))
+
+    async def home(request: Request):
+        return render("home.html", token, consultations=service.list())
+
+    async def new(request: Request):
+        form = await form_of(request)
+        body = {"case": form.get("case") or None}
+        if form.get("side"):
+            body["side"] = form.get("side")
+        try:
+            created = service.create(body)
+        except ApiError as error:
+            return render("_error.html", token, status=error.status, error=error.message)
+        return Response(status_code=201, headers={"HX-Redirect": f"/c/{created['id']}"})
+
+    async def consultation(request: Request):
+        with WORK:
+            record, interview = service.open(request.path_params["id"])
+            return render("consultation.html", token, **screen_context(record, interview))
+
+    async def act(request: Request, action):
+        consultation_id = request.path_params["id"]
+        error, status = None, 200
+        try:
+            await action(consultation_id)
+        except ApiError as problem:
+            if problem.status == 404:
+                raise
+            error, status = problem.message, problem.status
+        with WORK:
+            record, interview = service.open(consultation_id)
+            return room(request, record, interview, status=status, error=error)
+
+    async def answer(request: Request):
+        form = await form_of(request)
+        body, side = step_from_form(form)
+
+        async def action(consultation_id):
+            service.answer(consultation_id, body, side=side)
+        return await act(request, action)
+
+    async def back(request: Request):
+        async def action(consultation_id):
+            service.back(consultation_id)
+        return await act(request, action)
+
+    async def change_form(request: Request):
+        item = request.path_params["item"]
+        with WORK:
+            record, interview = service.open(request.path_params["id"])
+            old = next((s for s in record.session.answers if s.item == item), None)
+            if old is None:
+                raise ApiError(404, f"{item} has not been answered in this consultation")
+            if item == RED_FLAG_SCREEN:
+                prompt = Prompt("red_flag_screen", tuple(old.value), ())
+            else:
+                prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
+            return room(request, record, interview, q=question(interview, prompt), current=old.value)
+
+    async def change(request: Request):
+        form = await form_of(request)
+        body, side = step_from_form(form)
+
+        async def action(consultation_id):
+            service.edit(consultation_id, body, side=side)
+        return await act(request, action)
+
+    def report_context(record, interview) -> dict:
+        report = interview.report
+        secondary = list(getattr(report, "secondary_chains", []) or [])
+        treated = list(report.chain) + [m for chain in secondary for m in chain]
+        links = chain_links(interview.trace, treated)
+        side = record.session.side
+        legs = legs_for(side)
+        note = "" if report.chain else f"No chain is marked: the triage is {label(report.triage)}."
+        drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, side, note, legs)
+        return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
+                "unscreened": list(getattr(report, "unscreened_red_flags", []) or []),
+                "watch_for": [interview.engine.kb.findings[f].question for f in CAUDA_EQUINA_FLAGS],
+                "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}, "links": links}
+
+    async def result(request: Request):
+        with WORK:
+            record, interview = service.open(request.path_params["id"])
+            return render("result.html", token, **report_context(record, interview))
+
+    async def handout(request: Request):
+        with WORK:
+            record, interview = service.open(request.path_params["id"])
+            return render("handout.html", token, **report_context(record, interview))
+
+    async def export(request: Request):
+        kind = request.path_params["kind"]
+        with WORK:
+            record, interview = service.open(request.path_params["id"])
+            name = "".join(c if c.isalnum() or c in "-_" else "-" for c in (record.label or record.id))
+            if kind == "case.yaml":
+                from myotrace.expert.interview.store import case_yaml
+                body, media = case_yaml(interview.case, interview.session.unpalpable), "application/yaml"
+            elif kind == "report.json":
+                body, media = interview.report.to_json(), "application/json"
+            elif kind == "report.md":
+                from myotrace.expert.present.render import render_markdown
+                body, media = render_markdown(interview.report) + "\n", "text/markdown; charset=utf-8"
+            elif kind == "report.html":
+                from myotrace.expert.present.html import page, render_html
+                engine = SimpleNamespace(trace=interview.trace, kb=interview.engine.kb)
+                body = render_html([page(interview.report, engine, interview.case)])
+                return Response(body, media_type="text/html; charset=utf-8")
+            else:
+                raise ApiError(404, f"no export {kind!r}: case.yaml, report.json, report.md or report.html")
+        return Response(body, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{name}-{kind}"'})
+
+    return [
+        Route("/", home),
+        Route("/c/new", new, methods=["POST"]),
+        Route("/c/{id}", consultation),
+        Route("/c/{id}/answer", answer, methods=["POST"]),
+        Route("/c/{id}/back", back, methods=["POST"]),
+        Route("/c/{id}/change/{item}", change_form),
+        Route("/c/{id}/change", change, methods=["POST"]),
+        Route("/c/{id}/result", result),
+        Route("/c/{id}/handout", handout),
+        Route("/c/{id}/export/{kind}", export),
+    ]
+

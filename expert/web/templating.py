@@ -1,0 +1,33 @@
+"""Jinja2 with autoescape: templates only render what the state machine, the report and the teaching views return."""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+from myotrace.expert.present.render import TRIAGE_HEADLINE
+from myotrace.facts.vocabulary import label
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["label"] = lambda value: label(value) if value else ""
+    env.globals["TRIAGE_HEADLINE"] = TRIAGE_HEADLINE
+    return env
+
+
+def trusted_svg(svg: str) -> Markup:
+    """An SVG built by our own chart and graph code, which escapes every text it draws."""
+    return Markup(svg)
+
+
+def render(template: str, token: str, status: int = 200, headers=None, **context) -> HTMLResponse:
+    html = environment().get_template(template).render(csrf_token=token, **context)
+    return HTMLResponse(html, status_code=status, headers=headers)

@@ -1,0 +1,96 @@
+"""`myotrace serve` pieces without HTTP: the web stack stays out of every other command, the chart's
+legs, the store's file and transactions, and changing an earlier answer."""
+import os
+import re
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from myotrace.expert.interview.session import Interview, Session, Step
+from myotrace.facts.vocabulary import REGIONS, RED_FLAGS
+
+WEB_STACK = ("starlette", "jinja2", "uvicorn")
+
+
+def imported_modules(*args) -> set[str]:
+    """Top-level modules a command imports, from python -X importtime."""
+    code = "import sys; sys.argv = ['myotrace', *sys.argv[1:]]; from myotrace.cli import main; main()"
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c", code, *args], capture_output=True, text=True,
+                         timeout=120)
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", run.stderr, re.M)
+    assert names, run.stderr[-500:]
+    return {name.split(".")[0] for name in names}
+
+
+def test_diagnose_does_not_import_the_web_stack():
+    modules = imported_modules("diagnose", "cases/gmin-lateral-classic.yaml", "--format", "json")
+    assert "myotrace" in modules
+    assert not modules & set(WEB_STACK), modules & set(WEB_STACK)
+
+
+def test_serve_help_does_not_import_the_web_stack_either():
+    assert not imported_modules("serve", "--help") & set(WEB_STACK)
+
+
+pytest.importorskip("starlette")
+from myotrace.expert.web.chart import charts, legs_for, tender_site  # noqa: E402
+from myotrace.expert.web.consult import ApiError, change_answer  # noqa: E402
+from myotrace.expert.web.store import Store  # noqa: E402
+
+
+def test_the_chart_draws_both_sides_and_every_region_once():
+    drawn = charts({"right": ["buttock"], "left": ["buttock"]}, side="right")
+    assert list(drawn) == ["both"]  # the body chart mirrors the two sides itself (front, back, side views)
+    svg = drawn["both"]
+    assert 'data-side="left"' in svg and 'data-side="right"' in svg
+    assert set(re.findall(r'data-region="([a-z_]+)"', svg)) == set(REGIONS)
+    ids = re.findall(r'\bid="([^"]+)"', svg)
+    assert len(ids) == len(set(ids))  # no id drawn twice
+
+
+def test_legs_follow_the_side():
+    assert legs_for("left") == ("left",) and legs_for("both") == legs_for(None) == ("right", "left")
+
+
+def test_tender_site_marks_the_muscle_without_calling_it_primary():
+    svg = next(iter(tender_site(["buttock"], "gluteus_minimus", "right").values()))
+    assert 'data-muscle="gluteus_minimus"' in svg and "(primary)" not in svg
+
+
+def test_store_file_is_private_and_a_failed_change_is_rolled_back(tmp_path):
+    store = Store(tmp_path / "deep" / "c.db")
+    assert stat.S_IMODE(os.stat(tmp_path / "deep" / "c.db").st_mode) == 0o600
+    record = store.create(Session(case="x"), "insufficient_evidence")
+    with pytest.raises(RuntimeError):
+        with store.change(record.id) as loaded:
+            loaded.session.answers.append(Step(item="limp", value=True))
+            raise RuntimeError("half-way")
+    again = store.get(record.id)
+    assert again.session.answers == [] and again.version == 1
+
+
+def test_changing_an_earlier_answer_keeps_the_later_ones():
+    interview = Interview()
+    interview.answer({flag: False for flag in interview.next_prompt().items})
+    interview.answer(["buttock", "lateral_thigh"])
+    later = list(interview.session.answers)
+    change_answer(interview.session, Step(item="pain_map", value=["lateral_calf"]))
+    assert [s.item for s in interview.session.answers] == [s.item for s in later]
+    assert interview.session.answers[1].value == ["lateral_calf"]
+    with pytest.raises(ApiError):
+        change_answer(interview.session, Step(item="red_flags", value={RED_FLAGS[0]: True}))
+
+
+def test_serve_on_a_taken_port_is_one_line_and_exit_2(tmp_path):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run([sys.executable, "-c", "from myotrace.cli import main; main()", "serve", "--port",
+                              str(port), "--db", str(tmp_path / "c.db")], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr
