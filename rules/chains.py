@@ -6,9 +6,11 @@ Keeping the decision in one place is what keeps the three in agreement.
 
 - A muscle is *eligible* for a chain when it is supported and was not palpated
   without reproducing the pain (a non-tender muscle is never in a chain).
-- A key and its satellite are *linked* when both are eligible and the edge
-  concerns the part of the satellite that the pain map matches (the TFL sets up
-  satellites in the anterior minimus only).
+- A key and its satellite are *linked* when both are eligible, the satellite's
+  referral pattern matches the pain map (a satellite that refers none of this
+  pain is not part of its chain; judgement), and the edge concerns the part of
+  the satellite that the pain map matches (the TFL sets up satellites in the
+  anterior minimus only).
 - A key that heads its chain must *lead* on its own evidence: it is confirmed
   (a tender point), or the evidence it does not share with its satellite
   reaches the support threshold by itself. Shared evidence is a finding the
@@ -86,8 +88,8 @@ def form_chains(kb, cf: dict, tender, non_tender, fits, parts: dict, corroborate
     """The chains: ``leads(key, satellite)`` says whether the key leads on its own evidence."""
     tau = kb.settings.support_threshold
     eligible = {m for m in MUSCLES if cf.get(m, 0.0) >= tau and m not in non_tender}
-    edges = [e for e in kb.satellites
-             if e.key in eligible and e.satellite in eligible and edge_applies(e, parts)]
+    edges = [e for e in kb.satellites  # a satellite explains part of this pain: its zone fits the map
+             if e.key in eligible and e.satellite in eligible and e.satellite in fits and edge_applies(e, parts)]
     links = {(e.key, e.satellite) for e in edges}
     held: set[str] = set()
     changed = True

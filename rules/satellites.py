@@ -82,8 +82,8 @@ class SatelliteRules:
           NOT(Palpation(muscle=MATCH.satellite, reproduces=False)),
           salience=CHAIN_LINKS)
     @meta(id="SAT-001", stage="satellites",
-          statement="A supported satellite of a supported key muscle is linked to it, if the key sets up that part of the satellite and neither was palpated non-tender.",
-          when="a key muscle and its satellite are both supported, neither was palpated without reproducing the pain, and the edge concerns the part of the satellite the pain map matches (the TFL: the anterior minimus only)",
+          statement="A supported satellite of a supported key muscle is linked to it, if its referral pattern matches the pain map, the key sets up that part of the satellite and neither was palpated non-tender.",
+          when="a key muscle and its satellite are both supported, the satellite's referral pattern matches the pain map, neither was palpated without reproducing the pain, and the edge concerns the part of the satellite the pain map matches (the TFL: the anterior minimus only)",
           then="the two are linked; the key leads the link only when it is confirmed (a tender point) or its evidence not shared with the satellite reaches the support threshold",
           source="hsieh-2007; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; seed-article, Treating Lateral Sciatica Pain Patterns")
     def satellite_joins_key(self, key, satellite, source, key_cf, satellite_cf):

@@ -77,7 +77,8 @@ def centre_y(b) -> float:
     return b["y"] + b["height"] / 2
 
 
-LLD_QL = dict(CLASSIC, case="lld", findings={**CLASSIC["findings"], "leg_length_discrepancy": True})
+LLD_QL = dict(CLASSIC, case="lld", findings={**CLASSIC["findings"], "leg_length_discrepancy": True,
+                                               "pain_on_cough_sneeze": True})  # the QL leads on its own evidence
 
 
 # ---- body chart -----------------------------------------------------------------------------------
@@ -217,7 +218,7 @@ def pdf_pages(chromium, path: Path) -> int:
 
 
 @pytest.mark.parametrize("name", ["gmin-lateral-classic", "ql-full-chain-down-the-leg",
-                                  "tricky-leg-length-moves-primary-to-ql", "redflag-saddle-anesthesia-perfect-gmin"])
+                                  "key-ql-unpalpated-gmin-leads", "redflag-saddle-anesthesia-perfect-gmin"])
 def test_printout_is_a_clinical_note_of_at_most_three_pages(chromium, tmp_path, name):
     assert pdf_pages(chromium, report_file(tmp_path, ROOT / "cases" / f"{name}.yaml")) <= 3
 

@@ -40,14 +40,14 @@ from myotrace.expert.web.consult import ApiError, change_answer  # noqa: E402
 from myotrace.expert.web.store import Store  # noqa: E402
 
 
-def test_the_chart_draws_both_sides_and_every_region_once():
-    drawn = charts({"right": ["buttock"], "left": ["buttock"]}, side="right")
-    assert list(drawn) == ["both"]  # the body chart mirrors the two sides itself (front, back, side views)
-    svg = drawn["both"]
-    assert 'data-side="left"' in svg and 'data-side="right"' in svg
-    assert set(re.findall(r'data-region="([a-z_]+)"', svg)) == set(REGIONS)
-    ids = re.findall(r'\bid="([^"]+)"', svg)
-    assert len(ids) == len(set(ids))  # no id drawn twice
+def test_one_chart_per_leg_with_that_side_painted_and_its_own_ids():
+    drawn = charts({"right": ["buttock"], "left": ["lateral_calf"]})
+    assert list(drawn) == ["right", "left"]
+    for leg, svg in drawn.items():
+        assert f'data-side="{leg}"' in svg
+        assert set(re.findall(r'data-region="([a-z_]+)"', svg)) == set(REGIONS)
+    ids = lambda svg: set(re.findall(r'\bid="([^"]+)"', svg))  # noqa: E731
+    assert not ids(drawn["left"]) & ids(drawn["right"])  # each leg its own ids
 
 
 def test_legs_follow_the_side():

@@ -40,6 +40,8 @@ STYLE = """
 *{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#f4f4f1}
 main{max-width:1150px;margin:0 auto;padding:12px 20px 40px}
+.case li,.case dd,.case p{overflow-wrap:anywhere}
+ol.references{font-size:13px;color:#444}
 section.case{background:#fff;border:1px solid #ddd;border-radius:8px;padding:0 20px 20px;margin:18px 0}
 .banner{margin:0 -20px 14px;padding:14px 20px;border-radius:8px 8px 0 0}
 .banner h1{margin:0;font-size:22px}.banner p{margin:4px 0 0}
@@ -88,6 +90,7 @@ details.trace-box>summary{cursor:pointer;font-weight:600;margin:18px 0 6px}
  main{max-width:none;padding:0}
  section.case{border:0;border-radius:0;padding:0;margin:0}
  section.case+section.case{break-before:page}
+ ol.references{font-size:6.5pt;line-height:1.15;columns:3;column-gap:5mm;margin:2mm 0 0}
  .banner{margin:0 0 8px;padding:6px 10px;border-radius:0;print-color-adjust:exact;-webkit-print-color-adjust:exact}
  .banner h1{font-size:16px}
  h2{font-size:12.5pt;margin:10px 0 4px;break-after:avoid}
@@ -219,13 +222,14 @@ def evidence_block(report: Report) -> str:
     return "".join(out)
 
 
-def graph_block(item: CasePage, index: int) -> str:
+def graph_block(item: CasePage, index: int, after: str = "") -> str:
+    """The derivation graph on a page of its own in print, ``after`` (the references) below it."""
     graph = build_graph(item.trace, item.report.secondary_chains)
     return ("<section class='graph-page'><h2>Derivation</h2><figure class='graph'><div class='graph-box'>"
             + to_svg(graph, prefix=f"c{index}-dg")
             + "</div><figcaption>Read left to right: findings, the muscles they support or count against, the "
               "chain, the triage and conditions, the protocol; each arrow names the rule that fired.</figcaption>"
-              "</figure></section>")
+              "</figure>" + after + "</section>")
 
 
 def protocol_block(report: Report) -> str:
@@ -262,8 +266,9 @@ def case_section(item: CasePage, index: int) -> str:
             out.append("<h2>Open questions</h2>" + _items(report.open_questions, kind="questions"))
         out.append(evidence_block(report))
     if report.triage not in REFERRAL_LEVELS:
-        out.append(graph_block(item, index))
-    out.append(references_section(item.trace))
+        out.append(graph_block(item, index, after=references_section(item.trace)))
+    else:
+        out.append(references_section(item.trace))
     out.append(trace_table(item.trace))
     out.append("</section>")
     return "\n".join(out)

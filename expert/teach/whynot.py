@@ -242,13 +242,16 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
         part = ctx.inputs.parts.get(edge.satellite)
         applies = edge.part is None or part in (None, edge.part)
         clear = edge.key not in ctx.case.non_tender and edge.satellite not in ctx.case.non_tender
+        fits = edge.satellite in ctx.inputs.fits
         checks.append(Check("SAT-001", [Premise(_support_text(ctx, edge.key), key_held),
                                         Premise(_support_text(ctx, edge.satellite), satellite_held),
                                         Premise("neither was palpated non-tender", clear),
+                                        Premise(f"the {label(edge.satellite)}'s referral pattern matches the pain map",
+                                                fits),
                                         Premise(f"the edge concerns the {edge.part or 'any'} part of the "
                                                 f"{label(edge.satellite)}; the pain map matches its "
                                                 f"{part or 'no'} part", applies)],
-                            key_held and satellite_held and clear and applies,
+                            key_held and satellite_held and clear and fits and applies,
                             ctx.steps("SAT-001", lambda d, e=edge: d["type"] == "ChainLink"
                                       and (d["key"], d["satellite"]) == (e.key, e.satellite)),
                             effect, f"{edge.key} → {edge.satellite}"))

@@ -52,16 +52,11 @@ def legs_for(side: str | None) -> tuple[str, ...]:
 
 def charts(pain_by_leg: dict[str, list[str]], chain=(), links=(), side: str | None = None, note: str = "",
            legs=LEGS) -> dict[str, str]:
-    """{leg: svg} for each leg asked for, each with its own pain regions shaded; {"both": svg} when the
-    body chart draws both sides itself (front, back and side views, mirrored correctly)."""
-    out = {}
-    for leg in legs:
-        svg = body_chart(pain_by_leg.get(leg, ()), [list(chain)] if chain else [], links, side,
-                         prefix=f"w{leg}", note=note)
-        if "data-side=" in svg:
-            return {"both": svg}
-        out[leg] = leg_svg(svg, leg)
-    return out
+    """{leg: svg} for each leg asked for: the body chart (front, back and side views, both halves
+    mirrored correctly) with that leg's side painted and its own ids."""
+    return {leg: body_chart(pain_by_leg.get(leg, ()), [list(chain)] if chain else [], links, leg,
+                            prefix=f"w{leg}", note=note)
+            for leg in legs}
 
 
 def tender_site(pain, muscle: str, side: str | None) -> dict[str, str]:

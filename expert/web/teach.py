@@ -84,10 +84,10 @@ def lit_graph(trace, upto: int, findings: dict) -> str:
             flip = "false" if value is True else "true"
         elif node.id == "triage":
             target = "triage"
-        old = f'<g class="node {node.kind}" id="dg-{node.id}">'
+        old = f'<g class="node {node.kind}" id="dg-{node.id}" data-node="{node.id}"'
         svg = svg.replace(old, f'<g class="node {node.kind} {" ".join(states)}" id="dg-{node.id}" '
                                f'data-node="{node.id}" data-target="{target}"'
-                               + (f' data-flip="{node.id[8:]}={flip}"' if flip else "") + ' tabindex="0">')
+                               + (f' data-flip="{node.id[8:]}={flip}"' if flip else "") + ' tabindex="0"')
     return svg
 
 
