@@ -77,6 +77,7 @@ class SatelliteRules:
     @Rule(Hypothesis(muscle=MATCH.key, supported=True, cf=MATCH.key_cf),
           SatelliteEdge(key=MATCH.key, satellite=MATCH.satellite, part=MATCH.edge_part, source=MATCH.source),
           Hypothesis(muscle=MATCH.satellite, supported=True, part=MATCH.satellite_part, cf=MATCH.satellite_cf),
+          Evidence(muscle=MATCH.satellite, rule="REF-001"),
           TEST(lambda edge_part, satellite_part: edge_part is None or satellite_part in (None, edge_part)),
           NOT(Palpation(muscle=MATCH.key, reproduces=False)),
           NOT(Palpation(muscle=MATCH.satellite, reproduces=False)),

@@ -182,18 +182,21 @@ def test_chain_starts_with_primary_and_holds_supported_candidates(case):
 @given(cases())
 def test_satellite_never_primary_while_its_key_leads(case):
     """CONTRACT §3.5 (amended): a key leads only on evidence of its own; a confirmed,
-    supported key whose edge applies to the satellite's part always leads it."""
+    supported key whose edge applies to the satellite's part always leads it (a satellite
+    whose zone does not fit the pain map is not part of that chain)."""
     engine, report = consult(case)
     if report.primary_muscle is None:
         return
-    from myotrace.facts.types import Hypothesis
+    from myotrace.facts.types import Evidence, Hypothesis
     hypotheses = {h["muscle"]: h for h in engine.facts_of(Hypothesis)}
+    fits = {e["muscle"] for e in engine.facts_of(Evidence) if e["rule"] == "REF-001"}
     threshold = knowledge().settings.support_threshold
     part = hypotheses[report.primary_muscle]["part"]
     for edge in knowledge().keys_of(report.primary_muscle):
         key = hypotheses.get(edge.key)
         applies = edge.part is None or part in (None, edge.part)
-        if key and key["cf"] >= threshold and edge.key in case.tender_points and applies:
+        if key and key["cf"] >= threshold and edge.key in case.tender_points and applies and \
+                report.primary_muscle in fits:
             assert edge.key in report.chain[:report.chain.index(report.primary_muscle) + 1], (
                 f"primary {report.primary_muscle} while its confirmed key {edge.key} is supported")
 
