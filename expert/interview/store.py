@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from myotrace.expert.casefile import _no_repeated_keys
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import describe_os_error, read_limited, write_atomic
 from myotrace.expert.interview.session import FILE_MODE, SESSION_FORMAT, Session, now
@@ -166,15 +167,6 @@ def claim_session(path: Path, new: Session | None = None) -> tuple[Session, Path
 
 
 # ---- loading ----------------------------------------------------------------------------------
-def _no_repeated_keys(pairs):
-    data = {}
-    for key, value in pairs:
-        if key in data:
-            raise InputError(f"key '{key}' appears twice")
-        data[key] = value
-    return data
-
-
 def _no_constant(name: str):
     raise InputError(f"{name} is not a value a session file holds")
 
