@@ -5,8 +5,9 @@
 - evidence about one hypothesis combines: positives as 1-(1-a)(1-b), negatives
   likewise, then the two totals as (MB + MD) / (1 - min(|MB|, |MD|)).
 
-Grouping positives and negatives first makes the result independent of the
-order in which evidence arrived, so the same case always gives the same number.
+Grouping positives and negatives first, each taken weakest first, makes the result
+independent of the order in which evidence arrived (the same case always gives the same
+number) and exactly symmetric: negating every piece of evidence negates the result.
 """
 from collections.abc import Iterable
 
@@ -30,7 +31,7 @@ def combine_two(a: float, b: float) -> float:
 
 def combine(cfs: Iterable[float]) -> float:
     belief = disbelief = 0.0
-    for cf in sorted(cfs):  # a fixed order: floating-point sums then match exactly
+    for cf in sorted(cfs, key=abs):  # a fixed order, the same for both signs: sums then match exactly
         if cf > 0:
             belief = combine_two(belief, cf)
         elif cf < 0:
