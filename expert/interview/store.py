@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from myotrace.expert.casefile import _no_repeated_keys
+from myotrace.expert.casefile import _no_repeated_keys, value_problem
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import describe_os_error, read_limited, write_atomic
 from myotrace.expert.interview.session import FILE_MODE, SESSION_FORMAT, Session, now
@@ -189,7 +189,6 @@ def load_session(path: Path) -> Session:
     except RecursionError:
         raise InputError(f"{damaged}: nested too deeply") from None
     except ValueError as error:
-        from myotrace.expert.casefile import value_problem
         raise InputError(f"{damaged}: {value_problem(error)}") from None
     if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:
         raise InputError(f"{path}: not a myotrace session file (no \"format\": \"{SESSION_FORMAT}\")")

@@ -16,8 +16,7 @@ def legs_for(side: str | None) -> tuple[str, ...]:
     return LEGS if side in (None, "both") else (side,)
 
 
-def charts(pain_by_leg: dict[str, list[str]], chain=(), links=(), side: str | None = None, note: str = "",
-           legs=LEGS) -> dict[str, str]:
+def charts(pain_by_leg: dict[str, list[str]], chain=(), links=(), note: str = "", legs=LEGS) -> dict[str, str]:
     """{leg: svg} for each leg asked for: the body chart (front, back and side views, both halves
     mirrored correctly) with that leg's side painted and its own ids."""
     return {leg: body_chart(pain_by_leg.get(leg, ()), [list(chain)] if chain else [], links, leg,
@@ -28,5 +27,5 @@ def charts(pain_by_leg: dict[str, list[str]], chain=(), links=(), side: str | No
 def tender_site(pain, muscle: str, side: str | None) -> dict[str, str]:
     """The leg(s) with the trigger-point site of ``muscle`` marked (for a palpation question)."""
     legs = legs_for(side)
-    drawn = charts({leg: list(pain) for leg in legs}, chain=[muscle], side=side, legs=legs)
+    drawn = charts({leg: list(pain) for leg in legs}, chain=[muscle], legs=legs)
     return {leg: svg.replace(" (primary)", "") for leg, svg in drawn.items()}  # one site, not a chain

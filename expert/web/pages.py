@@ -77,8 +77,8 @@ def screen_context(record, interview, q=None, current=None, error=None) -> dict:
     chart = {}
     if q and q["kind"] == "pain_map":
         chosen = current if isinstance(current, list) else []
-        chart = {leg: trusted_svg(svg) for leg, svg in charts({leg: chosen for leg in legs_for(record.session.side)},
-                                                              side=record.session.side).items()}
+        drawn = charts({leg: chosen for leg in legs_for(record.session.side)})
+        chart = {leg: trusted_svg(svg) for leg, svg in drawn.items()}
     elif q and q.get("muscle"):
         chart = {leg: trusted_svg(svg)
                  for leg, svg in tender_site(interview.case.pain, q["muscle"], record.session.side).items()}
@@ -165,7 +165,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         side = record.session.side
         legs = legs_for(side)
         note = "" if report.chain else f"No chain is marked: the triage is {label(report.triage)}."
-        drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, side, note, legs)
+        drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, note, legs)
         return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
                 "unscreened": list(getattr(report, "unscreened_red_flags", []) or []),
                 "watch_for": [interview.engine.kb.findings[f].question for f in CAUDA_EQUINA_FLAGS],
