@@ -11,6 +11,7 @@ from experta import DefFacts, KnowledgeEngine
 from experta.strategies import DepthStrategy
 
 from myotrace.expert.certainty import combine
+from myotrace.expert.matcher import TypeRoutingMatcher
 from myotrace.expert.trace import Firing
 from myotrace.facts.case import Case
 from myotrace.facts.knowledge import knowledge
@@ -31,10 +32,13 @@ class DeterministicStrategy(DepthStrategy):
     object identity (the same case must give the same trace in every process)."""
 
     def get_key(self, activation):
-        salience, facts = super().get_key(activation)
-        return salience, facts, _reverse(activation.rule.rule_meta.id)
+        # experta's key (salience, then fact ids newest first), computed here rather than
+        # through its per-activation cache, whose hashing costs more than the key itself.
+        facts = sorted((fact["__factid__"] for fact in activation.facts), reverse=True)
+        return activation.rule.salience, facts, _reverse(activation.rule.rule_meta.id)
 
 
+@cache
 def _reverse(text: str) -> tuple:
     """Sorts in reverse order of ``text``: the agenda pops its largest key first,
     and among ties the alphabetically first rule should fire first."""
@@ -43,6 +47,7 @@ def _reverse(text: str) -> tuple:
 
 class MyoEngine(*MIXINS, KnowledgeEngine):
     __strategy__ = DeterministicStrategy
+    __matcher__ = TypeRoutingMatcher
 
     def __init__(self, kb=None):
         self.kb = kb or knowledge()
@@ -104,7 +109,7 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
 
     def _record(self, activation, first_new):
         rule_meta = activation.rule.rule_meta
-        declared = tuple(f for i, f in self.facts.items() if i >= first_new)
+        declared = self._declared_since(first_new)
         matched = tuple(sorted((f for f in activation.facts if f["__factid__"] != 0),
                                key=lambda f: f["__factid__"]))
         certainty = []
@@ -120,6 +125,16 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
             statement=rule_meta.statement, source=rule_meta.source,
             salience=activation.rule.salience,
             matched_facts=matched, declared_facts=declared, certainty=certainty))
+
+    def _declared_since(self, first_new) -> tuple:
+        """The facts with an index from ``first_new`` on, oldest first (the fact list keeps
+        insertion order, so they are at its end)."""
+        newest = []
+        for index in reversed(self.facts):
+            if index < first_new:
+                break
+            newest.append(self.facts[index])
+        return tuple(reversed(newest))
 
     # ---- queries the rules use -----------------------------------------------
     def facts_of(self, kind):

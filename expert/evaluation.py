@@ -70,7 +70,7 @@ def _pool_context():
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
 
 
-def evaluate_many(paths, jobs: int = 1, chunk: int = 8):
+def evaluate_many(paths, jobs: int = 1, chunk: int = 32):
     """Outcomes one by one, in the order of ``paths``, whatever ``jobs`` is.
 
     With ``jobs > 1`` the cases are spread over worker processes in chunks; the results
