@@ -449,6 +449,10 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
 
 
 def main():
+    # myotrace uses no pydantic plugins; without this, pydantic scans every installed
+    # distribution for them at the first model (typer does the same for its own models).
+    # A value the user has set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app(args=hoist_global_flags(sys.argv[1:]), prog_name="myotrace")
     except Exception as error:
