@@ -25,7 +25,7 @@ from myotrace.cli import app
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import write_atomic
 from myotrace.expert.present.render import render_markdown, render_text
-from myotrace.expert.present.safe import visible
+from myotrace.expert.present.safe import markdown, visible
 from myotrace.expert.report import build_report
 
 MYOTRACE = Path(sys.executable).parent / "myotrace"
@@ -110,6 +110,20 @@ def test_markdown_report_shows_a_hostile_case_id_as_text(classic_report, case_id
         assert tag not in html, (tag, html[:300])
     own_bold = 1 + bool(classic_report.screen_first_line())  # the triage line, and the unscreened red flags (§4)
     assert html.count("<strong>") == own_bold, "only the report's own headline lines are bold"
+
+
+def test_markdown_leaves_ordinary_ids_readable_as_plain_text():
+    """A hyphen or an equals sign inside a case id is no syntax: the raw note shows it as typed."""
+    assert markdown("p-021 (left)") == "p-021 \\(left\\)"
+    assert markdown("ratio a=b") == "ratio a=b"
+
+
+@pytest.mark.parametrize("text", ["- item", "+ item", "  - item", "===", "---", "1. item", "2) item"])
+def test_markdown_text_that_opens_a_line_makes_no_list_rule_or_underline(text):
+    rendered = MarkdownIt("commonmark").render(f"heading\n{markdown(text)}\n")
+    assert rendered.startswith("<p>heading\n") and rendered.count("<p>") == 1, rendered
+    for tag in ("<ul", "<ol", "<hr", "<h1", "<h2"):
+        assert tag not in rendered, (text, rendered)
 
 
 def test_markdown_report_has_no_raw_control_character(classic_report):

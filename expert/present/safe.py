@@ -70,9 +70,13 @@ def plain(text: object, multiline: bool = True) -> str:
 
 
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# The punctuation CommonMark (and GFM tables and strikethrough) gives a meaning to; the rest
-# (, ; / ? ' " @ $ % ^ :) is left as typed so the note stays readable as plain text.
-_MD_ESCAPED = set("\\`*_{}[]()#+-.!|~=")
+# The punctuation CommonMark (and GFM tables, strikethrough and autolinks) reads as inline
+# syntax wherever it stands; the rest (, ; / ? ' " @ $ % ^ :) is left as typed so the note
+# stays readable as plain text. ``.`` stays escaped: unescaped, GFM makes a link of a
+# domain or an e-mail address.
+_MD_ESCAPED = set("\\`*_{}[]()#!|~.")
+# Marks that make a list item or a heading underline only at the start of a line: escaped there.
+_MD_BLOCK_START = set("-+=")
 
 
 def markdown(text: object) -> str:
@@ -81,16 +85,18 @@ def markdown(text: object) -> str:
     HTML-special characters become entities (no tag, no autolink); the
     punctuation markdown reads as syntax is backslash-escaped, so no heading,
     list, emphasis, code span, link, table cell or ``javascript:`` link can
-    start; a newline is shown as ``\\n``.
+    start; a newline is shown as ``\\n``. A ``-``, ``+`` or ``=`` is escaped only
+    where it opens the text (``p-021`` stays ``p-021``; ``- item`` cannot make a list).
     """
-    out = []
+    out, opening = [], True
     for char in visible(text):
         if char in _MD_ENTITIES:
             out.append(_MD_ENTITIES[char])
-        elif char in _MD_ESCAPED:
+        elif char in _MD_ESCAPED or (opening and char in _MD_BLOCK_START):
             out.append("\\" + char)
         else:
             out.append(char)
+        opening = opening and char in " \t"
     return "".join(out)
 
 
