@@ -1,6 +1,6 @@
 """experta's Rete matcher, with the same network and the same matches, made cheaper.
 
-Three costs of experta's matcher are avoided; what the network matches, the
+Four costs of experta's matcher are avoided; what the network matches, the
 activations and their order are unchanged (tests/test_matcher.py):
 
 - its root hands every declared or retracted fact to every first-level alpha node,
@@ -30,7 +30,8 @@ class CheckedToken(Token):
     __slots__ = ()
 
     def __new__(cls, tag, data, context=None):
-        return tuple.__new__(cls, (tag, set(data), {} if context is None else context))
+        data = {data} if isinstance(data, Fact) else set(data)
+        return tuple.__new__(cls, (tag, data, {} if context is None else context))
 
 
 class TypeRoutingBus(BusNode):

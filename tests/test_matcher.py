@@ -10,12 +10,13 @@ import json
 
 import pytest
 from experta.matchers import ReteMatcher
+from experta.matchers.rete.token import Token
 from hypothesis import HealthCheck, given, settings
 
 from myotrace.expert.casefile import load_case
 from myotrace.expert.engine import MyoEngine, get_engine
 from myotrace.expert.library import library_paths
-from myotrace.expert.matcher import TypeRoutingBus, TypeRoutingMatcher
+from myotrace.expert.matcher import CheckedToken, TypeRoutingBus, TypeRoutingMatcher
 from myotrace.expert.report import build_report
 from myotrace.facts.types import Evidence, Finding, PainMap
 from test_properties import cases
@@ -91,3 +92,14 @@ def test_every_node_is_reset_once():
             reachable.add(id(node))
             stack.extend(child.node for child in node.children)
     assert set(ids) == reachable
+
+
+def test_a_checked_token_is_experta_s_token_without_the_repeated_check():
+    fact = Finding(id="ober_positive", value=True)
+    for data in (fact, (fact,)):
+        token = CheckedToken.valid(data, {"x": 1})
+        assert token == Token.valid(fact, {"x": 1}) and token.is_valid()
+        copy = token.copy()
+        assert type(copy) is CheckedToken and copy == token
+        assert copy.data is not token.data and copy.context is not token.context
+    assert not CheckedToken.invalid((fact,)).is_valid()
