@@ -60,22 +60,24 @@ def main() -> None:
         one = min(big.iterdir())
         print(f"{args.cases} cases; medians of {args.runs} runs, the settings interleaved in each run")
         settings = (1, args.jobs)
+        def evaluate(jobs, path):
+            return run([script, "evaluate", "--jobs", str(jobs), str(path)])
+
         for jobs in settings:  # warm caches and the knowledge snapshot
-            run([script, "evaluate", "--jobs", str(jobs), str(one)])
+            evaluate(jobs, one)
         singles = {jobs: [] for jobs in settings}
         results = {jobs: [] for jobs in settings}
         for _ in range(args.runs):
             for jobs in settings:
-                command = [script, "evaluate", "--jobs", str(jobs)]
-                singles[jobs].append(run(command + [str(one)]))
-                results[jobs].append(run(command + [str(big)]))
+                singles[jobs].append(evaluate(jobs, one))
+                results[jobs].append(evaluate(jobs, big))
         for jobs in settings:
             t_one = statistics.median(t for t, _, _ in singles[jobs])
             t_all = statistics.median(t for t, _, _ in results[jobs])
             cpu_one = statistics.median(c for _, _, c in singles[jobs])
             cpu_all = statistics.median(c for _, _, c in results[jobs])
             rss_all = max(rss for _, rss, _ in results[jobs])
-            _, rss_quarter, _ = run([script, "evaluate", "--jobs", str(jobs), str(quarter)])
+            _, rss_quarter, _ = evaluate(jobs, quarter)
             slope = (t_all - t_one) / (args.cases - 1)
             cpu_slope = (cpu_all - cpu_one) / (args.cases - 1)
             print(f"--jobs {jobs}: 1 case {t_one * 1000:.0f} ms; {args.cases} cases {t_all:.2f} s; "

@@ -25,35 +25,32 @@ ROOT = Path(__file__).resolve().parent.parent
 # with PYTHONDONTWRITEBYTECODE set, an editable install would recompile every module on every start.
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 BARE = [sys.executable, "-c", "import myotrace.expert._compat, experta, pydantic, typer"]
-# What typer alone costs: the same command line parsed into a path list and an enum by a
-# one-command typer app that does nothing with them. typer 0.29 coerces every parameter
-# that is not a boolean flag through a pydantic TypeAdapter, so this already imports
-# pydantic's models, which the bare import (pydantic's lazy top level) does not.
-TYPER_FLOOR = [sys.executable, "-c", """
-import myotrace.expert._compat, experta, pydantic, typer, enum, pathlib, typing
+
+
+def typer_app(imports: str, setup: str, body: str) -> list[str]:
+    """A one-command typer app that takes diagnose's arguments (a path list, an enum option)."""
+    return [sys.executable, "-c", f"""
+import myotrace.expert._compat, experta, pydantic, typer, enum, pathlib, typing{imports}
 app = typer.Typer()
 class F(str, enum.Enum):
     json = "json"
+{setup}
 @app.command()
 def diagnose(cases: list[pathlib.Path], format: typing.Annotated[F, typer.Option("--format")] = F.json):
-    pass
+{body}
 app()
 """]
-# The stack's own floor: a one-command typer app that reads a YAML file into a
-# one-field pydantic model and prints JSON, with no myotrace code at all.
-FLOOR = [sys.executable, "-c", """
-import myotrace.expert._compat, experta, pydantic, typer, yaml, json, enum, pathlib, typing
-app = typer.Typer()
-class F(str, enum.Enum):
-    json = "json"
-class M(pydantic.BaseModel):
-    case: str | None = None
-@app.command()
-def diagnose(cases: list[pathlib.Path], format: typing.Annotated[F, typer.Option("--format")] = F.json):
+
+
+# What typer alone costs: the same command line parsed and nothing done with it. typer 0.29
+# coerces every parameter that is not a boolean flag through a pydantic TypeAdapter, so this
+# already imports pydantic's models, which the bare import (pydantic's lazy top level) does not.
+TYPER_FLOOR = typer_app("", "", "    pass")
+# The stack's own floor: the same app reads each YAML file into a one-field pydantic model
+# and prints JSON, with no myotrace code at all.
+FLOOR = typer_app(", yaml, json", "class M(pydantic.BaseModel):\n    case: str | None = None", """\
     for path in cases:
-        print(json.dumps(M.model_validate(yaml.safe_load(path.read_text())).model_dump()))
-app()
-"""]
+        print(json.dumps(M.model_validate(yaml.safe_load(path.read_text())).model_dump()))""")
 
 
 def myotrace() -> list[str]:
