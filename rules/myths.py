@@ -56,7 +56,7 @@ class MythRules:
           statement="'Sciatica' is a symptom, not a diagnosis: its cause should be identified, here traced to trigger points.",
           when="the leg pain is traced to a trigger-point chain and no nerve entrapment by the piriformis is suspected",
           then="say that 'sciatica' names a symptom, that the examination points to trigger points, and that a negative nerve examination does not exclude a nerve-root cause",
-          source="travell-simons-1992, vol. 2 p. 191 (as quoted by the seed article); travell-simons-1992, vol. 2 ch. 9 (the gluteus minimus referral pattern); van-der-windt-2010, physical tests miss some nerve-root pain")
+          source="travell-simons-1992, vol. 2 p. 191 (as quoted by the seed article); travell-simons-1992, vol. 2 ch. 9 (the gluteus minimus referral pattern); van-der-windt-2010, physical tests miss some nerve-root pain; seed-article, opening")
     def sciatica_is_a_symptom(self):
         self.correct("sciatica_is_a_symptom", avoid_itb=False)
 
