@@ -98,6 +98,12 @@ class EvalFormat(str, Enum):
     json = "json"
 
 
+class ClaimsFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    csv = "csv"
+
+
 def fail(message: str) -> None:
     """Bad input: one line on stderr, exit code 2 (controls and newlines in it shown as escapes)."""
     from myotrace.expert.present.safe import visible
@@ -414,7 +420,8 @@ def rules_show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule
 
 @kb_app.command("check")
 def kb_check():
-    """Lint the knowledge base: unknown ids, satellite cycles, rules without source or test."""
+    """Lint the knowledge base: unknown ids, satellite cycles, rules without source or test, claims citing a
+    work without an evidence level, rules resting on low-authority works alone."""
     from myotrace.expert.kbcheck import check
     problems, notes = check()
     for note in notes:
@@ -424,6 +431,20 @@ def kb_check():
     typer.echo(f"{len(problems)} problem(s)")
     if problems:
         raise typer.Exit(1)
+
+
+@kb_app.command("claims")
+def kb_claims(
+    format: Annotated[ClaimsFormat, typer.Option("--format", "-f", metavar="FORMAT",
+                                                 help="text, markdown or csv.")] = ClaimsFormat.text,
+):
+    """Every clinical claim with its sources, locator, evidence level and a low-authority mark."""
+    from myotrace.expert.claims import claims
+    from myotrace.expert.engine import rule_catalogue
+    from myotrace.expert.present.claims import RENDERERS
+    from myotrace.facts.knowledge import knowledge
+    kb = knowledge()
+    typer.echo(RENDERERS[format.value](claims(kb, rule_catalogue()), kb.references), nl=False)
 
 
 @kb_app.command("show")

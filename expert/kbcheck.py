@@ -1,6 +1,8 @@
 """Lint the knowledge base and the rules (``myotrace kb check``)."""
 from pathlib import Path
 
+from myotrace.expert.claims import claims
+from myotrace.expert.claims import problems as claim_problems
 from myotrace.expert.engine import rule_catalogue
 from myotrace.facts.knowledge import JUDGEMENT, cited_items, cited_keys, citation_problems, knowledge
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES
@@ -41,6 +43,8 @@ def check(fixtures: Path = FIXTURES) -> tuple[list[str], list[str]]:
         problems.append(f"rule id {duplicate} used twice")
     problems += citation_problems(cited_items(kb), kb.references)
     problems += citation_problems(((f"rule {r.id}", r.source) for r in rule_catalogue()), kb.references)
+    rules = rule_catalogue()
+    problems += claim_problems(claims(kb, rules), {r.id for r in rules})
     for rule in rule_catalogue():
         if not rule.statement.strip():
             problems.append(f"rule {rule.id} has no statement")
@@ -59,6 +63,9 @@ def check(fixtures: Path = FIXTURES) -> tuple[list[str], list[str]]:
     unused = [f for f in FINDINGS if f not in linked]
     notes.append(f"{len(FINDINGS) - len(unused)} of {len(FINDINGS)} findings carry muscle evidence or factors;"
                  f" the rest are read by named rules (red flags, nerve signs, myths, conditions)")
+    low_only = [row.id for row in claims(kb, rules) if row.low_authority == "only" and not row.says_judgement]
+    if low_only:
+        notes.append(f"{len(low_only)} knowledge item(s) rest on low-authority works alone: {', '.join(low_only)}")
     notes += bibliography_notes(kb)
     return problems, notes
 

@@ -82,6 +82,13 @@ UNOFFICIAL_HOSTS = ("pubhtml5", "readonlinefree", "100-vampirenovels", "5y1.org"
                     "yudu", "studylib", "pdfdrive", "zlibrary", "vdoc", "dokumen", "pdfcoffee")
 
 
+# How strong a kind of evidence a work is, strongest first. JUDGEMENT is the level
+# of a choice the authors made without published support (the "judgement" key).
+EVIDENCE_LEVELS = ("systematic review", "randomised trial", "diagnostic accuracy or cohort study",
+                   "case series or case report", "expert text", JUDGEMENT)
+EvidenceLevel = Literal[EVIDENCE_LEVELS[:-1]]  # a published work is never "judgement"
+
+
 class Reference(_Item):
     """One published work, in full, as a student would look it up."""
     kind: Literal["article", "book", "guideline", "web"]
@@ -97,6 +104,9 @@ class Reference(_Item):
     pmid: str = ""
     url: str = ""
     authority: Literal["standard", "low"] = "standard"
+    # The kind of evidence the work is; None only while nobody has assessed it
+    # (`kb check` fails every claim that cites such a work).
+    evidence: EvidenceLevel | None = None
     short: str = ""                          # how to cite it in a sentence, when not "Author year"
     note: str = ""
 

@@ -17,7 +17,7 @@ class ConditionRules:
           statement="A cauda equina red flag means cauda equina syndrome is suspected.",
           when="any red flag on the cauda equina pathway",
           then="condition cauda_equina_suspected",
-          source="girft-ces-2023; finucane-2020")
+          source="girft-ces-2023; rcr-2023, MRI within 4 hours of the request; finucane-2020")
     def cauda_equina(self):
         self.declare(Condition(id="cauda_equina_suspected", cf=1.0, basis="red flag"))
 
@@ -47,10 +47,10 @@ class ConditionRules:
           Finding(id=MATCH.factor & P(lambda f: f in ("genu_varum", "foot_hyperpronation")), value=True),
           salience=CONDITIONS)
     @meta(id="CON-004", stage="conditions",
-          statement="A bowlegged stance or a hyperpronating foot raises the certainty of IT band syndrome.",
+          statement="A bowlegged stance or a hyperpronating foot raises the certainty of IT band syndrome a little (judgement).",
           when="IT band syndrome is concluded and genu varum or foot hyperpronation is present",
           then="IT band syndrome certainty rises (each factor +0.2; judgement)",
-          source="seed-article, IT Band Syndrome; hutchinson-2022, no robust evidence for the foot and knee factors")
+          source="seed-article, IT Band Syndrome; noehren-2014, more knee adduction and hip internal rotation while running (not static alignment); judgement, +0.2 for each factor: no cited study measured static genu varum or foot pronation in IT band syndrome")
     def itbs_raised_by_alignment(self, cf, factor):
         self.declare(Condition(id="iliotibial_band_syndrome", cf=round(combine([cf, 0.2]), 4),
                                basis=factor))
@@ -64,7 +64,7 @@ class ConditionRules:
           statement="A supported piriformis with sharp 'electric' pain or pain reaching the sole may be trapping the sciatic nerve.",
           when="the piriformis is supported and the pain is shooting or electric, or reaches the sole",
           then="condition piriformis_nerve_entrapment_possible (cf = piriformis certainty x 0.6; judgement)",
-          source="travell-simons-1992, vol. 2 ch. 10; davies-2013, piriformis; barton-1991")
+          source="travell-simons-1992, vol. 2 ch. 10; barton-1991; davies-2013, piriformis")
     def piriformis_entrapment(self, cf):
         self.declare(Condition(id="piriformis_nerve_entrapment_possible",
                                cf=round(conclude(premise(cf), 0.6), 4), basis="piriformis"))
@@ -76,7 +76,7 @@ class ConditionRules:
           statement="Leg pain traced to a trigger-point chain, with no nerve sign, is myofascial pseudo-sciatica.",
           when="a primary muscle was found, the pain reaches the leg and nerve involvement is not likely",
           then="condition myofascial_pseudo_sciatica",
-          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); travell-simons-1992, vol. 2 ch. 9 p. 169; seed-article, opening; quintner-cohen-1994, the dissent: trigger-point pain as nerve-origin hyperalgesia")
+          source="travell-simons-1992, vol. 2 p. 191 (as quoted by the seed article); travell-simons-1992, vol. 2 ch. 9 p. 169; seed-article, opening; quintner-cohen-1994, the dissent: trigger-point pain as nerve-origin hyperalgesia")
     def pseudo_sciatica(self, muscle, cf):
         self.declare(Condition(id="myofascial_pseudo_sciatica", cf=cf, basis=muscle))
 

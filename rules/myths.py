@@ -16,19 +16,19 @@ class MythRules:
 
     @Rule(Finding(id="ober_positive", value=True), NOT(RedFlag()), salience=MYTHS)
     @meta(id="MYT-001", stage="myths",
-          statement="A positive Ober's sign points to the hip abductors, never to the IT band.",
+          statement="A positive Ober's sign points to the gluteus medius and minimus and the hip capsule rather than to a tight IT band.",
           when="Ober's sign is positive",
           then="correct the 'tight IT band' reading; advise against stretching or rolling the IT band",
-          source="willett-2016; seed-article, You Can't Stretch the IT Band")
+          source="willett-2016, in cadavers cutting the IT band did not significantly change the test, cutting the gluteus medius and minimus or the capsule did; seed-article, You Can't Stretch the IT Band")
     def ober_points_to_abductors(self):
         self.correct("ober_points_to_abductors", "itb_cannot_stretch")
 
     @Rule(Finding(id="itb_tender", value=True), NOT(RedFlag()), salience=MYTHS)
     @meta(id="MYT-002", stage="myths",
-          statement="Tenderness over the IT band is usually referred pain, not a tight band.",
+          statement="Tenderness over the IT band can be referred from trigger points; it does not show a tight band.",
           when="the palpable IT band is tender",
           then="correct the myth; advise against stretching or rolling the IT band",
-          source="seed-article, The Myth of the 'Tight IT Band'")
+          source="travell-simons-1992, vol. 2 ch. 9 and ch. 14 (referred pain and tenderness in the lateral thigh); fairclough-2006, the band is anchored to the femur; seed-article, The Myth of the 'Tight IT Band'; judgement, how often the tenderness is referred: no cited study counted it")
     def itb_tenderness_is_referred(self):
         self.correct("itb_tenderness_referred", "itb_cannot_stretch")
 
@@ -37,7 +37,7 @@ class MythRules:
           statement="Brief relief from rolling the outer thigh may come from the vastus lateralis, not from the IT band.",
           when="rolling the lateral thigh helps for a while, then the pain returns",
           then="correct the myth; advise against rolling the IT band",
-          source="seed-article, The Myth of the 'Tight IT Band'; lehman-2012; falvey-2010")
+          source="falvey-2010, stretching barely lengthens the IT band in cadavers; seed-article, The Myth of the 'Tight IT Band'; lehman-2012; judgement, that the relief comes from the vastus lateralis is the teaching article's reading")
     def foam_rolling_reaches_vl(self):
         self.correct("foam_rolling_reaches_vl", "itb_cannot_stretch")
 
@@ -53,10 +53,10 @@ class MythRules:
     @Rule(Condition(id="myofascial_pseudo_sciatica"),
           NOT(Condition(id="piriformis_nerve_entrapment_possible")), salience=MYTHS)
     @meta(id="MYT-005", stage="myths",
-          statement="'Sciatica' is a symptom, not a diagnosis: this pain is referred from trigger points.",
+          statement="'Sciatica' is a symptom, not a diagnosis: its cause should be identified, here traced to trigger points.",
           when="the leg pain is traced to a trigger-point chain and no nerve entrapment by the piriformis is suspected",
-          then="correct the 'pinched nerve' reading of the label sciatica",
-          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); seed-article, opening")
+          then="say that 'sciatica' names a symptom, that the examination points to trigger points, and that a negative nerve examination does not exclude a nerve-root cause",
+          source="travell-simons-1992, vol. 2 p. 191 (as quoted by the seed article); travell-simons-1992, vol. 2 ch. 9 (the gluteus minimus referral pattern); van-der-windt-2010, physical tests miss some nerve-root pain; seed-article, opening")
     def sciatica_is_a_symptom(self):
         self.correct("sciatica_is_a_symptom", avoid_itb=False)
 

@@ -12,7 +12,7 @@ class NerveRules:
           statement="One objective nerve sign makes nerve-root involvement likely.",
           when="a reduced reflex, myotomal weakness or a positive crossed straight-leg raise is found",
           then="nerve involvement is likely (it overrides the myofascial explanation)",
-          source="van-der-windt-2010; deville-2000, crossed SLR specificity 0.88; tawa-2017, reflex specificity 0.60-0.93")
+          source="van-der-windt-2010; deville-2000, crossed SLR specificity 0.88; tawa-2017, reflex specificity 0.60-0.93, motor tests' sensitivity 0.13-0.61")
     def objective_sign(self, sign):
         self.declare(NerveInvolvement(signs=(sign,)))
 

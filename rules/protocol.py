@@ -49,7 +49,7 @@ class ProtocolRules:
           statement="Treat the chains in order, primary chain first: compress each muscle's tender points, then post-isometric relaxation; palpate first a satellite known only from the pain map.",
           when="a primary chain is known (secondary chains follow it)",
           then="for each muscle in treatment order: compress its tender points in a shortened position, then post-isometric relaxation; a probable satellite (pain map only) is palpated first",
-          source="seed-article, Treating Lateral Sciatica Pain Patterns; hsieh-2007, treat the key first; simons-1999, trigger-point pressure release; lewit-simons-1984")
+          source="simons-1999, trigger-point pressure release; lewit-simons-1984; hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation, treat the key first; seed-article, Treating Lateral Sciatica Pain Patterns")
     def release_the_chain_in_order(self, treatment, probable):
         for index, muscle in enumerate(treatment):
             if muscle in probable:
@@ -63,7 +63,7 @@ class ProtocolRules:
           statement="After the release, stretch progressively: the hip abductors into adduction.",
           when="a primary chain is known and no greater trochanteric pain syndrome",
           then="progressive stretching of each treated muscle, adduction stretching for the hip abductors",
-          source="seed-article, Treating Lateral Sciatica Pain Patterns")
+          source="lewit-simons-1984, post-isometric relaxation takes the muscle to a new stretch barrier; seed-article, Treating Lateral Sciatica Pain Patterns; judgement, progressive stretching after the release: the teaching article's order")
     def then_stretch_progressively(self, treatment):
         self.stretch_or_load(treatment, load_abductors=False)
 
@@ -83,7 +83,7 @@ class ProtocolRules:
           statement="A possible key muscle known only from what it shares with its satellite is palpated before treatment.",
           when="a primary chain is known and a key muscle was held back (supported only by evidence it shares with its satellite)",
           then="first step: palpate it; if it reproduces the pain it is the key, treated first",
-          source="hsieh-2007, treat the key first; judgement, a key known only from evidence it shares with its satellite is palpated before it leads")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation, treat the key first; judgement, a key known only from evidence it shares with its satellite is palpated before it leads")
     def palpate_the_possible_key(self, muscle):
         self.advise("step", (0, MUSCLES_ORDER.index(muscle), 0), "palpate_key", "steps", muscle)
 
@@ -102,8 +102,8 @@ class ProtocolRules:
     @meta(id="PRO-003", stage="protocol",
           statement="When Ober's sign was positive, re-test it after treatment.",
           when="a chain is treated and Ober's sign was positive",
-          then="last step: re-test Ober's sign (adduction should have increased)",
-          source="seed-article, Treating Lateral Sciatica Pain Patterns; willett-2016")
+          then="last step: re-test Ober's sign and compare the adduction with the first test",
+          source="willett-2016, the gluteus medius and minimus and the hip capsule limit the test; seed-article, Treating Lateral Sciatica Pain Patterns; judgement, the re-test as an outcome measure: no cited study re-tested the sign after treatment")
     def retest_ober(self):
         self.advise("step", (3, 0, 0), "retest_ober", "steps")
 
@@ -112,7 +112,7 @@ class ProtocolRules:
           statement="Home care: ball-roll the hips and stretch into adduction, plus each treated muscle's own self-care.",
           when="a primary chain is known and no greater trochanteric pain syndrome",
           then="home care: lacrosse-ball rolling of the hips and adduction stretching (when a hip abductor is treated), then the self-care of each treated muscle",
-          source="seed-article, Treating Lateral Sciatica Pain Patterns; davies-2013")
+          source="seed-article, Treating Lateral Sciatica Pain Patterns; davies-2013, ball self-treatment; judgement, home ball rolling and adduction stretching rest on practitioners' texts")
     def home_care(self, treatment):
         if any(self.kb.muscles[m].hip_abductor for m in treatment):
             self.advise("home_care", (0, 0, 0), "ball_and_adduction", "home_care")
@@ -140,7 +140,7 @@ class ProtocolRules:
           statement="Name the alignment factors that load the IT band at the knee.",
           when="IT band syndrome is concluded and genu varum, hyperpronation or a leg-length difference is present",
           then="the factor is listed, to be corrected",
-          source="seed-article, IT Band Syndrome; noehren-2014; hutchinson-2022")
+          source="seed-article, IT Band Syndrome; noehren-2014, knee adduction and hip internal rotation while running (not static alignment); judgement, the static factors named by the teaching article are listed to check")
     def itbs_factor(self, finding):
         item = self.kb.protocol.itbs_factors[finding]
         self.declare(Factor(finding=finding, text=item.text, source=item.source))
@@ -151,6 +151,6 @@ class ProtocolRules:
           statement="Whenever the case is not simply treated, the report says what to do instead.",
           when="the triage is emergency, urgent_referral, refer_nerve or insufficient_evidence (unless the source was found to lie outside what myotrace covers: SAT-004 says so instead)",
           then="the advice for that triage level leads the report",
-          source="nice-ng59; girft-ces-2023; van-der-windt-2010")
+          source="nice-ng59; girft-ces-2023; rcr-2023; van-der-windt-2010")
     def advise_on_triage(self, level):
         self.advise("referral", (0, 0, 0), level, "advice")

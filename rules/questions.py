@@ -176,7 +176,7 @@ class QuestionRules:
           statement="Without a pain map nothing can be traced: ask where it hurts.",
           when="no red flag and no pain map has been recorded",
           then="ask for the pain map",
-          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); seed-article, opening")
+          source="travell-simons-1992, vol. 2 p. 191 (as quoted by the seed article); seed-article, opening")
     def ask_for_pain_map(self):
         self.ask("pain_map", "pain_map", 900, "REF-001",
                  "every muscle's referral zone is matched against the pain map", "primary")
@@ -206,7 +206,7 @@ class QuestionRules:
           statement="A finding or palpation is asked only while its answer could still change the primary muscle or the chain.",
           when="some muscle's role (supported, root, primary, in the chain) is not settled by the evidence so far",
           then="ask the unanswered items that bear on those muscles, the most decisive first",
-          source="hsieh-2007; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, ask what separates the candidates before treating")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, ask what separates the candidates before treating")
     def ask_what_could_change_the_chain(self):
         answered = self.answered()
         palpated = {fact["muscle"] for fact in self.facts_of(Palpation)}

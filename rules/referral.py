@@ -70,8 +70,8 @@ class ReferralRules:
     @meta(id="REF-005", stage="referral",
           statement="All evidence about a muscle combines into one certainty; at or above the threshold the muscle is supported.",
           when="a muscle has evidence and has not yet been weighed",
-          then="its certainty by MYCIN's combining function; supported when >= 0.2",
-          source="shortliffe-buchanan-1975; travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text)")
+          then="its certainty by MYCIN's combining function; supported when >= 0.2 (a hypothesis to test, not a conclusion)",
+          source="shortliffe-buchanan-1975, the combining function, and 0.2 as the cut-off below which a belief counts as false; judgement, the same 0.2 as the support threshold of a muscle")
     def weigh_the_evidence(self, muscle):
         evidence = [fact for fact in self.facts_of(Evidence) if fact["muscle"] == muscle]
         cf = combine(fact["cf"] for fact in evidence)

@@ -12,7 +12,7 @@ class SafetyRules:
           statement="A cauda equina red flag makes the case an emergency.",
           when="saddle anaesthesia, bladder or bowel dysfunction, bilateral or progressive leg weakness is present",
           then="red flag on the cauda equina pathway; triage emergency (immediate hospital referral)",
-          source="girft-ces-2023; finucane-2020")
+          source="girft-ces-2023; rcr-2023, MRI within 4 hours of the request; finucane-2020")
     def cauda_equina_flag(self, flag):
         self.declare(RedFlag(id=flag, pathway="cauda_equina"))
         self.declare(TriageVote(level="emergency", reason=flag))
@@ -41,7 +41,7 @@ class SafetyRules:
           statement="With no red flag and no nerve involvement, a primary trigger-point muscle can be treated.",
           when="a primary muscle was found, no red flag and no nerve involvement",
           then="triage treat",
-          source="travell-simons-1992, vol. 2 p. 191 (page as quoted by the seed text); seed-article, Treating Lateral Sciatica Pain Patterns")
+          source="travell-simons-1992, vol. 2 ch. 9 (treatment of gluteus minimus trigger points); simons-1999, trigger-point pressure release; seed-article, Treating Lateral Sciatica Pain Patterns; judgement, treat only once no red flag and no nerve involvement is found")
     def treat_the_chain(self, muscle):
         self.declare(TriageVote(level="treat", reason=muscle))
 

@@ -72,7 +72,7 @@ def test_contract_satellite_edges_are_present():
                  ["satellite"], id="unknown satellite"),
     pytest.param("settings.yaml", "support_threshold: 0.2", "support_threshold: 2",
                  ["support_threshold"], id="threshold out of range"),
-    pytest.param("protocol.yaml", 'source: "seed-article, Treating Lateral Sciatica Pain Patterns"', 'source: "my blog"',
+    pytest.param("protocol.yaml", 'source: "grimaldi-2015; mellor-2018"', 'source: "my blog"',
                  ["source", "my blog"], id="uncited source"),
     pytest.param("findings.yaml", "fever:", "feverr:", ["feverr"], id="unknown finding id"),
     pytest.param("settings.yaml", "support_threshold: 0.2", "support_threshold: [0.2",

@@ -77,3 +77,18 @@ def test_statement_and_jargon():
                     "myotrace rules", "myotrace interview", "myotrace serve", "references.yaml",
                     "Exit codes", "myotrace-session-"):
         assert command in README, command
+
+
+def test_the_claims_register_example_prints_what_the_readme_says():
+    [example] = [block for block in blocks("sh") if "kb claims" in block]
+    command = example.strip().split(" > ")[0].split()
+    assert command[:3] == ["myotrace", "kb", "claims"]
+    result = subprocess.run([str(MYOTRACE), *command[1:]], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0]
+    assert header == "id,kind,claim,sources,level,low authority"
+    levels = re.search(r"\(systematic review, [^)]*\)", README).group(0)
+    for level in ("systematic review", "randomised trial", "diagnostic accuracy or cohort study",
+                  "case series or case", "expert text", "judgement"):
+        assert level in " ".join(levels.split()), level

@@ -296,7 +296,8 @@ def test_practice_cites_the_bibliography_not_the_contract(tmp_path):
     result = runner.invoke(app, ["practice", str(folder)], input="4\ngmin\nvl gmin\n")
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
-    assert "treat the key muscle before its satellites (Hsieh et al. 2007)" in out
+    assert ("treat the key muscle before its satellites (Hsieh et al. 2007, shoulder muscles (infraspinatus key): "
+            "an upper-limb extrapolation)") in out
     assert "Am J Phys Med Rehabil 86(5):397-403" in out
     assert "Sources:" in out
     assert not NOT_FOR_USERS.search(result.output)

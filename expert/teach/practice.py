@@ -29,6 +29,8 @@ from myotrace.facts.vocabulary import (
     EXAMINATION, HISTORY, MUSCLES, PALPATE, RED_FLAGS, TRIAGE_LEVELS, label, urgency,
 )
 
+# Treat the key before its satellites: shown for shoulder muscles, applied to the leg.
+KEY_FIRST = ("hsieh-2007", "shoulder muscles (infraspinatus key): an upper-limb extrapolation")
 
 
 def default_library() -> Path:
@@ -332,7 +334,7 @@ def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
         if keys:
             lines.append(f"You took a satellite for the primary: the {label(answer)} is a satellite of the "
                          + " and the ".join(label(k) for k in keys)
-                         + f" (SAT-001); a satellite is never primary while its key muscle is supported ({cite('hsieh-2007')}).")
+                         + f" (SAT-001); a satellite is never primary while its key muscle is supported ({cite(*KEY_FIRST)}).")
         else:
             lines += [f"  {line}" for line in _failed(why_not(engine, case, answer),
                                                       ("REF-005", "SAT-002", "SAT-003"))[:3]]
@@ -396,7 +398,7 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
     lines += _also(report)
     if sorted(answer) == sorted(right):
         lines.append("Right muscles, wrong order: treat the key muscle before its satellites ("
-                     + cite("hsieh-2007") + ").")
+                     + cite(*KEY_FIRST) + ").")
         lines += [f"  {text}" for _number, _key, text in bibliography(["hsieh-2007"])]
         return 0.5, lines
     return 0, lines

@@ -288,7 +288,7 @@ def _primary_check(ctx, muscle: str) -> Check:
                         muscle not in ctx.case.non_tender)]
     if muscle in ctx.structure.held:
         premises.append(Premise(f"the {label(muscle)} leads on evidence of its own: it was not palpated and what "
-                                "supports it is shared with its satellite (pain map, Ober's sign, shared findings);"
+                                "supports it is shared with its satellite (an overlapping pain map, shared findings);"
                                 " palpate it", False))
     chains = {c.root: c for c in ctx.structure.chains}
     mine = next((c for c in ctx.structure.chains if muscle in c.roots), None)
