@@ -17,6 +17,7 @@ from myotrace.expert.interview.session import ASKABLE, RED_FLAG_SCREEN, Intervie
 from myotrace.expert.interview.tty import PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
 from myotrace.expert.report import question_wording
 from myotrace.expert.web.store import Record, Store
+from myotrace.facts.case import History
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES, label
 
 WORK = threading.Lock()  # one engine per process: one consultation's derivation at a time
@@ -110,7 +111,9 @@ def question(interview: Interview, prompt: Prompt | None) -> dict | None:
     q["why_levels"] = levels
     q["optional"] = prompt.optional
     answered = len(interview.session.answers)
-    q["progress"] = {"answered": answered, "remaining": len(interview.decisive)}
+    progress = interview.progress(prompt)
+    q["purpose"] = prompt.purpose
+    q["progress"] = {"answered": answered, "remaining": progress.decisive, "text": progress.text()}
     return q
 
 
@@ -285,6 +288,23 @@ class Consultations:
         def apply(interview: Interview):
             interview.session.side = side
             interview.refresh()
+        return self._change(consultation_id, apply)
+
+    def intake(self, consultation_id: str, body) -> dict:
+        """Record the intake (``history``: age, onset, duration_weeks, pain_intensity, aggravating)
+        and the free-text ``notes``; neither is read by the rules."""
+        if not isinstance(body, dict) or set(body) - {"history", "notes"}:
+            raise ApiError(422, 'the intake is {"history": {...}, "notes": "..."}')
+        notes = body.get("notes")
+        if notes is not None and (not isinstance(notes, str) or len(notes) > 2000):
+            raise ApiError(422, "notes: free text of at most 2000 characters (never a patient's name)")
+        try:
+            history = History.model_validate(body.get("history") or {})
+        except ValidationError as error:
+            raise ApiError(422, f"intake: {validation_message(error)}") from None
+
+        def apply(interview: Interview):
+            interview.record_history(history, notes if notes is not None else "")
         return self._change(consultation_id, apply)
 
     def delete(self, consultation_id: str) -> None:

@@ -16,10 +16,13 @@ from starlette.routing import Route
 
 from myotrace.expert.interview.session import RED_FLAG_SCREEN, Prompt
 from myotrace.expert.present.html import chain_links
+from myotrace.expert.present.references import bibliography, trace_sources
 from myotrace.expert.web.chart import charts, legs_for, tender_site
+from myotrace.expert.web import patient
 from myotrace.expert.web.consult import WORK, ApiError, Consultations, question
+from myotrace.expert.web.labels import finding_name
 from myotrace.expert.web.templating import render, trusted_svg
-from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, PAIN_MAP, PALPATE, label
+from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, label
 
 FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
 VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
@@ -64,7 +67,7 @@ def answer_rows(session) -> list[dict]:
             title = f"Palpation: {label(step.item.removeprefix(PALPATE))}"
             text = PALPATION_WORDS[step.value]
         else:
-            title = label(step.item)
+            title = finding_name(step.item).capitalize()
             text = VALUE_WORDS[step.value]
         rows.append({"index": index, "item": step.item, "title": title, "text": text})
     return rows
@@ -82,9 +85,31 @@ def screen_context(record, interview, q=None, current=None, error=None) -> dict:
     elif q and q.get("muscle"):
         chart = {leg: trusted_svg(svg)
                  for leg, svg in tender_site(interview.case.pain, q["muscle"], record.session.side).items()}
+    current_value = {True: "true", False: "false", "unknown": "unknown"}.get(current) if isinstance(
+        current, (bool, str)) else None
+    current_text = None
+    if change and current is not None and q and q["kind"] == "question":
+        words = PALPATION_WORDS if q["item"].startswith(PALPATE) else VALUE_WORDS
+        current_text = words.get(current)
     return {"record": record, "session": record.session, "q": q, "change": change, "current": current,
+            "current_value": current_value, "current_text": current_text,
             "answers": answer_rows(record.session), "report": interview.report, "error": error,
             "chart": chart, "side": record.session.side or "", "done": q is None}
+
+
+def handout_words(report) -> dict:
+    """What the patient handout says, in the patient's words (``patient``): never a clinician text."""
+    referral = report.triage in ("emergency", "urgent_referral", "refer_nerve")
+    own = getattr(report, "safety_net_patient", None)  # the report's own patient wording, when it has one
+    return {
+        "lead": patient.LEAD.get(report.triage),
+        "places": patient.MUSCLE_PLACES,
+        "care": [] if referral else patient.care_lines(report.protocol.home_care),
+        "avoid": [] if referral else patient.care_lines(report.protocol.avoid),
+        "keeps_going": [] if referral else patient.keeps_going(report.perpetuating_factors),
+        "safety_net": list(own) if own else None,
+        "emergency_signs": patient.EMERGENCY_SIGNS, "come_back": patient.COME_BACK,
+    }
 
 
 def page_routes(service: Consultations, token: str) -> list[Route]:
@@ -136,6 +161,25 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             service.back(consultation_id)
         return await act(request, action)
 
+    async def intake(request: Request):
+        form = await form_of(request)
+        history = {}
+        for field in ("age", "duration_weeks", "pain_intensity"):
+            raw = (form.get(field) or "").strip()
+            if raw:
+                try:
+                    number = float(raw)
+                except ValueError:
+                    number = raw  # refused below with the field named
+                history[field] = int(number) if isinstance(number, float) and number.is_integer() else number
+        for field in ("onset", "aggravating"):
+            if (form.get(field) or "").strip():
+                history[field] = form.get(field).strip()
+
+        async def action(consultation_id):
+            service.intake(consultation_id, {"history": history, "notes": form.get("notes") or ""})
+        return await act(request, action)
+
     async def change_form(request: Request):
         item = request.path_params["item"]
         with WORK:
@@ -168,7 +212,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, note, legs)
         return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
                 "unscreened": list(getattr(report, "unscreened_red_flags", []) or []),
-                "watch_for": [interview.engine.kb.findings[f].question for f in CAUDA_EQUINA_FLAGS],
+                "session": record.session, "how": interview.how(),
+                "sources": bibliography(trace_sources(interview.trace)),
                 "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}, "links": links}
 
     async def result(request: Request):
@@ -179,7 +224,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
     async def handout(request: Request):
         with WORK:
             record, interview = service.open(request.path_params["id"])
-            return render("handout.html", token, **report_context(record, interview))
+            return render("handout.html", token, record=record, report=interview.report,
+                          patient=handout_words(interview.report))
 
     async def export(request: Request):
         kind = request.path_params["kind"]
@@ -212,6 +258,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         Route("/c/{id}/back", back, methods=["POST"]),
         Route("/c/{id}/change/{item}", change_form),
         Route("/c/{id}/change", change, methods=["POST"]),
+        Route("/c/{id}/intake", intake, methods=["POST"]),
         Route("/c/{id}/result", result),
         Route("/c/{id}/handout", handout),
         Route("/c/{id}/export/{kind}", export),
