@@ -49,7 +49,11 @@ FINDING_NAMES = {
     "night_pain_unrelenting": "unrelenting night pain",
 }
 _PART = re.compile(r"\btrp(\d)\b")
+_ITEM_TAIL = re.compile(r"\s*\((?:palpate:)?[a-z]+(?:_[a-z]+)+\)$|\s*\((?:palpate:)?[a-z]+\)$")
 _BY_WORDS = sorted(((label(f), FINDING_NAMES.get(f, label(f))) for f in FINDINGS), key=lambda p: -len(p[0]))
+_SPOKEN_IDS = re.compile(r"(?<![\w'])(" + "|".join(re.escape(w) for w, n in _BY_WORDS if w != n)
+                         + r")(?= \(|[;,.]|$)")
+_NAMES = {w: n for w, n in _BY_WORDS}
 
 
 def finding_name(item: str) -> str:
@@ -61,7 +65,10 @@ def reason_words(line: str) -> str:
     """A report's evidence line with its ids in words: ``ober positive (+0.10)`` -> ``Ober's sign
     positive (+0.10)``; a pattern part ``trp2`` -> ``trigger point 2``."""
     line = _PART.sub(r"trigger point \1", line)
-    for words, name in _BY_WORDS:
-        if line == words or line.startswith(words + " ("):
-            return name + line[len(words):]
-    return line
+    return _SPOKEN_IDS.sub(lambda match: _NAMES[match.group(1)], line)
+
+
+def question_words(line: str) -> str:
+    """An open question without the item id the text report appends: ``Does the patient limp? (limp)``
+    -> ``Does the patient limp?``."""
+    return _ITEM_TAIL.sub("", line)

@@ -55,8 +55,8 @@ def answer_rows(session) -> list[dict]:
     rows = []
     for index, step in enumerate(session.answers):
         if step.item == RED_FLAG_SCREEN:
-            present = [label(f) for f, v in step.value.items() if v is True]
-            unknown = [label(f) for f, v in step.value.items() if v == "unknown"]
+            present = [finding_name(f) for f, v in step.value.items() if v is True]
+            unknown = [finding_name(f) for f, v in step.value.items() if v == "unknown"]
             text = ("present: " + ", ".join(present) if present else "none present") + (
                 f"; not known: {', '.join(unknown)}" if unknown else "")
             title = f"Red-flag screen ({len(step.value)} items)"
@@ -67,7 +67,8 @@ def answer_rows(session) -> list[dict]:
             title = f"Palpation: {label(step.item.removeprefix(PALPATE))}"
             text = PALPATION_WORDS[step.value]
         else:
-            title = finding_name(step.item).capitalize()
+            name = finding_name(step.item)
+            title = name[:1].upper() + name[1:]
             text = VALUE_WORDS[step.value]
         rows.append({"index": index, "item": step.item, "title": title, "text": text})
     return rows
@@ -80,7 +81,8 @@ def screen_context(record, interview, q=None, current=None, error=None) -> dict:
     chart = {}
     if q and q["kind"] == "pain_map":
         chosen = current if isinstance(current, list) else []
-        drawn = charts({leg: chosen for leg in legs_for(record.session.side)})
+        legs = legs_for(record.session.side)  # the side chosen at creation: its leg only
+        drawn = charts({leg: chosen for leg in legs}, legs=legs)
         chart = {leg: trusted_svg(svg) for leg, svg in drawn.items()}
     elif q and q.get("muscle"):
         chart = {leg: trusted_svg(svg)

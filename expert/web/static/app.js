@@ -79,7 +79,12 @@
     figures.forEach(function (figure) {
       var leg = figure.getAttribute("data-leg");
       figure.querySelectorAll("[data-region]").forEach(function (el) {
-        if (!own(figure, el)) { el.classList.add("other-side"); return; }
+        if (!own(figure, el)) {  // the other leg's half: drawn for orientation, not a choice on this leg
+          el.classList.add("other-side");
+          el.setAttribute("data-other-region", el.getAttribute("data-region"));
+          el.removeAttribute("data-region");
+          return;
+        }
         el.setAttribute("tabindex", "0");
         el.setAttribute("role", "checkbox");
         el.setAttribute("aria-label", regionName(el) + ", " + leg + " leg");
