@@ -241,7 +241,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
                 body, media = interview.report.to_json(), "application/json"
             elif kind == "report.md":
                 from myotrace.expert.present.render import render_markdown
-                body, media = render_markdown(interview.report) + "\n", "text/markdown; charset=utf-8"
+                body, media = render_markdown(interview.report, interview.case) + "\n", "text/markdown; charset=utf-8"
             elif kind == "report.html":
                 from myotrace.expert.present.html import page, render_html
                 engine = SimpleNamespace(trace=interview.trace, kb=interview.engine.kb)
