@@ -94,6 +94,11 @@ def question(interview: Interview, prompt: Prompt | None) -> dict | None:
         q["choices"] = list(prompt.items)
         q["labels"] = {flag: kb.findings[flag].question for flag in prompt.items}
         q["hint"] = RED_FLAG_HINT
+    elif prompt.kind == "nerve_screen":
+        q["text"] = "Nerve screen: examine each sign."
+        q["choices"] = list(prompt.items)
+        q["labels"] = {sign: kb.findings[sign].question for sign in prompt.items}
+        q["hint"] = "Examine every sign; “don't know” leaves the screen incomplete and the treatment waits."
     elif prompt.kind == "pain_map":
         q["text"] = question_wording(kb, PAIN_MAP)
         q["choices"] = list(REGIONS)
@@ -131,7 +136,7 @@ def why_levels(interview: Interview, prompt: Prompt) -> list[str]:
 
 def prompt_of(q: dict) -> Prompt:
     """A Q back as the state machine's Prompt (for answer_from_case)."""
-    items = tuple(q["choices"]) if q["item"] == RED_FLAG_SCREEN else (q["item"],)
+    items = tuple(q["choices"]) if q["kind"] in ("red_flag_screen", "nerve_screen") else (q["item"],)
     return Prompt(q["kind"], items, ())
 
 
@@ -147,7 +152,7 @@ def change_answer(session: Session, step: Step) -> None:
             break
     else:
         raise ApiError(422, f"{step.item} has not been answered yet; answer it when it is asked")
-    if step.item == RED_FLAG_SCREEN and set(step.value) != set(old.value):
+    if isinstance(old.value, dict) and (not isinstance(step.value, dict) or set(step.value) != set(old.value)):
         raise ApiError(422, "the checklist needs an answer for each of " + ", ".join(old.value))
     answers = list(session.answers)
     answers[index] = step

@@ -24,6 +24,8 @@ from myotrace.expert.web.labels import finding_name
 from myotrace.expert.web.templating import render, trusted_svg
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, label
 
+CHECKLISTS = {RED_FLAG_SCREEN: "Red-flag screen", "nerve_screen": "Nerve screen"}  # item -> title
+CHECKLIST_KINDS = {RED_FLAG_SCREEN: "red_flag_screen", "nerve_screen": "nerve_screen"}
 FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
 VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
 PALPATION_WORDS = {True: "reproduces the pain", False: "not tender", "unknown": "not palpated"}
@@ -39,7 +41,7 @@ def step_from_form(form) -> tuple[dict, str | None]:
     """A form's fields as a Step body, and the painful side sent with a pain map."""
     item = form.get("item", "")
     side = form.get("side") or None
-    if item == RED_FLAG_SCREEN:
+    if item in CHECKLISTS:
         value = {key.removeprefix("flag:"): FORM_VALUES.get(v, v) for key, v in form.multi_items()
                  if key.startswith("flag:")}
     elif item == PAIN_MAP:
@@ -54,12 +56,12 @@ def answer_rows(session) -> list[dict]:
     """The answers so far, as the summary and the side panel list them."""
     rows = []
     for index, step in enumerate(session.answers):
-        if step.item == RED_FLAG_SCREEN:
+        if isinstance(step.value, dict):  # a checklist: the red-flag screen or the nerve screen
             present = [finding_name(f) for f, v in step.value.items() if v is True]
             unknown = [finding_name(f) for f, v in step.value.items() if v == "unknown"]
             text = ("present: " + ", ".join(present) if present else "none present") + (
                 f"; not known: {', '.join(unknown)}" if unknown else "")
-            title = f"Red-flag screen ({len(step.value)} items)"
+            title = f"{CHECKLISTS.get(step.item, 'Checklist')} ({len(step.value)} items)"
         elif step.item == PAIN_MAP:
             title = "Pain map"
             text = "don't know" if step.value == "unknown" else ", ".join(label(r) for r in step.value) or "none"
@@ -189,8 +191,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             old = next((s for s in record.session.answers if s.item == item), None)
             if old is None:
                 raise ApiError(404, f"{item} has not been answered in this consultation")
-            if item == RED_FLAG_SCREEN:
-                prompt = Prompt("red_flag_screen", tuple(old.value), ())
+            if isinstance(old.value, dict):
+                prompt = Prompt(CHECKLIST_KINDS[item], tuple(old.value), ())
             else:
                 prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
             return room(request, record, interview, q=question(interview, prompt), current=old.value)
