@@ -17,7 +17,7 @@ from starlette.routing import Route
 from myotrace.expert.interview.session import RED_FLAG_SCREEN, Prompt
 from myotrace.expert.present.html import chain_links
 from myotrace.expert.present.references import bibliography, trace_sources
-from myotrace.expert.web.chart import charts, legs_for, tender_site
+from myotrace.expert.web.chart import charts, legs_for, pain_input, tender_site
 from myotrace.expert.web import patient
 from myotrace.expert.web.consult import WORK, ApiError, Consultations, question
 from myotrace.expert.web.labels import finding_name
@@ -82,9 +82,7 @@ def screen_context(record, interview, q=None, current=None, error=None) -> dict:
     q = q if change else question(interview, interview.next_prompt())
     chart = {}
     if q and q["kind"] == "pain_map":
-        chosen = current if isinstance(current, list) else []
-        legs = legs_for(record.session.side)  # the side chosen at creation: its leg only
-        drawn = charts({leg: chosen for leg in legs}, legs=legs)
+        drawn = pain_input(legs_for(record.session.side))  # the side chosen at creation: its leg only
         chart = {leg: trusted_svg(svg) for leg, svg in drawn.items()}
     elif q and q.get("muscle"):
         chart = {leg: trusted_svg(svg)
