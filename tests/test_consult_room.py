@@ -94,3 +94,39 @@ def test_the_side_chosen_at_creation_is_never_changed_by_the_pain_map(tmp_path):
     page = client.get(f"/c/{cid}/result").text
     assert 'data-leg="right"' not in page and 'id="result-side">left<' in page
     assert "Sources" in page and "How the conclusion was reached" in page
+
+
+# ---- the terminal items of the same issue -------------------------------------------------------
+def test_how_cites_no_trigger_point_textbook_under_safety():
+    from myotrace.expert.interview.session import Interview, answer_from_case
+
+    case = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
+    interview = Interview()
+    while (prompt := interview.next_prompt()) is not None:
+        interview.answer(answer_from_case(case, prompt))
+    safety = next(g for g in interview.how() if g.stage == "safety")
+    assert safety.references and not [r for r in safety.references if "Travell" in r or "seed" in r]
+
+
+def test_back_on_an_emergency_from_an_earlier_answer_says_so_and_keeps_the_answers(tmp_path):
+    from typer.testing import CliRunner
+
+    from myotrace.cli import app
+
+    lines = ["none", "3 7 9 11", "edit 1 2", "back", "answers", "quit"]
+    result = CliRunner().invoke(app, ["interview", "--session", str(tmp_path / "s.json"), "--no-intake"],
+                                input="".join(f"{line}\n" for line in lines), catch_exceptions=False)
+    out = result.output
+    assert "Not undone: the red flag is in an earlier answer" in out and "edit 1" in out
+    assert "Asking it again" not in out
+    assert "Answers so far (2)" in out  # the pain map was not undone
+
+
+def test_the_progress_line_never_counts_before_the_pain_map_and_says_about():
+    from myotrace.expert.interview.session import Interview
+
+    interview = Interview()
+    assert "pain map decides" in interview.progress().text()
+    interview.answer({flag: False for flag in interview.next_prompt().items})
+    interview.answer(["buttock", "lateral_thigh"])
+    assert "about" in interview.progress().text()
