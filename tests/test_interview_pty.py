@@ -298,7 +298,7 @@ def test_progress_agrees_with_the_list_on_the_result(tmp_path):
     child.sendline("none")
     child.expect(PROMPT)
     child.sendline("3 7 9 11")
-    child.expect(r"question 3 · this and (\d+) more could change the conclusion")
+    child.expect(r"question 3 · this and about (\d+) more could change the conclusion")
     announced = int(child.match.group(1)) + 1
     child.expect(PROMPT)
     child.sendline("result")

@@ -223,7 +223,7 @@ def test_why_climbs_and_back_and_change_an_earlier_answer(page, server):
     page.wait_for_selector(".changing")
     page.check('input[name="flag:fever"][value="true"]')
     page.click("#submit")
-    page.wait_for_selector("#summary")  # a red flag settles it at once
+    page.wait_for_selector("#emergency")  # a red flag ends it at once, the referral first
     assert "fever" in page.inner_text(".answer-list")
     assert api(server, f"/api/consultations/{cid}/report")["triage"] == "urgent_referral"
 

@@ -52,7 +52,7 @@ def test_result_page_leads_with_the_triage_and_names_the_chain(finished):
     assert page.index('id="triage-banner"') < page.index('id="chain"') < page.index('id="protocol"')
     assert "gluteus minimus" in page and 'class="arrow satellite"' in page
     handout = client.get(f"/c/{cid}/handout").text
-    assert "At home" in handout and "Please avoid" in handout
+    assert "What to do at home" in handout and "Please avoid" in handout and "adduction" not in handout
 
 
 def test_user_text_is_escaped_everywhere(tmp_path):

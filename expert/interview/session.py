@@ -220,18 +220,23 @@ class Progress:
 
     ``decisive``: prompts still pending whose answer could change the triage, the primary
     muscle or the chains (the current one included; the red-flag checklist counts as one).
-    It can shrink or grow as answers come in, and the result lists exactly these."""
+    It can shrink or grow as answers come in (the pain map opens questions, an answer can open
+    another), so the count is said as "about N", and none is given before the pain map; the
+    result lists exactly these."""
 
     number: int
     decisive: int
     documentation: int
     purpose: str
+    mapped: bool = True  # the pain map is answered: before it, no count is honest (it opens the questions)
 
     def text(self) -> str:
-        if self.purpose == "decisive":
+        if self.purpose == "decisive" and not self.mapped:
+            tail = "the pain map decides which questions follow"
+        elif self.purpose == "decisive":
             more = self.decisive - 1
             tail = ("the last one that could change the conclusion" if more <= 0 else
-                    f"this and {more} more could change the conclusion")
+                    f"this and about {more} more could change the conclusion")
         elif self.purpose == "documentation":
             more = self.documentation - 1
             tail = "conclusion settled; documenting it" + (f" ({more} more)" if more > 0 else " (last one)")
@@ -284,6 +289,15 @@ def references(source: str) -> list[str]:
     from myotrace.expert.present.references import short_citations
 
     return short_citations(source)
+
+
+def _about_safety(firing) -> bool:
+    """A safety-stage firing that says something about safety: not a vote to treat or to ask more
+    (those rest on the myofascial reasoning, whose sources belong under its stages)."""
+    from myotrace.facts.types import TriageVote
+
+    votes = [f for f in firing.declared_facts if type(f) is TriageVote]
+    return not votes or any(v["level"] not in ("treat", "insufficient_evidence") for v in votes)
 
 
 def _yes_no(value) -> str:
@@ -449,8 +463,9 @@ class Interview:
         prompt = prompt or self.next_prompt()
         decisive = self.decisive
         prompts = sum(q["kind"] != "red_flag" for q in decisive) + any(q["kind"] == "red_flag" for q in decisive)
+        mapped = any(step.item == PAIN_MAP for step in self.session.answers)
         return Progress(len(self.session.answers) + 1, prompts, len(self.documentation),
-                        prompt.purpose if prompt else "decisive")
+                        prompt.purpose if prompt else "decisive", mapped)
 
     # ---- transitions --------------------------------------------------------
     def answer(self, value) -> Step:
@@ -649,6 +664,8 @@ class Interview:
         for group in groups.values():
             group.sentences = list(self._sentences(group.stage))
             for firing in group.firings:
+                if group.stage == "safety" and not _about_safety(firing):
+                    continue  # a treat vote rests on the trigger-point reasoning, cited under its own stages
                 group.references += [r for r in references(firing.source) if r not in group.references]
         return [g for g in groups.values() if g.firings or g.sentences]
 

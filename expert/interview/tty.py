@@ -370,7 +370,17 @@ class Terminal:
             self.say(f"Pain map: {shown}", style="dim")
 
     def go_back(self) -> None:
+        flagged = self.iv.red_flag
         step = self.iv.back()
+        if step is not None and flagged and self.iv.red_flag:
+            # the red flag is in an earlier answer: undoing this one would change nothing that matters
+            self.iv.session.answers.append(step)
+            self.iv.refresh()
+            where = next((line.number for line in self.iv.review() if line.item == "red_flags"), None)
+            self.say(f"Not undone: the red flag is in an earlier answer, so the triage stands. "
+                     + (f"To correct it, type edit {where}." if where else "Use edit N to correct it."),
+                     style="yellow")
+            return
         self.save()
         if step is None:
             self.say("Nothing to undo: this is the first question.", style="yellow")
@@ -534,6 +544,8 @@ class Terminal:
                     f"{'are' if len(unknown) != 1 else 'is'} not known"
                     + (f" (palpation first: {', '.join(map(str, palpations[:6]))})" if palpations else "")
                     + "; `edit N` records one once it is known.")
+        if not decisive:
+            return f"Result so far, after {asked} questions: no question left could change it."
         return (f"Result so far, after {asked} questions: {decisive} question{'s' if decisive != 1 else ''} "
                 "could still change it (listed below; `continue` asks them).")
 

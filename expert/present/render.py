@@ -108,9 +108,9 @@ def render_text(report: Report, console, case=None) -> None:
     banner.append(f"   side: {report.side}" if report.side else "")
     console.print(Panel(banner, style=TRIAGE_STYLE[report.triage], expand=False))
     if case is not None:
-        from myotrace.expert.present.summary import case_summary
+        from myotrace.expert.present.summary import with_notes
         console.print(Text("\nCase as given", style="bold"))
-        for heading, sentence in case_summary(case):
+        for heading, sentence in with_notes(case):
             console.print(Text.assemble((f"{heading}: ", "bold"), safe.terminal(sentence)))
     elif report.history:
         console.print(Text("History: ") + safe.terminal(report.history.summary()))

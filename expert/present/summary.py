@@ -17,6 +17,11 @@ def _series(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _sentence(text: str) -> str:
+    """Capitalise the first letter only: free text (what makes it worse) stays as typed."""
+    return text[:1].upper() + text[1:]
+
+
 def _side_words(side: str | None) -> str:
     return {"left": "Left-sided pain", "right": "Right-sided pain", "both": "Pain on both sides"}.get(
         side or "", "Pain (side not recorded)")
@@ -40,7 +45,7 @@ def _history(case) -> str:
         parts.append(f"aggravated by {history['aggravating']}")
     known = {"age", "onset", "duration_weeks", "pain_intensity", "aggravating"}
     parts += [f"{label(key)}: {value}" for key, value in history.items() if key not in known and value not in (None, "")]
-    return "; ".join(parts).capitalize() + "." if parts else ""
+    return _sentence("; ".join(parts)) + "." if parts else ""
 
 
 def case_summary(case) -> list[tuple[str, str]]:
@@ -62,7 +67,7 @@ def case_summary(case) -> list[tuple[str, str]]:
             if chosen:
                 parts.append(f"{word}: {_series(chosen)}")
         if parts:
-            lines.append((heading, "; ".join(parts).capitalize() + "."))
+            lines.append((heading, _sentence("; ".join(parts)) + "."))
     flags = {f: case.findings[f] for f in RED_FLAGS if f in case.findings}
     present = [label(f) for f, v in flags.items() if v is True]
     absent = [label(f) for f, v in flags.items() if v is False]
@@ -74,19 +79,26 @@ def case_summary(case) -> list[tuple[str, str]]:
         parts.append(f"denied: {_series(absent)}")
     if unasked:
         parts.append("not asked or unknown: " + (_series(unasked) if len(unasked) < len(RED_FLAGS) else "all"))
-    lines.append(("Red flags", "; ".join(parts).capitalize() + "."))
+    lines.append(("Red flags", _sentence("; ".join(parts)) + "."))
     palpation = [f"{label(m)} tender, reproducing the familiar pain" for m in case.tender_points]
     palpation += [f"{label(m)} not tender" for m in case.non_tender]
-    lines.append(("Palpation", ("; ".join(palpation) + ".").capitalize() if palpation else "Not done."))
+    lines.append(("Palpation", _sentence("; ".join(palpation) + ".") if palpation else "Not done."))
     return lines
+
+
+def with_notes(case) -> list[tuple[str, str]]:
+    """The case summary and, last, the free-text notes as typed (the text and markdown reports;
+    the HTML report shows the notes in a box of their own)."""
+    notes = getattr(case, "notes", None)
+    return case_summary(case) + ([("Notes", notes)] if notes else [])
 
 
 def summary_text_lines(case) -> list[str]:
     """For the terminal: ``Heading: sentence`` lines."""
-    return [f"{heading}: {sentence}" for heading, sentence in case_summary(case)]
+    return [f"{heading}: {sentence}" for heading, sentence in with_notes(case)]
 
 
 def summary_markdown(case) -> list[str]:
     out = ["## Case as given", ""]
-    out += [f"- **{heading}:** {safe.markdown(sentence)}" for heading, sentence in case_summary(case)]
+    out += [f"- **{heading}:** {safe.markdown(sentence)}" for heading, sentence in with_notes(case)]
     return out + [""]

@@ -7,6 +7,8 @@ an id. The page's script binds clicks to ``[data-region]`` and nothing else.
 """
 from __future__ import annotations
 
+import re
+
 from myotrace.expert.present.bodychart import body_chart
 
 LEGS = ("right", "left")
@@ -29,3 +31,16 @@ def tender_site(pain, muscle: str, side: str | None) -> dict[str, str]:
     legs = legs_for(side)
     drawn = charts({leg: list(pain) for leg in legs}, chain=[muscle], legs=legs)
     return {leg: svg.replace(" (primary)", "") for leg, svg in drawn.items()}  # one site, not a chain
+
+
+_REGION = re.compile(r'class="region (\w+)" data-region="(\w+)" data-side="(\w+)"')
+
+
+def pain_input(legs) -> dict[str, str]:
+    """The pain-map input: one figure per leg, where only that leg's regions are choices; the other
+    half is drawn for orientation only (``data-other-region``), so a click there marks nothing."""
+    def own_side_only(svg: str, leg: str) -> str:
+        return _REGION.sub(lambda m: m.group(0) if m.group(3) == leg else
+                           f'class="region {m.group(1)} other-side" data-other-region="{m.group(2)}" '
+                           f'data-side="{m.group(3)}"', svg)
+    return {leg: own_side_only(svg, leg) for leg, svg in charts({leg: [] for leg in legs}, legs=legs).items()}

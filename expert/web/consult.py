@@ -17,6 +17,7 @@ from myotrace.expert.interview.session import ASKABLE, RED_FLAG_SCREEN, Intervie
 from myotrace.expert.interview.tty import PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
 from myotrace.expert.report import question_wording
 from myotrace.expert.web.store import Record, Store
+from myotrace.facts.case import History
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES, label
 
 WORK = threading.Lock()  # one engine per process: one consultation's derivation at a time
@@ -93,6 +94,11 @@ def question(interview: Interview, prompt: Prompt | None) -> dict | None:
         q["choices"] = list(prompt.items)
         q["labels"] = {flag: kb.findings[flag].question for flag in prompt.items}
         q["hint"] = RED_FLAG_HINT
+    elif prompt.kind == "nerve_screen":
+        q["text"] = "Nerve screen: examine each sign."
+        q["choices"] = list(prompt.items)
+        q["labels"] = {sign: kb.findings[sign].question for sign in prompt.items}
+        q["hint"] = "Examine every sign; “don't know” leaves the screen incomplete and the treatment waits."
     elif prompt.kind == "pain_map":
         q["text"] = question_wording(kb, PAIN_MAP)
         q["choices"] = list(REGIONS)
@@ -110,7 +116,9 @@ def question(interview: Interview, prompt: Prompt | None) -> dict | None:
     q["why_levels"] = levels
     q["optional"] = prompt.optional
     answered = len(interview.session.answers)
-    q["progress"] = {"answered": answered, "remaining": len(interview.decisive)}
+    progress = interview.progress(prompt)
+    q["purpose"] = prompt.purpose
+    q["progress"] = {"answered": answered, "remaining": progress.decisive, "text": progress.text()}
     return q
 
 
@@ -128,7 +136,7 @@ def why_levels(interview: Interview, prompt: Prompt) -> list[str]:
 
 def prompt_of(q: dict) -> Prompt:
     """A Q back as the state machine's Prompt (for answer_from_case)."""
-    items = tuple(q["choices"]) if q["item"] == RED_FLAG_SCREEN else (q["item"],)
+    items = tuple(q["choices"]) if q["kind"] in ("red_flag_screen", "nerve_screen") else (q["item"],)
     return Prompt(q["kind"], items, ())
 
 
@@ -144,7 +152,7 @@ def change_answer(session: Session, step: Step) -> None:
             break
     else:
         raise ApiError(422, f"{step.item} has not been answered yet; answer it when it is asked")
-    if step.item == RED_FLAG_SCREEN and set(step.value) != set(old.value):
+    if isinstance(old.value, dict) and (not isinstance(step.value, dict) or set(step.value) != set(old.value)):
         raise ApiError(422, "the checklist needs an answer for each of " + ", ".join(old.value))
     answers = list(session.answers)
     answers[index] = step
@@ -285,6 +293,23 @@ class Consultations:
         def apply(interview: Interview):
             interview.session.side = side
             interview.refresh()
+        return self._change(consultation_id, apply)
+
+    def intake(self, consultation_id: str, body) -> dict:
+        """Record the intake (``history``: age, onset, duration_weeks, pain_intensity, aggravating)
+        and the free-text ``notes``; neither is read by the rules."""
+        if not isinstance(body, dict) or set(body) - {"history", "notes"}:
+            raise ApiError(422, 'the intake is {"history": {...}, "notes": "..."}')
+        notes = body.get("notes")
+        if notes is not None and (not isinstance(notes, str) or len(notes) > 2000):
+            raise ApiError(422, "notes: free text of at most 2000 characters (never a patient's name)")
+        try:
+            history = History.model_validate(body.get("history") or {})
+        except ValidationError as error:
+            raise ApiError(422, f"intake: {validation_message(error)}") from None
+
+        def apply(interview: Interview):
+            interview.record_history(history, notes if notes is not None else "")
         return self._change(consultation_id, apply)
 
     def delete(self, consultation_id: str) -> None:

@@ -16,11 +16,16 @@ from starlette.routing import Route
 
 from myotrace.expert.interview.session import RED_FLAG_SCREEN, Prompt
 from myotrace.expert.present.html import chain_links
-from myotrace.expert.web.chart import charts, legs_for, tender_site
+from myotrace.expert.present.references import bibliography, trace_sources
+from myotrace.expert.web.chart import charts, legs_for, pain_input, tender_site
+from myotrace.expert.web import patient
 from myotrace.expert.web.consult import WORK, ApiError, Consultations, question
+from myotrace.expert.web.labels import finding_name
 from myotrace.expert.web.templating import render, trusted_svg
-from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, PAIN_MAP, PALPATE, label
+from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, label
 
+CHECKLISTS = {RED_FLAG_SCREEN: "Red-flag screen", "nerve_screen": "Nerve screen"}  # item -> title
+CHECKLIST_KINDS = {RED_FLAG_SCREEN: "red_flag_screen", "nerve_screen": "nerve_screen"}
 FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
 VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
 PALPATION_WORDS = {True: "reproduces the pain", False: "not tender", "unknown": "not palpated"}
@@ -36,7 +41,7 @@ def step_from_form(form) -> tuple[dict, str | None]:
     """A form's fields as a Step body, and the painful side sent with a pain map."""
     item = form.get("item", "")
     side = form.get("side") or None
-    if item == RED_FLAG_SCREEN:
+    if item in CHECKLISTS:
         value = {key.removeprefix("flag:"): FORM_VALUES.get(v, v) for key, v in form.multi_items()
                  if key.startswith("flag:")}
     elif item == PAIN_MAP:
@@ -51,12 +56,12 @@ def answer_rows(session) -> list[dict]:
     """The answers so far, as the summary and the side panel list them."""
     rows = []
     for index, step in enumerate(session.answers):
-        if step.item == RED_FLAG_SCREEN:
-            present = [label(f) for f, v in step.value.items() if v is True]
-            unknown = [label(f) for f, v in step.value.items() if v == "unknown"]
+        if isinstance(step.value, dict):  # a checklist: the red-flag screen or the nerve screen
+            present = [finding_name(f) for f, v in step.value.items() if v is True]
+            unknown = [finding_name(f) for f, v in step.value.items() if v == "unknown"]
             text = ("present: " + ", ".join(present) if present else "none present") + (
                 f"; not known: {', '.join(unknown)}" if unknown else "")
-            title = f"Red-flag screen ({len(step.value)} items)"
+            title = f"{CHECKLISTS.get(step.item, 'Checklist')} ({len(step.value)} items)"
         elif step.item == PAIN_MAP:
             title = "Pain map"
             text = "don't know" if step.value == "unknown" else ", ".join(label(r) for r in step.value) or "none"
@@ -64,7 +69,8 @@ def answer_rows(session) -> list[dict]:
             title = f"Palpation: {label(step.item.removeprefix(PALPATE))}"
             text = PALPATION_WORDS[step.value]
         else:
-            title = label(step.item)
+            name = finding_name(step.item)
+            title = name[:1].upper() + name[1:]
             text = VALUE_WORDS[step.value]
         rows.append({"index": index, "item": step.item, "title": title, "text": text})
     return rows
@@ -76,15 +82,36 @@ def screen_context(record, interview, q=None, current=None, error=None) -> dict:
     q = q if change else question(interview, interview.next_prompt())
     chart = {}
     if q and q["kind"] == "pain_map":
-        chosen = current if isinstance(current, list) else []
-        drawn = charts({leg: chosen for leg in legs_for(record.session.side)})
+        drawn = pain_input(legs_for(record.session.side))  # the side chosen at creation: its leg only
         chart = {leg: trusted_svg(svg) for leg, svg in drawn.items()}
     elif q and q.get("muscle"):
         chart = {leg: trusted_svg(svg)
                  for leg, svg in tender_site(interview.case.pain, q["muscle"], record.session.side).items()}
+    current_value = {True: "true", False: "false", "unknown": "unknown"}.get(current) if isinstance(
+        current, (bool, str)) else None
+    current_text = None
+    if change and current is not None and q and q["kind"] == "question":
+        words = PALPATION_WORDS if q["item"].startswith(PALPATE) else VALUE_WORDS
+        current_text = words.get(current)
     return {"record": record, "session": record.session, "q": q, "change": change, "current": current,
+            "current_value": current_value, "current_text": current_text,
             "answers": answer_rows(record.session), "report": interview.report, "error": error,
             "chart": chart, "side": record.session.side or "", "done": q is None}
+
+
+def handout_words(report) -> dict:
+    """What the patient handout says, in the patient's words (``patient``): never a clinician text."""
+    referral = report.triage in ("emergency", "urgent_referral", "refer_nerve")
+    own = getattr(report, "safety_net_patient", None)  # the report's own patient wording, when it has one
+    return {
+        "lead": patient.LEAD.get(report.triage),
+        "places": patient.MUSCLE_PLACES,
+        "care": [] if referral else patient.care_lines(report.protocol.home_care),
+        "avoid": [] if referral else patient.care_lines(report.protocol.avoid),
+        "keeps_going": [] if referral else patient.keeps_going(report.perpetuating_factors),
+        "safety_net": list(own) if own else None,
+        "emergency_signs": patient.EMERGENCY_SIGNS, "come_back": patient.COME_BACK,
+    }
 
 
 def page_routes(service: Consultations, token: str) -> list[Route]:
@@ -136,6 +163,25 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             service.back(consultation_id)
         return await act(request, action)
 
+    async def intake(request: Request):
+        form = await form_of(request)
+        history = {}
+        for field in ("age", "duration_weeks", "pain_intensity"):
+            raw = (form.get(field) or "").strip()
+            if raw:
+                try:
+                    number = float(raw)
+                except ValueError:
+                    number = raw  # refused below with the field named
+                history[field] = int(number) if isinstance(number, float) and number.is_integer() else number
+        for field in ("onset", "aggravating"):
+            if (form.get(field) or "").strip():
+                history[field] = form.get(field).strip()
+
+        async def action(consultation_id):
+            service.intake(consultation_id, {"history": history, "notes": form.get("notes") or ""})
+        return await act(request, action)
+
     async def change_form(request: Request):
         item = request.path_params["item"]
         with WORK:
@@ -143,8 +189,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             old = next((s for s in record.session.answers if s.item == item), None)
             if old is None:
                 raise ApiError(404, f"{item} has not been answered in this consultation")
-            if item == RED_FLAG_SCREEN:
-                prompt = Prompt("red_flag_screen", tuple(old.value), ())
+            if isinstance(old.value, dict):
+                prompt = Prompt(CHECKLIST_KINDS[item], tuple(old.value), ())
             else:
                 prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
             return room(request, record, interview, q=question(interview, prompt), current=old.value)
@@ -168,7 +214,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, note, legs)
         return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
                 "unscreened": list(getattr(report, "unscreened_red_flags", []) or []),
-                "watch_for": [interview.engine.kb.findings[f].question for f in CAUDA_EQUINA_FLAGS],
+                "session": record.session, "how": interview.how(),
+                "sources": bibliography(trace_sources(interview.trace)),
                 "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}, "links": links}
 
     async def result(request: Request):
@@ -179,7 +226,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
     async def handout(request: Request):
         with WORK:
             record, interview = service.open(request.path_params["id"])
-            return render("handout.html", token, **report_context(record, interview))
+            return render("handout.html", token, record=record, report=interview.report,
+                          patient=handout_words(interview.report))
 
     async def export(request: Request):
         kind = request.path_params["kind"]
@@ -193,7 +241,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
                 body, media = interview.report.to_json(), "application/json"
             elif kind == "report.md":
                 from myotrace.expert.present.render import render_markdown
-                body, media = render_markdown(interview.report) + "\n", "text/markdown; charset=utf-8"
+                body, media = render_markdown(interview.report, interview.case) + "\n", "text/markdown; charset=utf-8"
             elif kind == "report.html":
                 from myotrace.expert.present.html import page, render_html
                 engine = SimpleNamespace(trace=interview.trace, kb=interview.engine.kb)
@@ -212,6 +260,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         Route("/c/{id}/back", back, methods=["POST"]),
         Route("/c/{id}/change/{item}", change_form),
         Route("/c/{id}/change", change, methods=["POST"]),
+        Route("/c/{id}/intake", intake, methods=["POST"]),
         Route("/c/{id}/result", result),
         Route("/c/{id}/handout", handout),
         Route("/c/{id}/export/{kind}", export),

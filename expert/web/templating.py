@@ -9,6 +9,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from myotrace.expert.present.render import TRIAGE_HEADLINE
+from myotrace.expert.web.labels import finding_name, question_words, reason_words
 from myotrace.facts.vocabulary import label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -19,6 +20,9 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["label"] = lambda value: label(value) if value else ""
+    env.filters["finding"] = lambda value: finding_name(value) if value else ""
+    env.filters["reason"] = reason_words
+    env.filters["question"] = question_words
     env.globals["TRIAGE_HEADLINE"] = TRIAGE_HEADLINE
     return env
 

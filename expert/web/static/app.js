@@ -35,6 +35,11 @@
     var selected = {};
     var current = (wrap.getAttribute("data-current") || "").split(" ").filter(Boolean);
     var initialSide = sideInput.value;
+    var chosen = sideInput.getAttribute("data-chosen") || "";  // the side chosen at creation: never changed here
+    var own = function (figure, el) {  // a region of this figure's leg, not of the other half drawn beside it
+      var half = el.closest("[data-side]");
+      return half && half.getAttribute("data-side") === figure.getAttribute("data-leg");
+    };
     figures.forEach(function (figure) {
       var leg = figure.getAttribute("data-leg");
       var start = (initialSide === "" || initialSide === "both" || initialSide === leg) ? current : [];
@@ -48,6 +53,7 @@
       figures.forEach(function (figure) {
         var leg = figure.getAttribute("data-leg");
         figure.querySelectorAll("[data-region]").forEach(function (el) {
+          if (!own(figure, el)) { return; }
           var on = selected[leg].has(el.getAttribute("data-region"));
           el.classList.toggle("selected", on);
           el.setAttribute("aria-checked", on ? "true" : "false");
@@ -60,7 +66,8 @@
         selected[leg].forEach(function (r) { union.add(r); });
       });
       form.querySelectorAll('input[name="region"]').forEach(function (box) { box.checked = union.has(box.value); });
-      if (legs.length === 2) { sideInput.value = "both"; }
+      if (chosen) { sideInput.value = chosen; }
+      else if (legs.length === 2) { sideInput.value = "both"; }
       else if (legs.length === 1) { sideInput.value = legs[0]; }
       else { sideInput.value = initialSide; }
     }
@@ -72,6 +79,12 @@
     figures.forEach(function (figure) {
       var leg = figure.getAttribute("data-leg");
       figure.querySelectorAll("[data-region]").forEach(function (el) {
+        if (!own(figure, el)) {  // the other leg's half: drawn for orientation, not a choice on this leg
+          el.classList.add("other-side");
+          el.setAttribute("data-other-region", el.getAttribute("data-region"));
+          el.removeAttribute("data-region");
+          return;
+        }
         el.setAttribute("tabindex", "0");
         el.setAttribute("role", "checkbox");
         el.setAttribute("aria-label", regionName(el) + ", " + leg + " leg");
@@ -191,7 +204,7 @@
     if (event.ctrlKey || event.metaKey || event.altKey || typing(document.activeElement)) { return; }
     var key = event.key;
     var question = document.getElementById("question");
-    if (question && question.getAttribute("data-kind") === "red_flag_screen" && key in ANSWER_INDEX) {
+    if (question && question.querySelector(".checklist") && key in ANSWER_INDEX) {
       var rows = Array.prototype.slice.call(question.querySelectorAll(".flag-row"));
       var row = document.activeElement && document.activeElement.closest ? document.activeElement.closest(".flag-row") : null;
       if (!row) { row = rows.filter(function (r) { return !r.querySelector("input:checked"); })[0] || rows[0]; }
