@@ -440,6 +440,35 @@ def kb_show(muscle: Annotated[str, typer.Argument(metavar="MUSCLE", help="A musc
         typer.echo(line)
 
 
+@kb_app.command("refers-to")
+def kb_refers_to(region: Annotated[str, typer.Argument(metavar="REGION", help="A pain region, e.g. lateral_calf.")]):
+    """The muscles that refer pain to a region, essential or spill-over, with their trigger-point parts and sources."""
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.present.kbview import refers_to_lines, resolve_region
+    from myotrace.facts.knowledge import knowledge
+    try:
+        chosen = resolve_region(region)
+    except InputError as error:
+        fail(str(error))
+    for line in refers_to_lines(knowledge(), chosen):
+        say(line)
+
+
+@app.command()
+def differential(case: Annotated[Path, typer.Argument(metavar="CASE", help="A case file.", show_default=False)]):
+    """The competing pictures side by side: findings for and against, tests still to do, likelihood ratios where a cited study gives them."""
+    from myotrace.expert.casefile import load_case
+    from myotrace.expert.engine import get_engine
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.teach.differential import differential as build, differential_lines
+    try:
+        loaded = load_case(case)
+    except InputError as error:
+        fail(str(error))
+    for line in differential_lines(build(get_engine(), loaded)):
+        say(line)
+
+
 def hoist_global_flags(argv: list[str]) -> list[str]:
     """Move global flags typed after the subcommand (``myotrace diagnose X --debug``) to the front."""
     end = argv.index("--") if "--" in argv else len(argv)

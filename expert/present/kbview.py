@@ -79,3 +79,66 @@ def muscle_lines(kb, muscle: str) -> list[str]:
             lines += wrap(care.text, "  ", "    ")
             lines += wrap(care.source, "    source: ", "      ")
     return lines
+
+
+PART_NAMES = {"main": "the muscle's trigger points", "anterior": "anterior part", "posterior": "posterior part"}
+
+
+def part_text(part: str) -> str:
+    """A trigger-point part as a reader says it: ``trp1`` -> ``trigger point 1``, ``anterior`` -> ``anterior part``."""
+    if part in PART_NAMES:
+        return PART_NAMES[part]
+    if part.startswith("trp") and part[3:].isdigit():
+        return f"trigger point {part[3:]}"
+    return label(part)
+
+
+def resolve_region(text: str) -> str:
+    from myotrace.facts.vocabulary import REGIONS
+    key = user_key(text)
+    if key in REGIONS:
+        return key
+    raise InputError(f"no region {text!r}: one of {', '.join(REGIONS)}" + did_you_mean(key, REGIONS))
+
+
+def refers_to(kb, region: str) -> list[dict]:
+    """The muscles whose referral zones include the region: essential zones first, then spill-over.
+
+    One row per trigger-point part: muscle, part, zone ("essential" or "spill-over"), the
+    part's whole pattern and its source, in the knowledge base's muscle order.
+    """
+    rows = []
+    for zone in ("essential", "spill-over"):
+        for muscle, entry in kb.muscles.items():
+            for pattern in entry.patterns:
+                regions = pattern.essential if zone == "essential" else pattern.spillover
+                if region in regions:
+                    rows.append({"muscle": muscle, "name": entry.name, "part": part_text(pattern.part),
+                                 "zone": zone, "essential": list(pattern.essential),
+                                 "spillover": list(pattern.spillover), "source": pattern.source})
+    return rows
+
+
+def refers_to_lines(kb, region: str) -> list[str]:
+    from myotrace.expert.present.references import bibliography, source_text
+    rows = refers_to(kb, region)
+    lines = [f"Muscles whose trigger points refer pain to the {label(region)}"]
+    if not rows:
+        lines.append("  none in the knowledge base")
+    for zone in ("essential", "spill-over"):
+        chosen = [row for row in rows if row["zone"] == zone]
+        if not chosen:
+            continue
+        lines += ["", "Essential zone (where the pain is usually felt)" if zone == "essential"
+                  else "Spill-over zone (where it is felt in some patients)"]
+        for row in chosen:
+            pattern = "essential: " + ", ".join(label(r) for r in row["essential"])
+            if row["spillover"]:
+                pattern += "; spill-over: " + ", ".join(label(r) for r in row["spillover"])
+            lines += wrap(f"{row['name']} ({row['part']}): whole pattern {pattern}", "  • ", "    ")
+            lines += wrap(source_text(row["source"]), "    source: ", "      ")
+    lines += ["", "Referral maps are composites drawn from many patients: palpation decides, not the map.",
+              "", "References"]
+    for number, _key, text in bibliography(row["source"] for row in rows):
+        lines += wrap(text, f"  [{number}] ", "      ")
+    return lines

@@ -227,8 +227,38 @@ def teach_routes(token: str) -> list[Route]:
         return render("teach_practice.html", token, name=name, shown=shown, critique=critique, hints=hints,
                       hint_count=len(hints), params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
 
+    async def differential_page(request: Request):
+        from myotrace.expert.engine import get_engine
+        from myotrace.expert.present.references import source_text
+        from myotrace.expert.teach.differential import differential
+
+        name = request.path_params["name"]
+        case = load(name)
+        with WORK:
+            view = differential(get_engine(), case)
+        return render("teach_differential.html", token, name=name, view=view, cite=source_text)
+
+    async def refers_to_page(request: Request):
+        from myotrace.expert.present.kbview import refers_to, resolve_region
+        from myotrace.expert.present.references import bibliography, source_text
+        from myotrace.facts.knowledge import knowledge
+        from myotrace.facts.vocabulary import REGIONS
+
+        asked = request.query_params.get("region", "")
+        region, rows = None, []
+        if asked:
+            try:
+                region = resolve_region(asked)
+            except InputError as problem:
+                raise ApiError(422, str(problem)) from None
+            rows = refers_to(knowledge(), region)
+        return render("teach_refers_to.html", token, region=region, rows=rows, regions=REGIONS, cite=source_text,
+                      references=bibliography(row["source"] for row in rows))
+
     return [
         Route("/teach", index),
+        Route("/teach/refers-to", refers_to_page),
+        Route("/teach/case/{name}/differential", differential_page),
         Route("/teach/rules", rules),
         Route("/teach/muscle/{muscle}", muscle),
         Route("/teach/practice", practice),
