@@ -166,3 +166,12 @@ def test_refers_to_page(client):
     bad = client.get("/teach/refers-to?region=lateral_calff")
     assert bad.status_code == 422 and "did you mean" in bad.text
     assert 'href="/teach/refers-to"' in client.get("/teach").text
+
+
+def test_the_teaching_index_describes_each_case_and_links_its_differential(client):
+    from myotrace.expert.library import summary
+    index = client.get("/teach").text
+    case = load_case(L5_MIMIC)
+    import html
+    assert f'<span class="case-line">{summary(case.notes)}</span>' in html.unescape(index)
+    assert index.count("/differential\"") == len(LIBRARY)

@@ -25,6 +25,13 @@ def library() -> dict[str, Path]:
     return {path.stem: path for path in case_paths([default_library()])}
 
 
+@cache
+def case_lines() -> list[tuple[str, str]]:
+    """(id, one-line description from its notes) for every library case, for the teaching room's index."""
+    from myotrace.expert.library import summary
+    return [(name, summary(load(name).notes)) for name in sorted(library())]
+
+
 def load(name: str):
     from myotrace.expert.casefile import load_case
     path = library().get(name)
@@ -93,7 +100,7 @@ def lit_graph(trace, upto: int, findings: dict) -> str:
 
 def teach_routes(token: str) -> list[Route]:
     async def index(request: Request):
-        return render("teach_index.html", token, cases=sorted(library()), muscles=MUSCLES)
+        return render("teach_index.html", token, cases=case_lines(), muscles=MUSCLES)
 
     async def step(request: Request):
         from myotrace.expert.engine import get_engine
