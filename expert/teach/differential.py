@@ -59,7 +59,7 @@ def figure_text(accuracy, answer: bool | None) -> str:
     if accuracy is None:
         return NO_FIGURE
     ratios = accuracy.likelihood_ratios()
-    study = f"against {accuracy.target}; {accuracy.population}"
+    study = f"for {accuracy.target}; {accuracy.population}"
     if ratios is not None:
         plus, minus = ratios
         wanted = {True: f"LR+ {plus:.2f}", False: f"LR− {minus:.2f}"}.get(
@@ -69,8 +69,8 @@ def figure_text(accuracy, answer: bool | None) -> str:
     given = [f"{name} {value:.2f}" for name, value in (("sensitivity", accuracy.sensitivity),
                                                        ("specificity", accuracy.specificity))
              if value is not None]
-    why = ("no likelihood ratio: the study's other figure is not recorded" if len(given) == 1
-           else "no likelihood ratio: a figure of 0 or 1 gives none")
+    why = ("no likelihood ratio (only this figure is recorded)" if len(given) == 1
+           else "no likelihood ratio (a figure of 0 or 1 gives none)")
     return f"{', '.join(given)}; {why} ({study})"
 
 

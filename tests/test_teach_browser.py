@@ -1,0 +1,101 @@
+"""The teaching room's pages in Chromium: the differential side by side at 1280 px and stacked
+at 390 px, the region lookup, and their printed size; no page scrolls sideways.
+
+Under CI=true a missing browser or Playwright fails the run; elsewhere these tests are skipped.
+Screenshots and PDFs go to $MYOTRACE_SHOTS (default: a temporary folder).
+"""
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from test_web_browser import _missing, ARGS, CHROMIUM  # noqa: F401  (same browser set-up)
+from webserver import Server
+
+L5 = "gmin-mistaken-for-l5"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        _missing(f"no {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("serve") / "consultations.db").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    folder = Path(os.environ.get("MYOTRACE_SHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_page(browser, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return context, page, errors
+
+
+def pdf_pages(path: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", path.read_bytes()))
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_differential_side_by_side_on_a_desk_and_stacked_on_a_phone(browser, server, shots):
+    context, page, errors = open_page(browser, 1280, 900)
+    page.goto(f"{server.url}/teach/case/{L5}/differential")
+    boxes = [page.locator(".picture").nth(i).bounding_box() for i in range(page.locator(".picture").count())]
+    assert len(boxes) == 5
+    assert len({round(box["y"]) for box in boxes}) == 1, "the five pictures share one row"
+    assert page_width(page) <= 1280
+    page.screenshot(path=str(shots / "differential-1280.png"), full_page=True)
+    page.pdf(path=str(shots / "differential.pdf"), format="A4")
+    printed = pdf_pages(shots / "differential.pdf")
+    assert 1 <= printed <= 8, printed
+    context.close()
+    assert not errors, errors
+
+    context, page, errors = open_page(browser, 390, 844)
+    page.goto(f"{server.url}/teach/case/{L5}/differential")
+    assert page_width(page) <= 390
+    boxes = [page.locator(".picture").nth(i).bounding_box() for i in range(5)]
+    assert all(box["x"] + box["width"] <= 390 for box in boxes)
+    assert boxes[1]["y"] > boxes[0]["y"] + boxes[0]["height"] - 1, "stacked on a phone"
+    page.screenshot(path=str(shots / "differential-390.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_region_lookup_fits_the_screen(browser, server, shots, width, height):
+    context, page, errors = open_page(browser, width, height)
+    page.goto(f"{server.url}/teach/refers-to")
+    page.select_option("#region", "lateral_calf")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#refers-essential")
+    assert "gluteus minimus" in page.inner_text("#refers-essential")
+    assert "peroneus longus" in page.inner_text("#refers-spill-over")
+    assert page_width(page) <= width
+    page.screenshot(path=str(shots / f"refers-to-{width}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
