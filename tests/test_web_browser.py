@@ -372,7 +372,7 @@ def test_what_if_by_clicking_a_finding(page, server, shots):
     page.goto(server.url + "/teach/case/gmin-lateral-classic?n=200")
     page.locator('.graph-pane .node[data-node="finding_ober_positive"]').click()
     page.wait_for_url("**whatif**")
-    assert "ober_positive = false" in page.inner_text("#changes")
+    assert "ober positive: no" in page.inner_text("#changes")
     page.goto(server.url + "/teach/case/redflag-fever-gmin-pattern")
     page.locator('#findings a.flip:has-text("fever")').click()
     page.wait_for_url("**whatif**")

@@ -168,7 +168,7 @@ def differential(engine, case) -> DifferentialView:
 
 def differential_lines(view: DifferentialView) -> list[str]:
     """The differential as plain text, one picture after another."""
-    from myotrace.expert.present.text import wrap
+    from myotrace.expert.present.text import bibliography_lines, wrap
 
     lines = [f"Differential for case {view.case}", f"Triage: {view.headline}"]
     for warning in view.warnings:
@@ -200,6 +200,4 @@ def differential_lines(view: DifferentialView) -> list[str]:
     lines += ["", "Likelihood ratios are computed from the sensitivity and specificity the cited study reports,",
               "in the population it studied; they are a guide to how much a result moves the odds, not a diagnosis.",
               "", "References"]
-    for number, _key, text in view.references:
-        lines += wrap(text, f"  [{number}] ", "      ")
-    return lines
+    return lines + bibliography_lines(view.references)

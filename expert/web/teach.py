@@ -105,7 +105,7 @@ def teach_routes(token: str) -> list[Route]:
     async def step(request: Request):
         from myotrace.expert.engine import get_engine
         from myotrace.expert.report import build_report
-        from myotrace.expert.teach.explain import numbered_facts
+        from myotrace.expert.teach.explain import combined_facts, numbered_facts
         from myotrace.expert.present.text import fact_brief
 
         name = request.path_params["name"]
@@ -127,16 +127,18 @@ def teach_routes(token: str) -> list[Route]:
                      "facts": ", ".join(f"{f['fact']} {fact_brief(f)}" for f in numbered_facts(a.facts))}
                      for a in agenda]
             firing = engine.trace[-1] if upto else None
+            combined = combined_facts(engine.trace, upto - 1) if upto else []
             reason = why_next(agenda)
             graph = lit_graph(full, upto, dict(case.findings))
         return render("teach_step.html", token, name=name, case=case, upto=upto, total=len(full), agenda=rows,
-                      reason=reason, firing=firing, fired=engine.trace[:upto], report=report,
+                      reason=reason, firing=firing, fired=engine.trace[:upto], report=report, combined=combined,
                       graph=trusted_svg(graph), fact_brief=fact_brief,
                       findings=sorted(case.findings.items()))
 
     async def whatif(request: Request):
         from myotrace.expert.engine import get_engine
-        from myotrace.expert.teach.whatif import what_if
+        from myotrace.expert.teach.whatif import (certainty_rows, change_facts, change_head, conclusion_rows,
+                                                  what_if)
 
         name = request.path_params["name"]
         case = load(name)
@@ -147,7 +149,9 @@ def teach_routes(token: str) -> list[Route]:
                 result = what_if(get_engine(), case, sets, unsets)
             except InputError as error:
                 raise ApiError(422, str(error)) from None
-        return render("teach_whatif.html", token, name=name, result=result, case=case)
+        return render("teach_whatif.html", token, name=name, result=result, case=case,
+                      rows=conclusion_rows(result), certainty=certainty_rows(result),
+                      change_head=change_head, change_facts=change_facts)
 
     async def whynot(request: Request):
         from myotrace.expert.engine import get_engine, rule_catalogue
@@ -167,9 +171,11 @@ def teach_routes(token: str) -> list[Route]:
                 result = why_not(engine, case, target)
             except InputError as error:
                 raise ApiError(422, str(error).removeprefix("--why-not: ")) from None
+        from myotrace.expert.teach.whynot import REPORT_STATEMENT, fired_text
         statements = {rule.id: rule.statement for rule in rule_catalogue()}
+        statements["report"] = REPORT_STATEMENT
         return render("teach_whynot.html", token, name=name, result=result, statements=statements,
-                      targets=MUSCLES + TRIAGE_LEVELS)
+                      targets=MUSCLES + TRIAGE_LEVELS, fired_text=fired_text)
 
     async def rules(request: Request):
         from myotrace.expert.engine import rule_catalogue, MyoEngine
@@ -181,10 +187,14 @@ def teach_routes(token: str) -> list[Route]:
                 if getattr(value, "rule_meta", None) is not None:
                     salience[value.rule_meta.id] = value.salience
         ordered = sorted(rule_catalogue(), key=lambda r: (STAGES.index(r.stage), -salience.get(r.id, 0), r.id))
-        return render("teach_rules.html", token, rules=ordered, salience=salience, references=references())
+        from myotrace.expert.present.references import bibliography
+        return render("teach_rules.html", token, rules=ordered, salience=salience,
+                      references=bibliography(rule.source for rule in ordered))
 
     async def muscle(request: Request):
         from myotrace.expert.engine import get_engine
+        from myotrace.expert.present.kbview import part_text
+        from myotrace.expert.present.references import bibliography
         from myotrace.expert.web.chart import charts
 
         muscle_id = request.path_params["muscle"]
@@ -196,9 +206,14 @@ def teach_routes(token: str) -> list[Route]:
         for pattern in entry.patterns:
             drawn = charts({"right": list(pattern.essential) + list(pattern.spillover)}, chain=[muscle_id],
                            legs=("right",))
-            patterns.append({"pattern": pattern, "chart": trusted_svg(next(iter(drawn.values())).replace(" (primary)", ""))})
+            patterns.append({"pattern": pattern, "part": part_text(pattern.part),
+                             "chart": trusted_svg(next(iter(drawn.values())).replace(" (primary)", ""))})
+        keys, satellites = kb.keys_of(muscle_id), kb.satellites_of(muscle_id)
+        sources = [p.source for p in entry.patterns] + [e.source for e in entry.evidence]
+        sources += [e.source for e in (*keys, *satellites)] + [f.source for f in entry.perpetuating]
+        sources += [c.source for c in entry.self_care]
         return render("teach_muscle.html", token, muscle=muscle_id, entry=entry, patterns=patterns,
-                      keys=kb.keys_of(muscle_id), satellites=kb.satellites_of(muscle_id), muscles=MUSCLES)
+                      keys=keys, satellites=satellites, muscles=MUSCLES, references=bibliography(sources))
 
     async def practice(request: Request):
         from myotrace.expert.engine import get_engine
@@ -290,20 +305,3 @@ def practice_hints(engine, report) -> list[str]:
     hints.append("Satellite links the rules found: " + (", ".join(links) if links else "none")
                  + ". A satellite is never the primary while its key leads.")
     return hints
-
-
-@cache
-def references() -> dict[str, str]:
-    """Bibliography entries by key, when facts/knowledge/references.yaml exists (built by another branch)."""
-    import yaml
-    path = Path(__file__).resolve().parent.parent.parent / "facts" / "knowledge" / "references.yaml"
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = data.get("references", data) if isinstance(data, dict) else {}
-    out = {}
-    if isinstance(entries, dict):
-        for key, entry in entries.items():
-            out[str(key)] = entry if isinstance(entry, str) else "; ".join(
-                str(v) for k, v in entry.items() if k in ("authors", "year", "title", "venue", "pages", "doi"))
-    return out

@@ -1,0 +1,141 @@
+"""Every teaching view, for every library case, speaks to students in words: no Python repr
+(``HeldKey(muscle=…)``, ``= True``), no snake_case id (``gluteus_minimus``), no raw reference key
+(``travell-simons-1992``). The terminal views (explain, --step, --why-not, what-if, differential,
+kb show, kb refers-to) and the teaching room's pages (stepper, what-if, why-not, differential,
+practice, rule catalogue, muscle pages) are all rendered and read as a student would."""
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from myotrace.cli import app
+from myotrace.expert.casefile import case_paths, load_case
+from myotrace.expert.engine import get_engine
+from myotrace.facts.knowledge import knowledge
+from myotrace.facts.vocabulary import MUSCLES, REGIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = case_paths([ROOT / "cases"])
+runner = CliRunner()
+
+SNAKE = re.compile(r"(?<![\w/.#:=?&-])[a-z]+(?:_[a-z0-9]+)+(?![\w/(-])")
+REPR = re.compile(r"\b[A-Z][A-Za-z]+\([a-z_]+=|=\s?(True|False|None)\b|\[['\"]|\{['\"]|\b(True|False|None)\b"
+                  r"|\bthe any part\b|\bits no part\b|\bnot palpated non-tender\b|\bcf=")
+KEYS = sorted(knowledge().references, key=len, reverse=True)
+
+
+def problems(text: str) -> list[str]:
+    found = [f"snake_case id {m.group()!r}" for m in SNAKE.finditer(text)]
+    found += [f"program text {m.group()!r}" for m in REPR.finditer(text)]
+    found += [f"raw reference key {key!r}" for key in KEYS
+              if re.search(rf"(?<![\w/.-]){re.escape(key)}(?![\w-])", text)]
+    return found
+
+
+def test_the_detector_catches_what_it_must():
+    assert problems("ChainsFormed(valid=1, outside=False)") and problems("HeldKey(muscle=ql, cf=0.2593)")
+    assert problems("slr_positive = true: answered false") and problems("source: travell-simons-1992, ch. 9")
+    assert problems("the edge concerns the any part") and problems("matches its no part")
+    assert problems("✗ the gluteus minimus was not palpated non-tender")
+    assert not problems("Travell & Simons 1992, vol. 2 ch. 9 · case gmin-mistaken-for-l5 · REF-005 · f-12")
+
+
+def cli(*args: str, stdin: str = "") -> str:
+    result = runner.invoke(app, list(args), input=stdin)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_terminal_teaching_views_speak_in_words(path):
+    case = load_case(path)
+    report_primary = None
+    engine = get_engine()
+    from myotrace.expert.report import build_report
+    report = build_report(engine.consult(case), case)
+    report_primary = report.primary_muscle or "gluteus_minimus"
+    views = {
+        "explain": cli("explain", str(path)),
+        "explain --step": cli("explain", str(path), "--step"),
+        "why-not triage": cli("explain", str(path), "--why-not", report.triage),
+        "why-not refer_nerve": cli("explain", str(path), "--why-not", "refer_nerve"),
+        "why-not muscle": cli("explain", str(path), "--why-not", report_primary),
+        "why-not condition": cli("explain", str(path), "--why-not", "greater_trochanteric_pain_syndrome"),
+        "what-if": cli("explain", str(path), "--set", "ober_positive=false", "--set", "pain=+lateral_hip",
+                       "--set", "tender=piriformis"),
+        "differential": cli("differential", str(path)),
+    }
+    found = {name: problems(text) for name, text in views.items()}
+    assert not any(found.values()), {name: p[:5] for name, p in found.items() if p}
+
+
+@pytest.mark.parametrize("muscle", MUSCLES)
+def test_kb_show_speaks_in_words(muscle):
+    assert not problems(cli("kb", "show", muscle))
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_kb_refers_to_speaks_in_words(region):
+    assert not problems(cli("kb", "refers-to", region))
+
+
+# ---- the teaching room ------------------------------------------------------------------------
+class _Visible(HTMLParser):
+    """The text a reader sees: no tags, attributes, scripts or styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    pytest.importorskip("starlette")
+    from test_web_api import client_for
+    return client_for(tmp_path_factory.mktemp("views") / "c.db")[0]
+
+
+def page_text(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return visible(response.text)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_teaching_room_pages_speak_in_words(client, path):
+    name = path.stem
+    engine = get_engine()
+    total = len(engine.consult(load_case(path)).trace)
+    urls = [f"/teach/case/{name}?n={n}" for n in sorted({0, total // 2, total})]
+    urls += [f"/teach/case/{name}/whatif?set=ober_positive%3Dfalse", f"/teach/case/{name}/whynot?target=triage",
+             f"/teach/case/{name}/whynot?target=refer_nerve", f"/teach/case/{name}/whynot?target=gluteus_minimus",
+             f"/teach/case/{name}/differential", f"/teach/practice?case={name}"]
+    found = {url: problems(page_text(client, url)) for url in urls}
+    assert not any(found.values()), {url: p[:5] for url, p in found.items() if p}
+
+
+def test_rule_catalogue_and_muscle_pages_speak_in_words(client):
+    found = {"/teach/rules": problems(page_text(client, "/teach/rules"))}
+    for muscle in MUSCLES:
+        found[muscle] = problems(page_text(client, f"/teach/muscle/{muscle}"))
+    assert not any(found.values()), {url: p[:5] for url, p in found.items() if p}
