@@ -99,7 +99,7 @@ def test_under_triage_of_a_red_flag(tmp_path):
     out = flat(practice(folder, "treat\ngmin\ngmin vl\n"))
     assert "✗ Triage: you said treat; the rules say urgent_referral." in out
     assert "You under-triaged" in out
-    assert "SAF-002" in out and "fever = yes" in out
+    assert "SAF-002" in out and "fever: yes" in out
     assert "Why not treat:" in out and "SAF-004" in out
     assert "with triage urgent_referral the report names no primary muscle" in out
 
@@ -201,7 +201,7 @@ def test_a_red_flag_hint_points_at_the_finding(tmp_path):
     (folder / "fever.yaml").write_text(yaml.safe_dump(FEVER), encoding="utf-8")
     out = flat(practice(folder, "hint\nhint\nq\n"))
     assert "Hint 1: the triage is settled by the red-flag screen (safety stage)." in out
-    assert "Hint 2: look at fever = yes." in out
+    assert "Hint 2: look at fever: yes." in out
 
 
 def test_withheld_data_is_revealed_on_ask_at_a_cost(library):

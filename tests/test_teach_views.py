@@ -115,6 +115,11 @@ def client(tmp_path_factory):
     return client_for(tmp_path_factory.mktemp("views") / "c.db")[0]
 
 
+def practice_code(name: str) -> str:
+    from myotrace.expert.web.teach import practice_codes
+    return next(code for code, case in practice_codes().items() if case == name)
+
+
 def page_text(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -129,7 +134,7 @@ def test_teaching_room_pages_speak_in_words(client, path):
     urls = [f"/teach/case/{name}?n={n}" for n in sorted({0, total // 2, total})]
     urls += [f"/teach/case/{name}/whatif?set=ober_positive%3Dfalse", f"/teach/case/{name}/whynot?target=triage",
              f"/teach/case/{name}/whynot?target=refer_nerve", f"/teach/case/{name}/whynot?target=gluteus_minimus",
-             f"/teach/case/{name}/differential", f"/teach/practice?case={name}"]
+             f"/teach/case/{name}/differential", f"/teach/practice?case={practice_code(name)}&hints=6"]
     found = {url: problems(page_text(client, url)) for url in urls}
     assert not any(found.values()), {url: p[:5] for url, p in found.items() if p}
 
@@ -139,3 +144,26 @@ def test_rule_catalogue_and_muscle_pages_speak_in_words(client):
     for muscle in MUSCLES:
         found[muscle] = problems(page_text(client, f"/teach/muscle/{muscle}"))
     assert not any(found.values()), {url: p[:5] for url, p in found.items() if p}
+
+
+def test_web_practice_gives_the_cli_hints_a_score_and_an_address_without_the_answer(client):
+    from myotrace.expert.report import build_report
+    from myotrace.expert.teach.practice import HINT_COST, hints
+    name = "piriformis-driver-buttock"
+    engine = get_engine()
+    case = load_case(ROOT / "cases" / f"{name}.yaml")
+    report = build_report(engine.consult(case), case)
+    cli_hints = [h for item in ("triage", "primary", "chain") for h in hints(item, engine, report)]
+    code = practice_code(name)
+    assert name not in code
+    page = client.get(f"/teach/practice?case={code}&hints={len(cli_hints)}").text
+    assert "piriformis-driver" not in page.split("This was")[0]  # the page names the case only after the answer
+    import html
+    for hint in cli_hints:
+        assert hint in html.unescape(page)
+    assert 'id="hint-link"' not in page   # no more hints than the CLI has
+    answered = client.get(f"/teach/practice?case={code}&hints=2&triage=treat&primary={report.primary_muscle}"
+                          f"&chain={','.join(report.chain) or 'none'}").text
+    score = visible(answered).split("Score:")[1].split("This was")[0]
+    assert f"{3 - 2 * HINT_COST:g} / 3" in score and f"−{2 * HINT_COST:g} for 2 hints" in score
+    assert client.get("/teach/practice?case=gmin-lateral-classic").status_code == 404  # ids are not codes

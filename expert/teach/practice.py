@@ -199,7 +199,7 @@ def hints(item: str, engine, report) -> list[str]:
         return [f"Hint 1: the triage is settled by {STAGE_WORDS[stage]}.", f"Hint 2: {evidence}."]
     if report.primary_muscle is None:
         return ["Hint 1: settle the triage first: not every triage names a primary muscle or a chain.",
-                "Hint 2: a primary muscle and a chain are named only when the triage is treat or refer_nerve."]
+                "Hint 2: a primary muscle and a chain are named only when the triage is treat or refer (nerve)."]
     firing = _deciding_firing(engine, "primary", report)
     stage = firing.stage if firing else "satellites"
     if item == "primary":
@@ -308,13 +308,9 @@ def _deciding_vote(engine, level) -> str:
 
 
 def _matched_text(fact) -> str:
-    if fact["type"] == "Finding":
-        return f"{fact['id']} = {_answer(fact['value'])}"
-    if fact["type"] == "Primary":
-        return f"primary {fact['muscle']}"
-    if fact["type"] == "NerveInvolvement":
-        return "nerve signs " + ", ".join(fact["signs"])
-    return fact["type"]
+    """A fact a rule matched, in words (the same words as explain)."""
+    from myotrace.expert.present.text import fact_brief
+    return fact_brief(fact)
 
 
 def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:

@@ -25,6 +25,17 @@ def library() -> dict[str, Path]:
     return {path.stem: path for path in case_paths([default_library()])}
 
 
+ITEM_WORDS = {"triage": "Triage", "primary": "Primary muscle", "chain": "Chain"}
+
+
+@cache
+def practice_codes() -> dict[str, str]:
+    """An opaque code for each library case, so a practice page's address does not name the answer
+    (library ids such as gmin-mistaken-for-l5 do)."""
+    from hashlib import blake2b
+    return {blake2b(name.encode(), digest_size=5).hexdigest(): name for name in library()}
+
+
 @cache
 def case_lines() -> list[tuple[str, str]]:
     """(id, one-line description from its notes) for every library case, for the teaching room's index."""
@@ -221,19 +232,24 @@ def teach_routes(token: str) -> list[Route]:
         from myotrace.expert.teach import practice as drill
 
         params = request.query_params
-        name = params.get("case") or random.choice(sorted(library()))
+        codes = practice_codes()
+        code = params.get("case") or random.choice(sorted(codes))
+        if code not in codes:
+            raise ApiError(404, "no such practice case: start a new one from the practice page")
+        name = codes[code]
         case = load(name)
         shown = drill.case_lines(case, 1, 1)[1:]
-        critique, hints = None, []
+        critique, score = None, None
         with WORK:
             engine = get_engine()
             engine.consult(case)
             report = build_report(engine, case)
+            given = [(item, hint) for item in ("triage", "primary", "chain")
+                     for hint in drill.hints(item, engine, report)]
             try:
-                hint_count = max(0, min(int(params.get("hints", "0")), 3))
+                hint_count = max(0, min(int(params.get("hints", "0")), len(given)))
             except ValueError:
                 hint_count = 0
-            hints = practice_hints(engine, report)[:hint_count]
             if "triage" in params:
                 try:
                     answers = (drill.parse_triage(params["triage"]), drill.parse_muscle(params.get("primary", "none")),
@@ -246,8 +262,13 @@ def teach_routes(token: str) -> list[Route]:
                                             ("chain", drill.critique_chain, answers[2])):
                     points, lines = judge(answer, engine, case, report)
                     critique.append({"item": item, "points": points, "lines": lines})
-        return render("teach_practice.html", token, name=name, shown=shown, critique=critique, hints=hints,
-                      hint_count=len(hints), params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
+                earned = sum(c["points"] for c in critique)
+                cost = hint_count * drill.HINT_COST
+                score = {"earned": earned, "cost": cost, "net": max(0.0, earned - cost), "possible": len(critique)}
+        hints = [f"{ITEM_WORDS[item]}: {hint}" for item, hint in given[:hint_count]]
+        return render("teach_practice.html", token, name=name, code=code, shown=shown, critique=critique,
+                      hints=hints, hint_count=hint_count, more_hints=hint_count < len(given), score=score,
+                      hint_cost=drill.HINT_COST, params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
 
     async def differential_page(request: Request):
         from myotrace.expert.engine import get_engine
@@ -288,20 +309,3 @@ def teach_routes(token: str) -> list[Route]:
         Route("/teach/case/{name}/whatif", whatif),
         Route("/teach/case/{name}/whynot", whynot),
     ]
-
-
-def practice_hints(engine, report) -> list[str]:
-    """Hints from the run, vaguest first: where to look, not the answer."""
-    from myotrace.facts.types import ChainLink, Evidence
-    flags = report.red_flags
-    hints = ["Start with the red-flag screen: " + (f"{len(flags)} red flag(s) answered yes." if flags
-                                                 else "no red flag is answered yes; then look for nerve signs.")]
-    top = report.candidates[0] if report.candidates else None
-    if top is not None:
-        hints.append("The strongest evidence in the case: "
-                     + "; ".join(f"{e['label']} ({e['cf']:+.2f})" for e in sorted(
-                         engine.facts_of(Evidence), key=lambda e: -e["cf"])[:3]))
-    links = [f"{label(link['key'])} → {label(link['satellite'])}" for link in engine.facts_of(ChainLink)]
-    hints.append("Satellite links the rules found: " + (", ".join(links) if links else "none")
-                 + ". A satellite is never the primary while its key leads.")
-    return hints
