@@ -99,3 +99,36 @@ def test_region_lookup_fits_the_screen(browser, server, shots, width, height):
     page.screenshot(path=str(shots / f"refers-to-{width}.png"), full_page=True)
     context.close()
     assert not errors, errors
+
+
+def _inside(inner, outer) -> bool:
+    return (inner["x"] >= outer["x"] - 1 and inner["y"] >= outer["y"] - 1
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1)
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_stepper_shows_the_state_after_the_firing_and_brings_it_into_view(browser, server, shots, width, height):
+    from myotrace.expert.casefile import load_case
+    from myotrace.expert.engine import get_engine
+    case = load_case(Path(__file__).resolve().parent.parent / "cases" / f"{L5}.yaml")
+    trace = get_engine().consult(case).trace
+    fifth = trace[4]
+    change = next(c for c in fifth.certainty if c["muscle"] == "gluteus_minimus")
+    context, page, errors = open_page(browser, width, height)
+    page.goto(f"{server.url}/teach/case/{L5}?n=5")
+    node = page.locator("#dg-m_gluteus_minimus").text_content()
+    assert f"cf {change['after']:.2f}" in node and "0.89" not in node       # the state after firing 5, not the end
+    assert f"gluteus minimus: {change['before']:.2f} → {change['after']:.2f}" in page.inner_text("#certainty")
+    assert page_width(page) <= width                                          # no sideways page scroll
+    for n in (5, 14, len(trace)):
+        page.goto(f"{server.url}/teach/case/{L5}?n={n}")
+        page.wait_for_timeout(50)
+        lit = page.locator(".graph-pane .node.declared, .graph-pane .node.matched").first
+        assert _inside(lit.bounding_box(), page.locator(".graph-scroll").bounding_box()), n
+        assert page_width(page) <= width
+    firing = page.locator("#firing").bounding_box()
+    assert firing["x"] + firing["width"] <= width                            # the firing text is not cut off
+    page.screenshot(path=str(shots / f"stepper-{width}.png"), full_page=False)
+    context.close()
+    assert not errors, errors

@@ -131,6 +131,9 @@ class _Builder:
                 cf = fact["cf"]
                 for s in sources:
                     g.edge(s, target, f"{rule} {cf:+.2f}", "for" if cf >= 0 else "against")
+                running = next((c["after"] for c in firing.certainty if c["muscle"] == fact["muscle"]), None)
+                if running is not None:  # the certainty so far, until the evidence is weighed (REF-005)
+                    g.nodes[target].lines[1] = f"cf {running:.2f} so far"
             elif kind == "Hypothesis":
                 node = g.nodes[self.muscle(fact["muscle"])]
                 node.lines[1] = f"cf {fact['cf']:.2f}" + ("" if fact["supported"] else " (not supported)")

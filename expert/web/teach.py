@@ -73,13 +73,32 @@ def why_next(agenda) -> str:
             "the tie is broken by rule id, so every run fires in the same order.")
 
 
+def _state_lines(node, shown) -> list[str]:
+    """A node's text as it stands after the firing shown: its label then (certainty, chain,
+    level), or its name with '?' where a conclusion is not drawn yet. The box keeps the size it
+    has at the end of the run, so nothing moves while stepping."""
+    if shown is not None:
+        lines = list(shown.lines)
+    else:
+        lines = [node.lines[0]] + ["?" if node.kind in ("muscle", "condition", "triage", "chain") else line
+                                   for line in node.lines[1:]]
+    lines += [""] * (len(node.lines) - len(lines))
+    width = max(len(line) for line in node.lines)
+    if max(len(line) for line in lines) < width:
+        lines[0] = lines[0].ljust(width)
+    return lines
+
+
 def lit_graph(trace, upto: int, findings: dict) -> str:
     """The whole run's graph, its nodes marked: fired so far (lit), matched and declared by firing ``upto``."""
     from myotrace.expert.teach.graph import _Builder, build_graph, to_svg
 
     full = build_graph(trace)
     before = set(build_graph(trace[: upto - 1]).nodes) if upto > 1 else set()
-    now = set(build_graph(trace[:upto]).nodes) if upto else set()
+    partial = build_graph(trace[:upto]).nodes if upto else {}
+    now = set(partial)
+    for node in full.nodes.values():
+        node.lines = _state_lines(node, partial.get(node.id))
     matched = set()
     if upto:
         builder = _Builder()

@@ -151,6 +151,14 @@
         window.location.href = "/teach/case/" + encodeURIComponent(name) + "/whynot?target=" + encodeURIComponent(target);
       }
     };
+    // the node the shown firing declared (else the facts it matched) is brought into the pane's view
+    var scroller = pane.querySelector(".graph-scroll");
+    var lit = pane.querySelector(".node.declared") || pane.querySelector(".node.matched");
+    if (scroller && lit) {
+      var r = lit.getBoundingClientRect(), box = scroller.getBoundingClientRect();
+      scroller.scrollLeft += (r.left + r.width / 2) - (box.left + box.width / 2);
+      scroller.scrollTop += (r.top + r.height / 2) - (box.top + box.height / 2);
+    }
     pane.querySelectorAll(".node[data-target]").forEach(function (node) {
       if (!node.getAttribute("data-target")) { return; }
       node.classList.add("clickable");
