@@ -132,3 +132,23 @@ def test_stepper_shows_the_state_after_the_firing_and_brings_it_into_view(browse
     page.screenshot(path=str(shots / f"stepper-{width}.png"), full_page=False)
     context.close()
     assert not errors, errors
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_muscle_page_is_a_readable_size_and_prints_what_kb_show_prints(browser, server, shots, width, height):
+    context, page, errors = open_page(browser, width, height)
+    page.goto(f"{server.url}/teach/muscle/gluteus_minimus")
+    total = page.evaluate("document.documentElement.scrollHeight")
+    assert total < 5000, total                           # was ~20,000 px: every view drawn full width
+    assert page_width(page) <= width
+    views = page.locator("#muscle-chart svg")
+    assert views.count() >= 3
+    assert all(views.nth(i).bounding_box()["height"] <= 0.6 * height + 2 for i in range(views.count()))
+    text = page.inner_text("main")
+    assert "pain map" not in text and "(painful)" not in page.content()   # no patient on this page
+    assert "leg-length difference" in page.inner_text("#perpetuating")
+    assert "pillow between the knees" in page.inner_text("#self-care")
+    assert "Travell JG, Simons DG (1992)" in page.inner_text("#references")
+    page.screenshot(path=str(shots / f"muscle-{width}.png"), full_page=True)
+    context.close()
+    assert not errors, errors

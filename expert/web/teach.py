@@ -225,24 +225,20 @@ def teach_routes(token: str) -> list[Route]:
         from myotrace.expert.engine import get_engine
         from myotrace.expert.present.kbview import part_text
         from myotrace.expert.present.references import bibliography
-        from myotrace.expert.web.chart import charts
-
         muscle_id = request.path_params["muscle"]
         if muscle_id not in MUSCLES:
             raise ApiError(404, f"no muscle {muscle_id!r}: one of {', '.join(MUSCLES)}")
         kb = get_engine().kb
         entry = kb.muscles[muscle_id]
-        patterns = []
-        for pattern in entry.patterns:
-            drawn = charts({"right": list(pattern.essential) + list(pattern.spillover)}, chain=[muscle_id],
-                           legs=("right",))
-            patterns.append({"pattern": pattern, "part": part_text(pattern.part),
-                             "chart": trusted_svg(next(iter(drawn.values())).replace(" (primary)", ""))})
+        from myotrace.expert.present.bodychart import body_chart
+        patterns = [{"pattern": pattern, "part": part_text(pattern.part)} for pattern in entry.patterns]
+        chart = trusted_svg(body_chart((), [[muscle_id]], side="right", prefix="kb", patient=False)
+                            .replace(" (primary)", ""))
         keys, satellites = kb.keys_of(muscle_id), kb.satellites_of(muscle_id)
         sources = [p.source for p in entry.patterns] + [e.source for e in entry.evidence]
         sources += [e.source for e in (*keys, *satellites)] + [f.source for f in entry.perpetuating]
         sources += [c.source for c in entry.self_care]
-        return render("teach_muscle.html", token, muscle=muscle_id, entry=entry, patterns=patterns,
+        return render("teach_muscle.html", token, muscle=muscle_id, entry=entry, patterns=patterns, chart=chart,
                       keys=keys, satellites=satellites, muscles=MUSCLES, references=bibliography(sources))
 
     async def practice(request: Request):
