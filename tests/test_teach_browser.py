@@ -152,3 +152,22 @@ def test_muscle_page_is_a_readable_size_and_prints_what_kb_show_prints(browser, 
     page.screenshot(path=str(shots / f"muscle-{width}.png"), full_page=True)
     context.close()
     assert not errors, errors
+
+
+def test_an_educator_loads_a_case_file_into_the_teaching_room(browser, server, shots, tmp_path):
+    own = tmp_path / "seminar.yaml"
+    own.write_text((Path(__file__).resolve().parent.parent / "cases" / f"{L5}.yaml").read_text(encoding="utf-8")
+                   .replace(f"case: {L5}", "case: seminar-l5-mimic"), encoding="utf-8")
+    context, page, errors = open_page(browser, 390, 844)
+    page.goto(f"{server.url}/teach")
+    assert page_width(page) <= 390
+    assert page.locator(".case-line").count() > 50          # every library case with a line of description
+    page.set_input_files("#own-file", str(own))
+    page.wait_for_function("document.querySelector('#own-yaml').value.includes('seminar-l5-mimic')")
+    page.click("#own-submit")
+    page.wait_for_url("**/teach/case/own-*")
+    assert "seminar-l5-mimic" in page.inner_text("h1")
+    page.click("#differential-link")
+    assert page.locator(".picture").count() == 5
+    context.close()
+    assert not errors, errors

@@ -167,3 +167,36 @@ def test_web_practice_gives_the_cli_hints_a_score_and_an_address_without_the_ans
     score = visible(answered).split("Score:")[1].split("This was")[0]
     assert f"{3 - 2 * HINT_COST:g} / 3" in score and f"−{2 * HINT_COST:g} for 2 hints" in score
     assert client.get("/teach/practice?case=gmin-lateral-classic").status_code == 404  # ids are not codes
+
+
+def test_teaching_room_what_if_reaches_the_pain_map_palpation_ober_and_leg_length(client):
+    from myotrace.expert.teach.whatif import what_if
+    name = "gmin-lateral-classic"
+    case = load_case(ROOT / "cases" / f"{name}.yaml")
+    step = client.get(f"/teach/case/{name}").text
+    for form in ('id="whatif-finding"', 'id="whatif-pain"', 'id="whatif-palpate"', 'id="wi-ober-neg"', 'id="wi-leg"'):
+        assert form in step
+    for query, sets, unsets in (("finding=leg_length_discrepancy&answer=true", ["leg_length_discrepancy=true"], []),
+                                ("finding=ober_positive&answer=unset", [], ["ober_positive"]),
+                                ("region=lateral_calf&change=-", ["pain=-lateral_calf"], []),
+                                ("palpate=piriformis&result=tender", ["tender=piriformis"], []),
+                                ("palpate=gluteus_minimus&result=not_tender", ["non_tender=gluteus_minimus"], [])):
+        page = visible(client.get(f"/teach/case/{name}/whatif?{query}").text)
+        want = what_if(get_engine(), case, sets, unsets)
+        for change in want.changes:
+            assert change in page, (query, change)
+        assert ("Conclusion CHANGED" if want.conclusion_changed else "Conclusion unchanged") in page
+
+
+def test_an_educators_own_case_file_is_loaded_into_the_teaching_room(client):
+    text = (ROOT / "cases" / "gmin-mistaken-for-l5.yaml").read_text(encoding="utf-8").replace(
+        "case: gmin-mistaken-for-l5", "case: my-seminar-case")
+    created = client.post("/teach/own", data={"yaml": text})
+    assert created.status_code == 201
+    where = created.headers["HX-Redirect"]
+    assert where.startswith("/teach/case/own-")
+    assert "my-seminar-case" in client.get(where).text
+    assert client.get(where + "/differential").status_code == 200
+    bad = client.post("/teach/own", data={"yaml": "pain: [lateral_calff]"})
+    assert bad.status_code == 422 and "did you mean 'lateral_calf'" in visible(bad.text)
+    assert client.post("/teach/own", data={"yaml": " "}).status_code == 422

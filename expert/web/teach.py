@@ -15,7 +15,7 @@ from starlette.routing import Route
 from myotrace.expert.errors import InputError
 from myotrace.expert.web.consult import WORK, ApiError
 from myotrace.expert.web.templating import render, trusted_svg
-from myotrace.facts.vocabulary import MUSCLES, TRIAGE_LEVELS, label
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, TRIAGE_LEVELS, label
 
 
 @cache
@@ -43,8 +43,33 @@ def case_lines() -> list[tuple[str, str]]:
     return [(name, summary(load(name).notes)) for name in sorted(library())]
 
 
+# Case files an educator loads into the teaching room: kept in memory for the server's life
+# (never written to disk), the newest OWN_LIMIT, under "own-" and a hash of their text.
+OWN: dict = {}
+OWN_PREFIX, OWN_LIMIT = "own-", 32
+
+
+def add_own_case(text: str):
+    """Validate a case file's text as `myotrace diagnose` would; its teaching-room name. InputError if bad."""
+    from hashlib import blake2b
+
+    from myotrace.expert.casefile import parse, validate
+    source = "your case file"
+    case = validate(parse(text, Path(source)), source)
+    name = OWN_PREFIX + blake2b(text.encode(), digest_size=5).hexdigest()
+    if case.case is None:
+        case = case.model_copy(update={"case": name})
+    OWN.pop(name, None)
+    OWN[name] = case
+    while len(OWN) > OWN_LIMIT:
+        OWN.pop(next(iter(OWN)))
+    return name
+
+
 def load(name: str):
     from myotrace.expert.casefile import load_case
+    if name in OWN:
+        return OWN[name]
     path = library().get(name)
     if path is None:
         raise ApiError(404, f"no library case {name!r}")
@@ -87,6 +112,23 @@ def _state_lines(node, shown) -> list[str]:
     if max(len(line) for line in lines) < width:
         lines[0] = lines[0].ljust(width)
     return lines
+
+
+def form_changes(params) -> tuple[list[str], list[str]]:
+    """The what-if changes a request asks for, as ``myotrace explain --set/--unset`` takes them:
+    ``set``/``unset`` as typed, or the stepper's form (a finding and its answer, a pain region to
+    add or remove, a muscle palpated tender or not)."""
+    sets, unsets = list(params.getlist("set")), list(params.getlist("unset"))
+    finding, answer = params.get("finding"), params.get("answer")
+    if finding and answer:
+        (unsets.append(finding) if answer == "unset" else sets.append(f"{finding}={answer}"))
+    region, change = params.get("region"), params.get("change", "+")
+    if region:
+        sets.append(f"pain={'-' if change == '-' else '+'}{region}")
+    muscle, result = params.get("palpate"), params.get("result")
+    if muscle and result:
+        sets.append(f"{'tender' if result == 'tender' else 'non_tender'}={muscle}")
+    return sets, unsets
 
 
 def lit_graph(trace, upto: int, findings: dict) -> str:
@@ -163,7 +205,8 @@ def teach_routes(token: str) -> list[Route]:
         return render("teach_step.html", token, name=name, case=case, upto=upto, total=len(full), agenda=rows,
                       reason=reason, firing=firing, fired=engine.trace[:upto], report=report, combined=combined,
                       graph=trusted_svg(graph), fact_brief=fact_brief,
-                      findings=sorted(case.findings.items()))
+                      findings=sorted(case.findings.items()), all_findings=FINDINGS, regions=REGIONS,
+                      muscles=MUSCLES)
 
     async def whatif(request: Request):
         from myotrace.expert.engine import get_engine
@@ -172,8 +215,7 @@ def teach_routes(token: str) -> list[Route]:
 
         name = request.path_params["name"]
         case = load(name)
-        sets = request.query_params.getlist("set")
-        unsets = request.query_params.getlist("unset")
+        sets, unsets = form_changes(request.query_params)
         with WORK:
             try:
                 result = what_if(get_engine(), case, sets, unsets)
@@ -285,6 +327,21 @@ def teach_routes(token: str) -> list[Route]:
                       hints=hints, hint_count=hint_count, more_hints=hint_count < len(given), score=score,
                       hint_cost=drill.HINT_COST, params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
 
+    async def own_case(request: Request):
+        from starlette.responses import Response
+
+        from myotrace.expert.web.pages import form_of
+        form = await form_of(request)
+        text = form.get("yaml", "")
+        if not text.strip():
+            return render("_error.html", token, status=422,
+                          error="paste a case file (YAML or JSON) or choose one, e.g. from `myotrace cases show ID`")
+        try:
+            name = add_own_case(text)
+        except InputError as error:
+            return render("_error.html", token, status=422, error=str(error))
+        return Response(status_code=201, headers={"HX-Redirect": f"/teach/case/{name}"})
+
     async def differential_page(request: Request):
         from myotrace.expert.engine import get_engine
         from myotrace.expert.present.references import source_text
@@ -316,6 +373,7 @@ def teach_routes(token: str) -> list[Route]:
     return [
         Route("/teach", index),
         Route("/teach/refers-to", refers_to_page),
+        Route("/teach/own", own_case, methods=["POST"]),
         Route("/teach/case/{name}/differential", differential_page),
         Route("/teach/rules", rules),
         Route("/teach/muscle/{muscle}", muscle),

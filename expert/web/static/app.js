@@ -167,7 +167,22 @@
     });
   }
 
+  // ---- the teaching room: an educator's own case file, read in the browser into the form ----------
+  function initOwnCase(root) {
+    var file = root.querySelector("#own-file");
+    var text = root.querySelector("#own-yaml");
+    if (!file || !text || file.dataset.bound) { return; }
+    file.dataset.bound = "1";
+    file.addEventListener("change", function () {
+      if (!file.files.length) { return; }
+      var reader = new FileReader();
+      reader.onload = function () { text.value = reader.result; };
+      reader.readAsText(file.files[0]);
+    });
+  }
+
   function init(root) {
+    initOwnCase(root);
     initPainMap(root);
     initTenderSite(root);
     initGraph(root);
