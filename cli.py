@@ -245,6 +245,12 @@ def ask_line(prompt: str) -> str:
         raise EOFError from None
 
 
+def piped_step_command(_prompt: str) -> str:
+    """The next --step command from piped input (Enter, b, r, q); at the end of the input, run to the end."""
+    line = sys.stdin.readline()
+    return line.strip() if line else "r"
+
+
 @app.command()
 def explain(
     case: Annotated[Path, typer.Argument(metavar="CASE", help="A case file.", show_default=False)],
@@ -266,8 +272,9 @@ def explain(
     from myotrace.expert.teach.explain import explain_case
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    ask = ask_line if interactive else piped_step_command if step and not sys.stdin.isatty() else None
     try:
-        explain_case(case, say, ask_line if interactive else None, step=step, why_not=why_not,
+        explain_case(case, say, ask, step=step, why_not=why_not,
                      sets=set_ or (), unsets=unset or (), graph=graph.value if graph else None)
     except InputError as error:
         fail(str(error))

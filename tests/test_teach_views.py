@@ -200,3 +200,26 @@ def test_an_educators_own_case_file_is_loaded_into_the_teaching_room(client):
     bad = client.post("/teach/own", data={"yaml": "pain: [lateral_calff]"})
     assert bad.status_code == 422 and "did you mean 'lateral_calf'" in visible(bad.text)
     assert client.post("/teach/own", data={"yaml": " "}).status_code == 422
+
+
+def test_piped_step_obeys_back_and_quit():
+    path = str(ROOT / "cases" / "gmin-mistaken-for-l5.yaml")
+    out = runner.invoke(app, ["explain", path, "--step"], input="\n\nb\nq\n").output
+    assert "Back one firing: reset and re-run to firing 1" in out
+    assert "Stopped after 1 firings" in out
+    everything = runner.invoke(app, ["explain", path, "--step"], input="").output   # no commands: run to the end
+    assert "The agenda is empty: the run is complete." in everything
+
+
+def test_practice_critique_keeps_never_asked_tests_apart_from_missed_evidence():
+    from myotrace.expert.report import build_report
+    from myotrace.expert.teach.practice import critique_primary
+    case = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
+    engine = get_engine()
+    report = build_report(engine.consult(case), case)
+    _, seen = critique_primary("vastus_lateralis", engine, case, report)
+    _, hidden = critique_primary("vastus_lateralis", engine, case, report, hidden={"palpate:gluteus_minimus"})
+    missed = lambda lines: next(line for line in lines if line.startswith("Evidence you may have missed"))
+    assert "tender point reproduces the pain" in missed(seen)
+    assert "tender point reproduces the pain" not in missed(hidden)
+    assert any(line.startswith("From tests you did not ask for") and "tender point" in line for line in hidden)

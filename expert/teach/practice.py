@@ -86,10 +86,10 @@ def case_lines(case, number: int, total: int, withheld=frozenset()) -> list[str]
     lines += wrap(", ".join(label(r) for r in case.pain) or "not recorded", "  Pain map:    ", " " * 15)
 
     def group(title, ids):
-        answered = [(f, case.findings[f]) for f in ids if f in case.findings]
+        answered = [(f, case.findings[f]) for f in ids if f in case.findings and f not in withheld]
         if not answered:
             return []
-        text = "; ".join(f"{label(f)}: " + ("? (ask " + f + ")" if f in withheld else _answer(v)) for f, v in answered)
+        text = "; ".join(f"{label(f)}: {_answer(v)}" for f, v in answered)
         return wrap(text, f"  {title:<13}", " " * 15)
 
     lines += group("History:", HISTORY)
@@ -97,11 +97,13 @@ def case_lines(case, number: int, total: int, withheld=frozenset()) -> list[str]
     lines += group("Red flags:", RED_FLAGS)
     if not any(f in case.findings for f in RED_FLAGS):
         lines.append("  Red flags:   none asked")
-    def palpated(muscle, text):
-        return f"{label(muscle)}: ? (ask {PALPATE}{muscle})" if PALPATE + muscle in withheld else text
-    palpation = [palpated(m, f"{label(m)} reproduces the pain") for m in case.tender_points]
-    palpation += [palpated(m, f"{label(m)} does not") for m in case.non_tender]
-    lines += wrap("; ".join(palpation) or "not done", "  Palpation:   ", " " * 15)
+    palpation = [f"{label(m)} reproduces the pain" for m in case.tender_points if PALPATE + m not in withheld]
+    palpation += [f"{label(m)} does not" for m in case.non_tender if PALPATE + m not in withheld]
+    if palpation or not withheld:
+        lines += wrap("; ".join(palpation) or "not done", "  Palpation:   ", " " * 15)
+    if withheld:  # which tests were done is for the student to decide: none of them is named
+        lines += wrap("the examination and palpation: decide what you would examine, then 'ask FINDING' or "
+                      "'ask palpate MUSCLE'", "  Withheld:    ", " " * 15)
     return lines
 
 
@@ -160,7 +162,8 @@ def _ask(ask, say, prompt, parse, command=lambda text: False):
 
 # ---- hints and asking for data -----------------------------------------------------------
 HINT_COST = 0.25   # judgement: a hint is worth a quarter of the answer it helps with
-ASK_COST = 0.25    # judgement: a withheld finding costs as much as a hint
+ASK_COST = 0.1     # judgement: examining is what a clinician should do, so it costs less than a hint,
+                   # but not nothing, so that choosing what to examine still matters
 STAGE_WORDS = {
     "safety": "the red-flag screen (safety stage)",
     "nerve": "the nerve-root signs (nerve stage)",
@@ -257,13 +260,28 @@ def _firing(engine, rule, predicate=lambda d: True):
     return next((f for f in engine.trace if rule in (None, f.rule) and any(predicate(d) for d in f.declared)), None)
 
 
-def _evidence(engine, muscle) -> list[tuple[float, str, str, int]]:
+def _evidence(engine, muscle, hidden=frozenset()) -> list[tuple[float, str, str, int]]:
+    """(cf, text, rule, step) of every piece of evidence about the muscle, strongest first; without
+    the pieces that rest on data the student never saw (``hidden``: withheld and never asked for)."""
     found = []
     for firing in engine.trace:
+        if hidden and _rests_on(firing) & hidden:
+            continue
         for fact in firing.declared:
             if fact["type"] == "Evidence" and fact["muscle"] == muscle:
                 found.append((fact["cf"], fact.get("label") or fact.get("reason", ""), firing.rule, firing.number))
     return sorted(found, key=lambda e: -abs(e[0]))
+
+
+def _rests_on(firing) -> set[str]:
+    """The case items a firing matched: finding ids and ``palpate:MUSCLE``."""
+    items = set()
+    for fact in firing.matched:
+        if fact["type"] == "Finding":
+            items.add(fact["id"])
+        elif fact["type"] == "Palpation":
+            items.add(PALPATE + fact["muscle"])
+    return items
 
 
 def _failed(result, rules=None) -> list[str]:
@@ -313,12 +331,12 @@ def _matched_text(fact) -> str:
     return fact_brief(fact)
 
 
-def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
+def critique_primary(answer, engine, case, report, hidden=frozenset()) -> tuple[float, list[str]]:
     right = report.primary_muscle
     if answer == right:
         if right is None:
             return 1, [f"Primary: none — correct: with triage {report.triage} no chain is named."]
-        return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence")
+        return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence", hidden)
     if right is None:
         return 0, [(f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
                     "no primary muscle: it leads with the referral or with the questions still open.")]
@@ -336,16 +354,21 @@ def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
         if against:
             lines.append(f"Against the {label(answer)}: "
                          + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in against))
-    lines += _missed(engine, right, "Evidence you may have missed")
+    lines += _missed(engine, right, "Evidence you may have missed", hidden)
     return 0, lines
 
 
-def _missed(engine, muscle, title) -> list[str]:
-    found = [e for e in _evidence(engine, muscle) if e[0] > 0]
-    if not found:
-        return []
-    return [f"{title} for the {label(muscle)}: "
-            + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in found)]
+def _missed(engine, muscle, title, hidden=frozenset()) -> list[str]:
+    """The evidence for the muscle the student saw; what rests on tests never asked for is named apart."""
+    found = [e for e in _evidence(engine, muscle, hidden) if e[0] > 0]
+    unseen = [e for e in _evidence(engine, muscle) if e[0] > 0 and e not in found]
+    lines = []
+    if found:
+        lines.append(f"{title} for the {label(muscle)}: "
+                     + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in found))
+    if unseen:
+        lines.append("From tests you did not ask for: " + "; ".join(text for _cf, text, _r, _s in unseen) + ".")
+    return lines
 
 
 def _also(report) -> list[str]:
@@ -358,7 +381,7 @@ def _also(report) -> list[str]:
     return lines
 
 
-def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
+def critique_chain(answer, engine, case, report, hidden=frozenset()) -> tuple[float, list[str]]:
     right = list(report.chain)
     if answer == right:
         return 1, ["Chain: correct" + (f": {' → '.join(label(m) for m in right)}." if right else " (none).")] + _also(report)
@@ -373,7 +396,7 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
         if muscle not in answer and muscle in links:
             key, step = links[muscle]
             lines.append(f"Missed: the {label(muscle)} is a satellite of the {label(key)} (SAT-001 #{step}); "
-                         + "; ".join(_missed(engine, muscle, "evidence")))
+                         + "; ".join(_missed(engine, muscle, "evidence", hidden)))
         elif muscle not in answer:
             lines.append(f"Missed: the {label(muscle)} heads the chain.")
     secondary = {m for chain in report.secondary_chains for m in chain}
@@ -482,7 +505,8 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
             say("")
             for item, critique in (("triage", critique_triage), ("primary", critique_primary),
                                    ("chain", critique_chain)):
-                points, lines = critique(answers[item], engine, case, report)
+                extra = {"hidden": frozenset(hidden)} if item != "triage" else {}
+                points, lines = critique(answers[item], engine, case, report, **extra)
                 score.add(item, points)
                 for line in _critique_lines(points, lines):
                     say(line)
