@@ -186,7 +186,7 @@ def test_students_never_see_the_contract_cited(tmp_path):
 
 def test_hints_are_graded_stage_then_evidence_and_cost_points(library):
     out = flat(practice(library, "hint\nhint\nhint\n4\nhint\ngmin\nhint\nhint\ngmin, vl\n"))
-    assert "Hint 1: the triage is settled by" in out and "(safety stage)" in out
+    assert "Here the triage is settled by" in out and "Red flags: " in out
     assert "Hint 2: no red flag and no nerve sign is present" in out
     assert "No more hints for this answer." in out
     assert "Hint 1: the primary muscle comes from key muscles and their satellites (satellites stage)" in out
@@ -200,7 +200,7 @@ def test_a_red_flag_hint_points_at_the_finding(tmp_path):
     folder.mkdir()
     (folder / "fever.yaml").write_text(yaml.safe_dump(FEVER), encoding="utf-8")
     out = flat(practice(folder, "hint\nhint\nq\n"))
-    assert "Hint 1: the triage is settled by the red-flag screen (safety stage)." in out
+    assert "Here the triage is settled by a red flag." in out
     assert "Hint 2: look at fever: yes." in out
 
 

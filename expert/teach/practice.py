@@ -24,9 +24,10 @@ from myotrace.expert.present.references import bibliography, cite, source_text
 from myotrace.expert.present.text import user_key, wrap
 from myotrace.expert.report import build_report
 from myotrace.expert.teach.whynot import MUSCLE_ALIASES, match_id, why_not
-from myotrace.facts.types import ChainLink, Primary, TriageVote
+from myotrace.facts.types import ChainLink, Finding, Palpation, Primary, TriageVote
 from myotrace.facts.vocabulary import (
-    EXAMINATION, HISTORY, MUSCLES, PALPATE, RED_FLAGS, TRIAGE_LEVELS, label, urgency,
+    EXAMINATION, HISTORY, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS, TRIAGE_LEVELS,
+    label, urgency,
 )
 
 
@@ -186,7 +187,6 @@ def hints(item: str, engine, report) -> list[str]:
     """Graded hints for one answer, from the rules: first the stage that decides it, then the evidence."""
     if item == "triage":
         firing = _deciding_firing(engine, "triage", report)
-        stage = firing.stage if firing else "questions"
         matched = firing.matched if firing else []
         findings = [m for m in matched if m["type"] == "Finding"]
         nerve = [m for m in matched if m["type"] == "NerveInvolvement"]
@@ -199,7 +199,11 @@ def hints(item: str, engine, report) -> list[str]:
                         "corroborated beyond the pain map")
         else:
             evidence = "nothing decides it yet: which questions are still open?"
-        return [f"Hint 1: the triage is settled by {STAGE_WORDS[stage]}.", f"Hint 2: {evidence}."]
+        settled = ("a red flag" if findings else "the nerve-root signs" if nerve
+                   else "the muscles, once no red flag or nerve sign stands in the way"
+                   if any(m["type"] == "Primary" for m in matched) else "what is still unknown")
+        return [f"Hint 1: {_screen_state(engine, report)} Here the triage is settled by {settled}.",
+                f"Hint 2: {evidence}."]
     if report.primary_muscle is None:
         return ["Hint 1: settle the triage first: not every triage names a primary muscle or a chain.",
                 "Hint 2: a primary muscle and a chain are named only when the triage is treat or refer (nerve)."]
@@ -207,18 +211,38 @@ def hints(item: str, engine, report) -> list[str]:
     stage = firing.stage if firing else "satellites"
     if item == "primary":
         found = [e for e in _evidence(engine, report.primary_muscle) if e[0] > 0]
-        return [f"Hint 1: the primary muscle comes from {STAGE_WORDS[stage]}: the root of the best-supported chain, "
-                "a key muscle before its satellites.",
+        supported = [c for c in report.candidates if c.supported]
+        tender = [c for c in supported if c.muscle in _tender(engine)]
+        return [f"Hint 1: {len(supported)} muscle{'s reach' if len(supported) != 1 else ' reaches'} the support "
+                f"threshold, {len(tender)} of them confirmed by palpation. The primary muscle comes from "
+                f"{STAGE_WORDS[stage]}: the root of the best-supported chain, a key muscle before its satellites.",
                 "Hint 2: its evidence: " + "; ".join(f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:4]) + "."]
     satellites = [m for m in report.chain[1:]]
     evidence = []
     for muscle in satellites:
         found = [e for e in _evidence(engine, muscle) if e[0] > 0]
         evidence += [f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:2]]
-    return [f"Hint 1: the chain comes from {STAGE_WORDS['satellites']}: a satellite lies in its key muscle's "
-            "referral zone, and the key is treated first.",
+    links = len(engine.facts_of(ChainLink))
+    return [f"Hint 1: the rules linked {links} key–satellite pair{'s' if links != 1 else ''} in this case. The chain "
+            f"comes from {STAGE_WORDS['satellites']}: a satellite lies in its key muscle's referral zone, and the key "
+            "is treated first.",
             f"Hint 2: the chain has {len(report.chain)} muscle{'s' if len(report.chain) != 1 else ''}"
             + (f"; beyond the primary, the evidence: {'; '.join(evidence)}." if evidence else "; the primary alone.")]
+
+
+def _tender(engine) -> set[str]:
+    return {f["muscle"] for f in engine.facts_of(Palpation) if f["reproduces"]}
+
+
+def _screen_state(engine, report) -> str:
+    """Where the case stands on the screens, without the verdict: how many red flags and nerve signs
+    were asked and how many are present."""
+    answered = {f["id"]: f["value"] for f in engine.facts_of(Finding)}
+    flags = [f for f in RED_FLAGS if isinstance(answered.get(f), bool)]
+    nerve = [f for f in OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS if isinstance(answered.get(f), bool)]
+    return (f"Red flags: {len(flags)} of {len(RED_FLAGS)} asked, {sum(answered[f] for f in flags)} present; "
+            f"nerve signs: {len(nerve)} of {len(OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS)} examined, "
+            f"{sum(answered[f] for f in nerve)} present.")
 
 
 def withheld_items(case) -> set[str]:
