@@ -192,7 +192,7 @@ def test_hints_are_graded_stage_then_evidence_and_cost_points(library):
     assert "The primary muscle comes from key muscles and their satellites (satellites stage)" in out
     assert "reach the support threshold" in out or "reaches the support threshold" in out
     assert "Hint 2: the chain has 2 muscles; beyond the primary, the evidence: pain map matches" in out
-    assert out.index("Hint 1: the triage") < out.index("Hint 2: no red flag") < out.index("Hint 1: the primary")
+    assert out.index("Hint 1: Red flags") < out.index("Hint 2: no red flag") < out.index("The primary muscle comes from")
     assert "Session score: 1.75 / 3 (58%) after 1.25 for hints and data" in out  # five hints at 0.25
 
 
