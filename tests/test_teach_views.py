@@ -223,3 +223,19 @@ def test_practice_critique_keeps_never_asked_tests_apart_from_missed_evidence():
     assert "tender point reproduces the pain" in missed(seen)
     assert "tender point reproduces the pain" not in missed(hidden)
     assert any(line.startswith("From tests you did not ask for") and "tender point" in line for line in hidden)
+
+
+def test_explain_shows_the_negatives_no_rule_fired_on():
+    out = cli("explain", str(ROOT / "cases" / "gmin-mistaken-for-l5.yaml"))
+    unused = " ".join(out.split("Answered, but matched by no rule that fired")[1].split("References")[0].split())
+    for finding in ("slr positive: no", "crossed slr positive: no", "reflex reduced: no", "myotomal weakness: no",
+                    "dermatomal numbness: no"):
+        assert finding in unused
+    assert "pain worse below knee" not in unused    # REF-002 matched it
+
+
+def test_the_stepper_ends_with_the_negatives_no_rule_fired_on(client):
+    total = len(get_engine().consult(load_case(ROOT / "cases" / "gmin-mistaken-for-l5.yaml")).trace)
+    end = visible(client.get(f"/teach/case/gmin-mistaken-for-l5?n={total}").text)
+    assert "Answered, but matched by no rule" in end and "reflex reduced: no" in end
+    assert "Answered, but matched by no rule" not in visible(client.get("/teach/case/gmin-mistaken-for-l5?n=3").text)

@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Callable
 
 from myotrace.expert.present.references import bibliography, source_text
-from myotrace.expert.present.text import WIDTH, fact_brief, wrap
+from myotrace.expert.present.text import WIDTH, answer_text, fact_brief, wrap
 from myotrace.expert.trace import fact_dict
 from myotrace.facts.vocabulary import label
 
@@ -124,11 +124,24 @@ def conclusion_lines(report) -> list[str]:
     return out
 
 
-def explain_lines(report, trace) -> list[str]:
+def unused_findings(case, trace) -> list[str]:
+    """Findings the case answers that no rule that fired matched, in words: the negatives that
+    ruled a picture out without any rule firing on them (a normal neurological examination)."""
+    used = {fact["id"] for firing in trace for fact in firing.matched if fact["type"] == "Finding"}
+    return [f"{label(finding)}: {answer_text(value)}" for finding, value in case.findings.items()
+            if finding not in used]
+
+
+def explain_lines(report, trace, case=None) -> list[str]:
     lines = wrap(f"Case {report.case}: {len(trace)} rule firings, numbered in firing order, grouped by stage "
                  "in reasoning order (safety first).", "", "  ")
     lines += trace_lines(trace)
     lines += ["", "Conclusion", *conclusion_lines(report)]
+    unused = unused_findings(case, trace) if case is not None else []
+    if unused:
+        lines += ["", "Answered, but matched by no rule that fired (a negative finding is evidence too;"]
+        lines += ["`myotrace differential` shows what each one speaks against):"]
+        lines += wrap("; ".join(unused), "  ", "  ")
     lines += ["", *reference_lines(trace)]
     return lines
 
@@ -349,5 +362,5 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
         text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace, secondary))
         say(text.rstrip("\n"))
         return
-    for line in explain_lines(build_report(engine, case), engine.trace):
+    for line in explain_lines(build_report(engine, case), engine.trace, case):
         say(line)

@@ -177,7 +177,7 @@ def teach_routes(token: str) -> list[Route]:
     async def step(request: Request):
         from myotrace.expert.engine import get_engine
         from myotrace.expert.report import build_report
-        from myotrace.expert.teach.explain import combined_facts, numbered_facts
+        from myotrace.expert.teach.explain import combined_facts, numbered_facts, unused_findings
         from myotrace.expert.present.text import fact_brief
 
         name = request.path_params["name"]
@@ -206,6 +206,7 @@ def teach_routes(token: str) -> list[Route]:
                       reason=reason, firing=firing, fired=engine.trace[:upto], report=report, combined=combined,
                       graph=trusted_svg(graph), fact_brief=fact_brief,
                       findings=sorted(case.findings.items()), all_findings=FINDINGS, regions=REGIONS,
+                      unused=unused_findings(case, full) if upto == len(full) else [],
                       muscles=MUSCLES)
 
     async def whatif(request: Request):
