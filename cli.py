@@ -246,9 +246,10 @@ def ask_line(prompt: str) -> str:
 
 
 def piped_step_command(_prompt: str) -> str:
-    """The next --step command from piped input (Enter, b, r, q); at the end of the input, run to the end."""
+    """The next --step command from piped input (Enter, b, r, q); at the end of the input, Enter:
+    every remaining firing is shown with the agenda before it, as without input."""
     line = sys.stdin.readline()
-    return line.strip() if line else "r"
+    return line.strip() if line else ""
 
 
 @app.command()
