@@ -239,3 +239,21 @@ def test_the_stepper_ends_with_the_negatives_no_rule_fired_on(client):
     end = visible(client.get(f"/teach/case/gmin-mistaken-for-l5?n={total}").text)
     assert "Answered, but matched by no rule" in end and "reflex reduced: no" in end
     assert "Answered, but matched by no rule" not in visible(client.get("/teach/case/gmin-mistaken-for-l5?n=3").text)
+
+
+def test_practice_is_fair_on_a_nerve_case_and_with_hints(tmp_path):
+    from myotrace.expert.report import build_report
+    from myotrace.expert.teach.practice import critique_chain, critique_primary, hint_charge, run_session
+    case = load_case(ROOT / "cases" / "nerve-myotomal-weakness-with-gmin-trps.yaml")
+    engine = get_engine()
+    report = build_report(engine.consult(case), case)
+    assert (report.triage, report.primary_muscle) == ("refer_nerve", "gluteus_minimus")
+    assert critique_primary(None, engine, case, report)[0] == 0.5     # the referral first: half right, not wrong
+    assert critique_chain([], engine, case, report)[0] == 0.5
+    assert hint_charge(0, 3) == 0 and hint_charge(1, 2) == 0.5 and hint_charge(0.5, 3) == 0.5
+    # two hints spent on a triage answered wrongly do not take points from the right primary and chain
+    classic = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
+    said = []
+    answers = iter(["hint", "hint", "1", "gmin", "gmin, vl"])
+    score = run_session([classic], engine, said.append, lambda prompt: next(answers))
+    assert (score.points, score.costs, score.net) == (2, 0, 2)

@@ -230,6 +230,12 @@ def hints(item: str, engine, report) -> list[str]:
             + (f"; beyond the primary, the evidence: {'; '.join(evidence)}." if evidence else "; the primary alone.")]
 
 
+def hint_charge(points: float, hints_used: int) -> float:
+    """What the hints for one answer cost: HINT_COST each, never more than that answer earned, so a
+    hint never takes away a point earned on another answer."""
+    return min(points, hints_used * HINT_COST)
+
+
 def _tender(engine) -> set[str]:
     return {f["muscle"] for f in engine.facts_of(Palpation) if f["reproduces"]}
 
@@ -361,6 +367,9 @@ def critique_primary(answer, engine, case, report, hidden=frozenset()) -> tuple[
         if right is None:
             return 1, [f"Primary: none — correct: with triage {report.triage} no chain is named."]
         return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence", hidden)
+    if answer is None and report.triage == "refer_nerve":
+        return 0.5, [f"Primary: none — half right: the nerve referral comes first, but trigger points coexist with "
+                     f"radiculopathy and the rules also trace a myofascial contribution led by the {label(right)}."]
     if right is None:
         return 0, [(f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
                     "no primary muscle: it leads with the referral or with the questions still open.")]
@@ -409,6 +418,9 @@ def critique_chain(answer, engine, case, report, hidden=frozenset()) -> tuple[fl
     right = list(report.chain)
     if answer == right:
         return 1, ["Chain: correct" + (f": {' → '.join(label(m) for m in right)}." if right else " (none).")] + _also(report)
+    if not answer and report.triage == "refer_nerve":
+        return 0.5, [f"Chain: none — half right: the nerve referral comes first; the myofascial chain the rules "
+                     f"trace alongside is {' → '.join(label(m) for m in right)}."] + _also(report)
     lines = [(f"Chain: you said {' → '.join(label(m) for m in answer) or 'none'}; "
               f"the rules say {' → '.join(label(m) for m in right) or 'none'}.")]
     links = {}
@@ -487,7 +499,7 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
             for line in case_lines(case, number, len(order), frozenset(hidden)):
                 say(line)
             say("")
-            answers = {}
+            answers, hints_used = {}, {}
             for item, prompt, parse in (
                     ("triage", "Triage (1 emergency, 2 urgent_referral, 3 refer_nerve, 4 treat, "
                                "5 insufficient_evidence)?", parse_triage),
@@ -504,8 +516,7 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
                         if used[0] >= len(given):
                             say("  No more hints for this answer.")
                         else:
-                            score.charge(HINT_COST)
-                            say(f"  {given[used[0]]} (−{HINT_COST:g})")
+                            say(f"  {given[used[0]]} (−{HINT_COST:g} from this answer's point)")
                             used[0] += 1
                         return True
                     if words[0].lower() == "ask":
@@ -526,12 +537,14 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
                         return True
                     return False
                 answers[item] = _ask(ask, say, prompt, parse, command)
+                hints_used[item] = used[0]
             say("")
             for item, critique in (("triage", critique_triage), ("primary", critique_primary),
                                    ("chain", critique_chain)):
                 extra = {"hidden": frozenset(hidden)} if item != "triage" else {}
                 points, lines = critique(answers[item], engine, case, report, **extra)
                 score.add(item, points)
+                score.charge(hint_charge(points, hints_used[item]))
                 for line in _critique_lines(points, lines):
                     say(line)
             score.cases += 1

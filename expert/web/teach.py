@@ -321,8 +321,9 @@ def teach_routes(token: str) -> list[Route]:
                     points, lines = judge(answer, engine, case, report)
                     critique.append({"item": item, "points": points, "lines": lines})
                 earned = sum(c["points"] for c in critique)
-                cost = hint_count * drill.HINT_COST
-                score = {"earned": earned, "cost": cost, "net": max(0.0, earned - cost), "possible": len(critique)}
+                used = [item for item, _hint in given[:hint_count]]
+                cost = sum(drill.hint_charge(c["points"], used.count(c["item"])) for c in critique)
+                score = {"earned": earned, "cost": cost, "net": earned - cost, "possible": len(critique)}
         hints = [f"{ITEM_WORDS[item]}: {hint}" for item, hint in given[:hint_count]]
         return render("teach_practice.html", token, name=name, code=code, shown=shown, critique=critique,
                       hints=hints, hint_count=hint_count, more_hints=hint_count < len(given), score=score,
