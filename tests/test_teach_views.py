@@ -257,3 +257,17 @@ def test_practice_is_fair_on_a_nerve_case_and_with_hints(tmp_path):
     answers = iter(["hint", "hint", "1", "gmin", "gmin, vl"])
     score = run_session([classic], engine, said.append, lambda prompt: next(answers))
     assert (score.points, score.costs, score.net) == (2, 0, 2)
+
+
+def test_the_graph_draws_the_normal_neurological_examination():
+    from myotrace.expert.teach.graph import build_graph
+    case = load_case(ROOT / "cases" / "gmin-mistaken-for-l5.yaml")
+    trace = get_engine().consult(case).trace
+    graph = build_graph(trace, findings=dict(case.findings))
+    assert graph.nodes["nerve"].lines == ["nerve involvement", "not found"] and graph.nodes["nerve"].muted
+    into = {e.source for e in graph.edges if e.target == "nerve" and e.kind == "rejected"}
+    assert into == {f"finding_{f}" for f in ("slr_positive", "crossed_slr_positive", "reflex_reduced",
+                                              "myotomal_weakness", "dermatomal_numbness", "shooting_electric_pain")}
+    nerve_case = load_case(ROOT / "cases" / "nerve-reflex-reduced-s1.yaml")
+    drawn = build_graph(get_engine().consult(nerve_case).trace, findings=dict(nerve_case.findings))
+    assert drawn.nodes["nerve"].lines[1] != "not found"   # a real nerve finding is never overdrawn

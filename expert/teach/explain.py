@@ -359,7 +359,7 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
     if graph:
         from myotrace.expert.teach.graph import build_graph, to_dot, to_mermaid
         secondary = build_report(engine, case).secondary_chains
-        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace, secondary))
+        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace, secondary, dict(case.findings)))
         say(text.rstrip("\n"))
         return
     for line in explain_lines(build_report(engine, case), engine.trace, case):

@@ -135,10 +135,12 @@ def lit_graph(trace, upto: int, findings: dict) -> str:
     """The whole run's graph, its nodes marked: fired so far (lit), matched and declared by firing ``upto``."""
     from myotrace.expert.teach.graph import _Builder, build_graph, to_svg
 
-    full = build_graph(trace)
+    full = build_graph(trace, findings=findings)
     before = set(build_graph(trace[: upto - 1]).nodes) if upto > 1 else set()
-    partial = build_graph(trace[:upto]).nodes if upto else {}
+    partial = build_graph(trace[:upto], findings=findings if upto == len(trace) else None).nodes if upto else {}
     now = set(partial)
+    traced = set(build_graph(trace[:upto]).nodes) if upto else set()  # what the firings drew, without the
+    # examined negatives, which no firing declares
     for node in full.nodes.values():
         node.lines = _state_lines(node, partial.get(node.id))
     matched = set()
@@ -148,7 +150,7 @@ def lit_graph(trace, upto: int, findings: dict) -> str:
     svg = to_svg(full)
     for node in full.nodes.values():
         states = ["lit" if node.id in now else "unfired"]
-        if node.id in now - before:
+        if node.id in traced - before:
             states.append("declared")
         if node.id in matched:
             states.append("matched")
