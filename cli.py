@@ -251,6 +251,13 @@ def ask_line(prompt: str) -> str:
         raise EOFError from None
 
 
+def piped_step_command(_prompt: str) -> str:
+    """The next --step command from piped input (Enter, b, r, q); at the end of the input, Enter:
+    every remaining firing is shown with the agenda before it, as without input."""
+    line = sys.stdin.readline()
+    return line.strip() if line else ""
+
+
 @app.command()
 def explain(
     case: Annotated[Path, typer.Argument(metavar="CASE", help="A case file.", show_default=False)],
@@ -272,8 +279,9 @@ def explain(
     from myotrace.expert.teach.explain import explain_case
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    ask = ask_line if interactive else piped_step_command if step and not sys.stdin.isatty() else None
     try:
-        explain_case(case, say, ask_line if interactive else None, step=step, why_not=why_not,
+        explain_case(case, say, ask, step=step, why_not=why_not,
                      sets=set_ or (), unsets=unset or (), graph=graph.value if graph else None)
     except InputError as error:
         fail(str(error))
@@ -459,6 +467,35 @@ def kb_show(muscle: Annotated[str, typer.Argument(metavar="MUSCLE", help="A musc
         fail(str(error))
     for line in muscle_lines(knowledge(), chosen):
         typer.echo(line)
+
+
+@kb_app.command("refers-to")
+def kb_refers_to(region: Annotated[str, typer.Argument(metavar="REGION", help="A pain region, e.g. lateral_calf.")]):
+    """The muscles that refer pain to a region, essential or spill-over, with their trigger-point parts and sources."""
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.present.kbview import refers_to_lines, resolve_region
+    from myotrace.facts.knowledge import knowledge
+    try:
+        chosen = resolve_region(region)
+    except InputError as error:
+        fail(str(error))
+    for line in refers_to_lines(knowledge(), chosen):
+        say(line)
+
+
+@app.command()
+def differential(case: Annotated[Path, typer.Argument(metavar="CASE", help="A case file.", show_default=False)]):
+    """The competing pictures side by side: findings for and against, tests still to do, likelihood ratios where a cited study gives them."""
+    from myotrace.expert.casefile import load_case
+    from myotrace.expert.engine import get_engine
+    from myotrace.expert.errors import InputError
+    from myotrace.expert.teach.differential import differential as build, differential_lines
+    try:
+        loaded = load_case(case)
+    except InputError as error:
+        fail(str(error))
+    for line in differential_lines(build(get_engine(), loaded)):
+        say(line)
 
 
 def hoist_global_flags(argv: list[str]) -> list[str]:

@@ -13,7 +13,7 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
-from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
+from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, PALPATE, REGIONS
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 
@@ -217,6 +217,77 @@ class Protocol(_Item):
     itbs_factors: dict[Literal[FINDINGS], Cited]
 
 
+# ---- the differential: competing pictures and the accuracy of the tests between them ----
+class Accuracy(_Item):
+    """What one diagnostic-accuracy study reports for one test, against its reference standard.
+
+    Only figures the cited study reports are recorded; a figure it does not give
+    is left out (None), never estimated. A likelihood ratio is computed only when
+    both the sensitivity and the specificity are recorded and neither is 0 or 1.
+    """
+    test: str = Field(min_length=1)          # the test as the study defines it
+    target: str = Field(min_length=1)        # what it detects, and the reference standard
+    population: str = Field(min_length=1)    # who was studied (a figure holds only for them)
+    sensitivity: float | None = Field(default=None, ge=0, le=1)
+    specificity: float | None = Field(default=None, ge=0, le=1)
+    source: str
+
+    _check_source = field_validator("source")(_cited)
+
+    @model_validator(mode="after")
+    def _a_figure_from_a_study(self) -> "Accuracy":
+        if self.sensitivity is None and self.specificity is None:
+            raise ValueError("an accuracy entry needs the sensitivity or the specificity the study reports")
+        keys = [c.key for c in parse_source(self.source)]
+        if not keys or keys[0] == JUDGEMENT:
+            raise ValueError("an accuracy figure must cite the study that reports it first, not a judgement")
+        return self
+
+    def likelihood_ratios(self) -> tuple[float, float] | None:
+        """(LR+, LR-) from the recorded sensitivity and specificity, or None when either is missing or 0/1."""
+        sens, spec = self.sensitivity, self.specificity
+        if sens is None or spec is None or not (0 < sens < 1 and 0 < spec < 1):
+            return None
+        return sens / (1 - spec), (1 - sens) / spec
+
+
+class Sign(_Item):
+    """A finding that speaks for a picture when it has ``value`` (and against it otherwise)."""
+    finding: Literal[FINDINGS]
+    value: bool
+    text: str = Field(min_length=1)
+    source: str = ""
+
+    _check_source = field_validator("source")(_cited)
+
+
+class Picture(_Item):
+    """One competing explanation of lateral-leg pain, as the differential view sets it out."""
+    name: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    source: str = ""
+    muscle: Literal[MUSCLES] | None = None             # the muscle whose trigger points it is, if any
+    conditions: tuple[Literal[CONDITIONS], ...] = ()   # the rules' conclusions that are this picture
+    regions: tuple[Literal[REGIONS], ...] = ()         # where its pain is felt: painful ones speak for it
+    signs: tuple[Sign, ...] = Field(min_length=1)
+    palpate: tuple[Literal[MUSCLES], ...] = ()         # tender speaks for it, non-tender against
+
+    _check_source = field_validator("source")(_cited)
+
+
+class Differential(_Item):
+    pictures: dict[str, Picture] = Field(min_length=1)
+    accuracy: dict[str, Accuracy] = {}    # by finding id, or "palpate:<muscle>"
+
+    @field_validator("accuracy")
+    @classmethod
+    def _known_tests(cls, value: dict) -> dict:
+        for key in value:
+            if key not in FINDINGS and not (key.startswith(PALPATE) and key[len(PALPATE):] in MUSCLES):
+                raise ValueError(f"accuracy {key!r}: not a finding id or 'palpate:<muscle>'")
+        return value
+
+
 class KnowledgeBase(_Item):
     settings: Settings
     muscles: dict[Literal[MUSCLES], Muscle]
@@ -224,6 +295,7 @@ class KnowledgeBase(_Item):
     findings: dict[Literal[FINDINGS], FindingText]
     protocol: Protocol
     references: dict[str, Reference]
+    differential: Differential
     _link_index: dict = PrivateAttr(default_factory=dict)
 
     # ---- queries used by the rules -------------------------------------------
@@ -326,6 +398,7 @@ FILES = {
     "findings": "findings.yaml",
     "protocol": "protocol.yaml",
     "references": "references.yaml",
+    "differential": "differential.yaml",
 }
 
 

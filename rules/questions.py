@@ -254,7 +254,8 @@ class QuestionRules:
                 self.ask(finding, "condition", 50 - index, "CON-003",
                          "lateral knee pain could be IT band syndrome", "conditions")
 
-    @Rule(Primary(muscle=MATCH.muscle), Triage(level="treat"), NOT(RedFlag()), salience=QUESTIONS)
+    @Rule(Primary(muscle=MATCH.muscle & P(lambda muscle: muscle in CLASSIC_HISTORY)), Triage(level="treat"),
+          NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-006", stage="questions",
           statement="Once the gluteus minimus leads, its classic history is documented: pain lying on that side, a limp, pain rising from a chair.",
           when="the triage is treat, the primary muscle is the gluteus minimus, and part of its classic history is unanswered",
@@ -262,7 +263,7 @@ class QuestionRules:
           source="travell-simons-1992, vol. 2 ch. 9 (limp, pain on rising from a chair, pain lying on the affected side)")
     def document_classic_history(self, muscle):
         answered = self.answered()
-        for index, finding in enumerate(CLASSIC_HISTORY.get(muscle, ())):
+        for index, finding in enumerate(CLASSIC_HISTORY[muscle]):
             if finding not in answered:
                 self.ask(finding, "documentation", 40 - index, "QST-006",
                          f"documents the classic history of the {label(muscle)} for the clinical note",

@@ -15,7 +15,7 @@ from myotrace.expert.library import LIBRARY, library_paths, summary
 
 MYOTRACE = Path(sys.executable).parent / "myotrace"
 COMMANDS = ["", "interview", "diagnose", "explain", "practice", "evaluate", "rules", "rules show",
-            "kb", "kb check", "cases", "cases show"]
+            "kb", "kb check", "kb refers-to", "differential", "cases", "cases show"]
 
 
 def myotrace(*args: str, columns: int = 80, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -61,10 +61,10 @@ def test_trace_is_numbered_grouped_by_stage_and_fits_80_columns(classic):
     assert "── referral " in out and "── satellites " in out
     assert out.index("── referral ") < out.index("── satellites ") < out.index("── protocol ")
     assert "REF-003" in out and "Simons et al. 1999, trigger-point diagnosis" in out  # source, cited
-    assert "f-9 palpation gluteus_minimus: reproduces the pain" in out     # matched
-    assert "evidence gluteus_minimus +0.60" in out                         # declared
-    assert "gluteus_minimus: 0.00 → 0.60" in out                           # certainty before → after
-    assert "primary muscle: gluteus_minimus" in out
+    assert "f-9 palpating the gluteus minimus reproduces the pain" in out     # matched
+    assert "evidence for the gluteus minimus +0.60" in out                         # declared
+    assert "gluteus minimus: 0.00 → 0.60" in out                           # certainty before → after
+    assert "primary muscle: gluteus minimus" in out
 
 
 def test_trace_comes_from_the_structured_trace_not_from_logs(classic):
@@ -88,7 +88,7 @@ def test_step_without_a_terminal_prints_every_step_with_the_agenda(classic):
     firings = len(get_engine().consult(load_case(classic)).trace)
     assert out.count("Agenda (") == firings  # the agenda before every firing
     assert "Agenda: empty." in out
-    assert "→   80  REF-004  f-10 palpation piriformis" in out  # salience, rule, facts; next first
+    assert "→   80  REF-004  f-10 palpating the piriformis" in out  # salience, rule, facts; next first
     assert "The agenda is empty: the run is complete." in out
 
 
@@ -226,26 +226,26 @@ def test_why_not_a_muscle_that_was_ruled_out(classic):
     assert "✗ REF-001 did not fire" in out
     assert "match = (1 + 0.5×0) / 5 = 0.20, not above the premise threshold 0.2" in out  # with the numbers
     assert "the combined certainty reaches the support threshold 0.2 (it is -0.60)" in out
-    assert "✗ pain_prolonged_sitting = true (+0.20): not asked" in out         # the link that could have helped
+    assert "✗ needs pain prolonged sitting: yes (+0.20); not asked" in out         # the link that could have helped
     assert "First premise that failed: REF-005" in out
 
 
 def test_why_not_a_satellite_says_which_key_muscle_keeps_it_from_primary(classic):
     out = flat(explain(classic, "--why-not", "vl").output)  # short names work
     assert "in the chain as a satellite of the gluteus minimus" in out
-    assert "✓ SAT-001 [gluteus_minimus → vastus_lateralis]" in out
+    assert "✓ SAT-001 [gluteus minimus → vastus lateralis]" in out
     assert "First premise that failed: SAT-002 — no key muscle leads it" in out
     assert "led by the gluteus minimus" in out
 
 
 def test_why_not_a_triage_level_and_a_condition(classic):
     out = flat(explain(classic, "--why-not", "refer_nerve").output)
-    assert "The triage is treat, not refer_nerve." in out
-    assert "✗ slr_positive = true: answered false" in out
+    assert "The triage is treat, not refer nerve." in out
+    assert "✗ needs slr positive: yes; answered no" in out
     assert "✗ at least 2 of the 3 soft signs: 0 present" in out
     out = flat(explain(classic, "--why-not", "iliotibial_band_syndrome").output)
-    assert "✓ lateral_knee is in the pain map" in out
-    assert "✗ lateral_epicondyle_tender = true: not asked" in out
+    assert "✓ lateral knee is in the pain map" in out
+    assert "✗ needs lateral epicondyle tender: yes; not asked" in out
 
 
 def test_why_not_an_unknown_target_is_a_usage_error(classic):
@@ -295,13 +295,13 @@ def test_what_if_leg_length_discrepancy_moves_the_primary_to_the_ql(classic):
     # leg length alone is shared-chain evidence below the threshold; with pain on coughing
     # the QL leads on evidence of its own (CONTRACT §3.5)
     out = flat(explain_ok(classic, "--set", "leg_length_discrepancy=true", "--set", "pain_on_cough_sneeze=true"))
-    assert "What if: leg_length_discrepancy = true (was: not asked)" in out
+    assert "What if: leg length discrepancy: yes (was: not asked)" in out
     assert "Conclusion CHANGED" in out
     assert "before: gluteus minimus" in out and "after: quadratus lumborum" in out
     assert "now supported" in out
-    assert "REF-002 evidence quadratus_lumborum" in out        # the new firing
-    assert "SAT-001 chain link quadratus_lumborum → gluteus_minimus" in out
-    assert "now: primary quadratus_lumborum" in out
+    assert "REF-002 evidence for the quadratus lumborum" in out        # the new firing
+    assert "SAT-001 chain link quadratus lumborum → gluteus minimus" in out
+    assert "now: primary muscle quadratus lumborum" in out
 
 
 def test_what_if_compares_the_structured_traces(classic):
@@ -317,8 +317,8 @@ def test_what_if_compares_the_structured_traces(classic):
 def test_unset_and_list_changes(classic):
     out = explain(classic, "--unset", "ober_positive", "--set", "pain=-lateral_calf",
                   "--set", "tender=piriformis").output
-    assert "ober_positive unset (was: true)" in out
-    assert "pain: lateral_calf removed" in out
+    assert "ober positive: not asked (was: yes)" in out
+    assert "pain map: lateral calf removed" in out
     assert "piriformis now tender (was: palpated, not tender)" in out
     assert "MYT-001" in out  # the myth correction no longer fires
 

@@ -30,17 +30,19 @@ def test_kb_show_gives_zones_weights_sources_edges_and_factors():
     result = runner.invoke(app, ["kb", "show", "gluteus_minimus"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("gluteus minimus (gluteus_minimus) — hip abductor")
-    assert ("anterior: essential: buttock, lateral thigh, lateral knee, lateral calf, lateral ankle; spill-over: "
+    assert out.startswith("gluteus minimus (short name: gmin) — hip abductor")
+    assert ("anterior part: essential: buttock, lateral thigh, lateral knee, lateral calf, lateral ankle; spill-over: "
             "dorsum foot") in " ".join(out.split())
-    assert "posterior: essential: buttock, posterior thigh, posterior calf" in " ".join(out.split())
-    assert "+0.40  pain worse below knee = yes" in out
+    assert "posterior part: essential: buttock, posterior thigh, posterior calf" in " ".join(out.split())
+    assert "+0.40  pain worse below knee, yes" in out
     assert "in:  quadratus lumborum → gluteus minimus" in out and "in:  tensor fasciae latae → gluteus minimus" in out
     assert "out: gluteus minimus → vastus lateralis" in out and "out: gluteus minimus → peroneus longus" in out
     assert "leg length discrepancy: leg-length difference" in out
     entry = knowledge().muscles["gluteus_minimus"]
-    for link in entry.evidence:  # every weight with its source
-        assert link.source.split(";")[0][:40] in " ".join(out.split())
+    from myotrace.expert.present.references import source_text
+    for link in entry.evidence:  # every weight with its source, cited as a reader cites it
+        assert source_text(link.source).split(";")[0][:40] in " ".join(out.split())
+    assert "travell-simons-1992" not in out and "Travell JG, Simons DG (1992)" in out  # no raw key; the full entry
     assert all(len(line) <= 80 for line in out.splitlines())
 
 

@@ -184,8 +184,8 @@ def test_kb_check_notes_when_fixtures_folder_is_absent(tmp_path):
 
 def test_cited_items_sees_every_source_line_of_the_knowledge_files():
     from myotrace.facts.knowledge import cited_items
-    lines = sum(path.read_text(encoding="utf-8").count("\n  source: ") + path.read_text(encoding="utf-8")
-                .count("\n      source: ") + path.read_text(encoding="utf-8").count("\n    source: ")
+    import re
+    lines = sum(len(re.findall(r"(?m)^ +source: ", path.read_text(encoding="utf-8")))
                 for path in KNOWLEDGE_DIR.glob("*.yaml") if path.name != "references.yaml")
     items = list(cited_items(knowledge()))
     assert len(items) == lines

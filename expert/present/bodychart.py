@@ -324,12 +324,13 @@ class _View:
 
 # ---- the chart ------------------------------------------------------------------------------
 def body_chart(pain, chains=(), links=(), side: str | None = None, *, kb=None, prefix: str = "c0",
-               note: str = "") -> str:
+               note: str = "", patient: bool = True) -> str:
     """The chart as HTML: one <svg> per view in a wrapping box, and a legend.
 
     pain: painful region ids; chains: the primary's chain then the secondary
     chains, each root first; links: (key, satellite) pairs to draw as arrows;
-    prefix: makes every id unique on a page that holds several charts.
+    prefix: makes every id unique on a page that holds several charts;
+    patient: False for a chart of the knowledge base (a muscle's zones), which has no pain map.
     """
     if kb is None:
         from myotrace.facts.knowledge import knowledge
@@ -354,8 +355,8 @@ def body_chart(pain, chains=(), links=(), side: str | None = None, *, kb=None, p
            '<div class="chart-legend">']
     side_text = {"left": "left side", "right": "right side", "both": "both sides"}.get(side or "",
                                                                                      "side not recorded: both sides shown")
-    out.append(f"<p><span class='key pain'></span> pain map ({escape(side_text)}) "
-               "<span class='key zone'></span> referral zone (hatched: essential; dotted: spill-over) "
+    out.append("<p>" + (f"<span class='key pain'></span> pain map ({escape(side_text)}) " if patient else "")
+               + "<span class='key zone'></span> referral zone (hatched: essential; dotted: spill-over) "
                "<span class='key referral'></span> trigger point → zone "
                "<span class='key satellite'></span> key → satellite</p>")
     if marks:

@@ -8,12 +8,13 @@ that fit an 80-column terminal.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 
 from myotrace.expert.present.references import bibliography, source_text
-from myotrace.expert.present.text import WIDTH, fact_brief, wrap
-from myotrace.expert.trace import fact_dict, fact_text
+from myotrace.expert.present.text import WIDTH, answer_text, fact_brief, wrap
+from myotrace.expert.trace import fact_dict
 from myotrace.facts.vocabulary import label
 
 INDENT = 5           # the body of a firing starts under the rule id
@@ -35,21 +36,51 @@ def _facts(facts: list[dict], limit: int | None) -> list[str]:
     items = [f"{fact['fact']} {fact_brief(fact)}" for fact in shown]
     if len(shown) < len(facts):
         rest = facts[len(shown):]
-        kinds = sorted({f["type"] for f in rest})
+        kinds = sorted({kind_words(f["type"]) for f in rest})
         items.append(f"… and {len(rest)} more ({', '.join(kinds)})")
     return items
 
 
-def firing_lines(firing, limit: int | None = MAX_FACTS) -> list[str]:
-    """One firing: number, rule id, salience, statement, source, facts, certainty."""
+def kind_words(kind: str) -> str:
+    """A fact type in words: ``ChainLink`` -> ``chain link``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
+
+
+def weighed_evidence(trace, upto: int) -> dict[str, list[dict]]:
+    """Every evidence fact declared by the first ``upto`` firings, by muscle: what a weighing rule
+    (REF-005) combines, although its pattern matches only the evidence that triggered it."""
+    evidence: dict[str, list[dict]] = {}
+    for firing in trace[:upto]:
+        for fact in firing.declared:
+            if fact["type"] == "Evidence":
+                evidence.setdefault(fact["muscle"], []).append(fact)
+    return evidence
+
+
+def combined_facts(trace, index: int) -> list[dict]:
+    """The evidence the firing at ``index`` (0-based) combined into the certainty it declared."""
+    muscles = [f["muscle"] for f in trace[index].declared if f["type"] == "Hypothesis"]
+    if not muscles:
+        return []
+    evidence = weighed_evidence(trace, index)
+    return [fact for muscle in muscles for fact in evidence.get(muscle, [])]
+
+
+def firing_lines(firing, limit: int | None = MAX_FACTS, combined=()) -> list[str]:
+    """One firing: number, rule id, salience, statement, source, facts, certainty.
+
+    ``combined``: for a rule that weighs every piece of evidence about a muscle, all of it
+    (its pattern matched only the piece that triggered it)."""
     head = f"{firing.number:>3}. {firing.rule}"
     lines = [head + f"salience {firing.salience}".rjust(WIDTH - len(head))]
     lines += wrap(firing.statement, " " * INDENT, " " * INDENT)
     lines += _field("source", [source_text(firing.source)])
     lines += _field("matched", _facts(firing.matched, None) or ["(nothing: the rule has no pattern)"])
+    if combined:
+        lines += _field("combined", _facts(list(combined), None))
     lines += _field("declared", _facts(firing.declared, limit) or ["(nothing new)"])
     if firing.certainty:
-        lines += _field("certainty", [f"{c['muscle']}: {c['before']:.2f} → {c['after']:.2f}"
+        lines += _field("certainty", [f"{label(c['muscle'])}: {c['before']:.2f} → {c['after']:.2f}"
                                       for c in firing.certainty])
     return lines
 
@@ -60,37 +91,57 @@ def stage_rule(stage: str) -> str:
 
 
 def trace_lines(trace, limit: int | None = MAX_FACTS) -> list[str]:
-    """The numbered trace, with a stage header each time the stage changes."""
-    lines, stage = [], None
-    for firing in trace:
+    """The numbered trace grouped by stage in reasoning order, safety first; within a stage,
+    in firing order. The numbers are the firing order, so a stage that fired late (the final
+    triage waits for the muscles) still reads first."""
+    from myotrace.rules.meta import STAGES
+    lines = []
+    order = sorted(range(len(trace)), key=lambda i: (STAGES.index(trace[i].stage), i))
+    stage = None
+    for index in order:
+        firing = trace[index]
         if firing.stage != stage:
             stage = firing.stage
             lines += ["", stage_rule(stage)]
-        lines += firing_lines(firing, limit)
+        lines += firing_lines(firing, limit, combined_facts(trace, index))
     return lines
 
 
 def conclusion_lines(report) -> list[str]:
-    lines = [f"triage: {report.triage}"]
+    lines = [f"triage: {label(report.triage)}"]
     if report.red_flags:
-        lines.append("red flags: " + ", ".join(report.red_flags))
-    lines.append("primary muscle: " + (report.primary_muscle or "none"))
+        lines.append("red flags: " + ", ".join(label(f) for f in report.red_flags))
+    lines.append("primary muscle: " + (label(report.primary_muscle) if report.primary_muscle else "none"))
     if report.chain:
-        lines.append("chain: " + " → ".join(report.chain))
+        lines.append("chain: " + " → ".join(label(m) for m in report.chain))
     for chain in report.secondary_chains:
-        lines.append("secondary chain: " + " → ".join(chain))
+        lines.append("secondary chain: " + " → ".join(label(m) for m in chain))
     if report.conditions:
-        lines.append("conditions: " + ", ".join(report.conditions))
+        lines.append("conditions: " + ", ".join(label(c) for c in report.conditions))
     out = []
     for line in lines:
         out += wrap(line, "  ", "    ")
     return out
 
 
-def explain_lines(report, trace) -> list[str]:
-    lines = wrap(f"Case {report.case}: {len(trace)} rule firings, in order, grouped by stage.", "", "  ")
+def unused_findings(case, trace) -> list[str]:
+    """Findings the case answers that no rule that fired matched, in words: the negatives that
+    ruled a picture out without any rule firing on them (a normal neurological examination)."""
+    used = {fact["id"] for firing in trace for fact in firing.matched if fact["type"] == "Finding"}
+    return [f"{label(finding)}: {answer_text(value)}" for finding, value in case.findings.items()
+            if finding not in used]
+
+
+def explain_lines(report, trace, case=None) -> list[str]:
+    lines = wrap(f"Case {report.case}: {len(trace)} rule firings, numbered in firing order, grouped by stage "
+                 "in reasoning order (safety first).", "", "  ")
     lines += trace_lines(trace)
     lines += ["", "Conclusion", *conclusion_lines(report)]
+    unused = unused_findings(case, trace) if case is not None else []
+    if unused:
+        lines += ["", "Answered, but matched by no rule that fired (a negative finding is evidence too;"]
+        lines += ["`myotrace differential` shows what each one speaks against):"]
+        lines += wrap("; ".join(unused), "  ", "  ")
     lines += ["", *reference_lines(trace)]
     return lines
 
@@ -308,8 +359,8 @@ def explain_case(path, say: Callable[[str], None], ask: Callable[[str], str] | N
     if graph:
         from myotrace.expert.teach.graph import build_graph, to_dot, to_mermaid
         secondary = build_report(engine, case).secondary_chains
-        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace, secondary))
+        text = (to_mermaid if graph == "mermaid" else to_dot)(build_graph(engine.trace, secondary, dict(case.findings)))
         say(text.rstrip("\n"))
         return
-    for line in explain_lines(build_report(engine, case), engine.trace):
+    for line in explain_lines(build_report(engine, case), engine.trace, case):
         say(line)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from itertools import pairwise
 
-from myotrace.facts.vocabulary import label
+from myotrace.facts.vocabulary import OBJECTIVE_NERVE_SIGNS, SOFT_NERVE_SIGNS, label
 
 
 @dataclass
@@ -131,6 +131,9 @@ class _Builder:
                 cf = fact["cf"]
                 for s in sources:
                     g.edge(s, target, f"{rule} {cf:+.2f}", "for" if cf >= 0 else "against")
+                running = next((c["after"] for c in firing.certainty if c["muscle"] == fact["muscle"]), None)
+                if running is not None:  # the certainty so far, until the evidence is weighed (REF-005)
+                    g.nodes[target].lines[1] = f"cf {running:.2f} so far"
             elif kind == "Hypothesis":
                 node = g.nodes[self.muscle(fact["muscle"])]
                 node.lines[1] = f"cf {fact['cf']:.2f}" + ("" if fact["supported"] else " (not supported)")
@@ -184,16 +187,28 @@ class _Builder:
         return self.graph
 
 
-def build_graph(trace, secondary_chains=()) -> Graph:
+NERVE_EXAMINATION = OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS
+
+
+def build_graph(trace, secondary_chains=(), findings=None) -> Graph:
     """The derivation graph of a run, from its list of Firing records.
 
-    ``secondary_chains`` (the report's, CONTRACT §3.5) become nodes beside the
-    primary's chain, each fed by its members and feeding the protocol.
+    ``secondary_chains`` (the report's) become nodes beside the primary's chain, each fed by its
+    members and feeding the protocol. With the case's ``findings``, nerve signs examined and
+    absent, which no rule fires on, are drawn too: into a muted "nerve involvement: not found"
+    node, on grey edges, since a normal neurological examination is what rules the nerve out.
     """
     builder = _Builder()
     for firing in trace:
         builder.add(firing)
     graph = builder.finish()
+    if findings is not None and "nerve" not in graph.nodes:
+        absent = [f for f in NERVE_EXAMINATION if findings.get(f) is False]
+        if absent:
+            graph.node("nerve", ["nerve involvement", "not found"], "nerve", muted=True)
+            for finding in absent:
+                node = builder.source({"type": "Finding", "id": finding, "value": False})
+                graph.edge(node, "nerve", "no nerve rule fired", "rejected")
     for number, chain in enumerate(secondary_chains, 1):
         node_id = f"secondary_{number}"
         graph.node(node_id, [f"secondary chain {number}: " + label(chain[0])]

@@ -24,9 +24,10 @@ from myotrace.expert.present.references import bibliography, cite, source_text
 from myotrace.expert.present.text import user_key, wrap
 from myotrace.expert.report import build_report
 from myotrace.expert.teach.whynot import MUSCLE_ALIASES, match_id, why_not
-from myotrace.facts.types import ChainLink, Primary, TriageVote
+from myotrace.facts.types import ChainLink, Finding, Palpation, Primary, TriageVote
 from myotrace.facts.vocabulary import (
-    EXAMINATION, HISTORY, MUSCLES, PALPATE, RED_FLAGS, TRIAGE_LEVELS, label, urgency,
+    EXAMINATION, HISTORY, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS, TRIAGE_LEVELS,
+    label, urgency,
 )
 
 # Treat the key before its satellites: shown for shoulder muscles, applied to the leg.
@@ -88,10 +89,10 @@ def case_lines(case, number: int, total: int, withheld=frozenset()) -> list[str]
     lines += wrap(", ".join(label(r) for r in case.pain) or "not recorded", "  Pain map:    ", " " * 15)
 
     def group(title, ids):
-        answered = [(f, case.findings[f]) for f in ids if f in case.findings]
+        answered = [(f, case.findings[f]) for f in ids if f in case.findings and f not in withheld]
         if not answered:
             return []
-        text = "; ".join(f"{label(f)}: " + ("? (ask " + f + ")" if f in withheld else _answer(v)) for f, v in answered)
+        text = "; ".join(f"{label(f)}: {_answer(v)}" for f, v in answered)
         return wrap(text, f"  {title:<13}", " " * 15)
 
     lines += group("History:", HISTORY)
@@ -99,11 +100,13 @@ def case_lines(case, number: int, total: int, withheld=frozenset()) -> list[str]
     lines += group("Red flags:", RED_FLAGS)
     if not any(f in case.findings for f in RED_FLAGS):
         lines.append("  Red flags:   none asked")
-    def palpated(muscle, text):
-        return f"{label(muscle)}: ? (ask {PALPATE}{muscle})" if PALPATE + muscle in withheld else text
-    palpation = [palpated(m, f"{label(m)} reproduces the pain") for m in case.tender_points]
-    palpation += [palpated(m, f"{label(m)} does not") for m in case.non_tender]
-    lines += wrap("; ".join(palpation) or "not done", "  Palpation:   ", " " * 15)
+    palpation = [f"{label(m)} reproduces the pain" for m in case.tender_points if PALPATE + m not in withheld]
+    palpation += [f"{label(m)} does not" for m in case.non_tender if PALPATE + m not in withheld]
+    if palpation or not withheld:
+        lines += wrap("; ".join(palpation) or "not done", "  Palpation:   ", " " * 15)
+    if withheld:  # which tests were done is for the student to decide: none of them is named
+        lines += wrap("the examination and palpation: decide what you would examine, then 'ask FINDING' or "
+                      "'ask palpate MUSCLE'", "  Withheld:    ", " " * 15)
     return lines
 
 
@@ -162,7 +165,8 @@ def _ask(ask, say, prompt, parse, command=lambda text: False):
 
 # ---- hints and asking for data -----------------------------------------------------------
 HINT_COST = 0.25   # judgement: a hint is worth a quarter of the answer it helps with
-ASK_COST = 0.25    # judgement: a withheld finding costs as much as a hint
+ASK_COST = 0.1     # judgement: examining is what a clinician should do, so it costs less than a hint,
+                   # but not nothing, so that choosing what to examine still matters
 STAGE_WORDS = {
     "safety": "the red-flag screen (safety stage)",
     "nerve": "the nerve-root signs (nerve stage)",
@@ -185,7 +189,6 @@ def hints(item: str, engine, report) -> list[str]:
     """Graded hints for one answer, from the rules: first the stage that decides it, then the evidence."""
     if item == "triage":
         firing = _deciding_firing(engine, "triage", report)
-        stage = firing.stage if firing else "questions"
         matched = firing.matched if firing else []
         findings = [m for m in matched if m["type"] == "Finding"]
         nerve = [m for m in matched if m["type"] == "NerveInvolvement"]
@@ -198,26 +201,56 @@ def hints(item: str, engine, report) -> list[str]:
                         "corroborated beyond the pain map")
         else:
             evidence = "nothing decides it yet: which questions are still open?"
-        return [f"Hint 1: the triage is settled by {STAGE_WORDS[stage]}.", f"Hint 2: {evidence}."]
+        settled = ("a red flag" if findings else "the nerve-root signs" if nerve
+                   else "the muscles, once no red flag or nerve sign stands in the way"
+                   if any(m["type"] == "Primary" for m in matched) else "what is still unknown")
+        return [f"Hint 1: {_screen_state(engine, report)} Here the triage is settled by {settled}.",
+                f"Hint 2: {evidence}."]
     if report.primary_muscle is None:
         return ["Hint 1: settle the triage first: not every triage names a primary muscle or a chain.",
-                "Hint 2: a primary muscle and a chain are named only when the triage is treat or refer_nerve."]
+                "Hint 2: a primary muscle and a chain are named only when the triage is treat or refer (nerve)."]
     firing = _deciding_firing(engine, "primary", report)
     stage = firing.stage if firing else "satellites"
     if item == "primary":
         found = [e for e in _evidence(engine, report.primary_muscle) if e[0] > 0]
-        return [f"Hint 1: the primary muscle comes from {STAGE_WORDS[stage]}: the root of the best-supported chain, "
-                "a key muscle before its satellites.",
+        supported = [c for c in report.candidates if c.supported]
+        tender = [c for c in supported if c.muscle in _tender(engine)]
+        return [f"Hint 1: {len(supported)} muscle{'s reach' if len(supported) != 1 else ' reaches'} the support "
+                f"threshold, {len(tender)} of them confirmed by palpation. The primary muscle comes from "
+                f"{STAGE_WORDS[stage]}: the root of the best-supported chain, a key muscle before its satellites.",
                 "Hint 2: its evidence: " + "; ".join(f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:4]) + "."]
     satellites = [m for m in report.chain[1:]]
     evidence = []
     for muscle in satellites:
         found = [e for e in _evidence(engine, muscle) if e[0] > 0]
         evidence += [f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:2]]
-    return [f"Hint 1: the chain comes from {STAGE_WORDS['satellites']}: a satellite lies in its key muscle's "
-            "referral zone, and the key is treated first.",
+    links = len(engine.facts_of(ChainLink))
+    return [f"Hint 1: the rules linked {links} key–satellite pair{'s' if links != 1 else ''} in this case. The chain "
+            f"comes from {STAGE_WORDS['satellites']}: a satellite lies in its key muscle's referral zone, and the key "
+            "is treated first.",
             f"Hint 2: the chain has {len(report.chain)} muscle{'s' if len(report.chain) != 1 else ''}"
             + (f"; beyond the primary, the evidence: {'; '.join(evidence)}." if evidence else "; the primary alone.")]
+
+
+def hint_charge(points: float, hints_used: int) -> float:
+    """What the hints for one answer cost: HINT_COST each, never more than that answer earned, so a
+    hint never takes away a point earned on another answer."""
+    return min(points, hints_used * HINT_COST)
+
+
+def _tender(engine) -> set[str]:
+    return {f["muscle"] for f in engine.facts_of(Palpation) if f["reproduces"]}
+
+
+def _screen_state(engine, report) -> str:
+    """Where the case stands on the screens, without the verdict: how many red flags and nerve signs
+    were asked and how many are present."""
+    answered = {f["id"]: f["value"] for f in engine.facts_of(Finding)}
+    flags = [f for f in RED_FLAGS if isinstance(answered.get(f), bool)]
+    nerve = [f for f in OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS if isinstance(answered.get(f), bool)]
+    return (f"Red flags: {len(flags)} of {len(RED_FLAGS)} asked, {sum(answered[f] for f in flags)} present; "
+            f"nerve signs: {len(nerve)} of {len(OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS)} examined, "
+            f"{sum(answered[f] for f in nerve)} present.")
 
 
 def withheld_items(case) -> set[str]:
@@ -259,13 +292,28 @@ def _firing(engine, rule, predicate=lambda d: True):
     return next((f for f in engine.trace if rule in (None, f.rule) and any(predicate(d) for d in f.declared)), None)
 
 
-def _evidence(engine, muscle) -> list[tuple[float, str, str, int]]:
+def _evidence(engine, muscle, hidden=frozenset()) -> list[tuple[float, str, str, int]]:
+    """(cf, text, rule, step) of every piece of evidence about the muscle, strongest first; without
+    the pieces that rest on data the student never saw (``hidden``: withheld and never asked for)."""
     found = []
     for firing in engine.trace:
+        if hidden and _rests_on(firing) & hidden:
+            continue
         for fact in firing.declared:
             if fact["type"] == "Evidence" and fact["muscle"] == muscle:
                 found.append((fact["cf"], fact.get("label") or fact.get("reason", ""), firing.rule, firing.number))
     return sorted(found, key=lambda e: -abs(e[0]))
+
+
+def _rests_on(firing) -> set[str]:
+    """The case items a firing matched: finding ids and ``palpate:MUSCLE``."""
+    items = set()
+    for fact in firing.matched:
+        if fact["type"] == "Finding":
+            items.add(fact["id"])
+        elif fact["type"] == "Palpation":
+            items.add(PALPATE + fact["muscle"])
+    return items
 
 
 def _failed(result, rules=None) -> list[str]:
@@ -310,21 +358,20 @@ def _deciding_vote(engine, level) -> str:
 
 
 def _matched_text(fact) -> str:
-    if fact["type"] == "Finding":
-        return f"{fact['id']} = {_answer(fact['value'])}"
-    if fact["type"] == "Primary":
-        return f"primary {fact['muscle']}"
-    if fact["type"] == "NerveInvolvement":
-        return "nerve signs " + ", ".join(fact["signs"])
-    return fact["type"]
+    """A fact a rule matched, in words (the same words as explain)."""
+    from myotrace.expert.present.text import fact_brief
+    return fact_brief(fact)
 
 
-def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
+def critique_primary(answer, engine, case, report, hidden=frozenset()) -> tuple[float, list[str]]:
     right = report.primary_muscle
     if answer == right:
         if right is None:
             return 1, [f"Primary: none — correct: with triage {report.triage} no chain is named."]
-        return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence")
+        return 1, [f"Primary {label(right)}: correct."] + _missed(engine, right, "Its evidence", hidden)
+    if answer is None and report.triage == "refer_nerve":
+        return 0.5, [f"Primary: none — half right: the nerve referral comes first, but trigger points coexist with "
+                     f"radiculopathy and the rules also trace a myofascial contribution led by the {label(right)}."]
     if right is None:
         return 0, [(f"Primary: you named the {label(answer)}, but with triage {report.triage} the report names "
                     "no primary muscle: it leads with the referral or with the questions still open.")]
@@ -342,16 +389,21 @@ def critique_primary(answer, engine, case, report) -> tuple[float, list[str]]:
         if against:
             lines.append(f"Against the {label(answer)}: "
                          + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in against))
-    lines += _missed(engine, right, "Evidence you may have missed")
+    lines += _missed(engine, right, "Evidence you may have missed", hidden)
     return 0, lines
 
 
-def _missed(engine, muscle, title) -> list[str]:
-    found = [e for e in _evidence(engine, muscle) if e[0] > 0]
-    if not found:
-        return []
-    return [f"{title} for the {label(muscle)}: "
-            + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in found)]
+def _missed(engine, muscle, title, hidden=frozenset()) -> list[str]:
+    """The evidence for the muscle the student saw; what rests on tests never asked for is named apart."""
+    found = [e for e in _evidence(engine, muscle, hidden) if e[0] > 0]
+    unseen = [e for e in _evidence(engine, muscle) if e[0] > 0 and e not in found]
+    lines = []
+    if found:
+        lines.append(f"{title} for the {label(muscle)}: "
+                     + "; ".join(f"{text} ({cf:+.2f}, {rule} #{step})" for cf, text, rule, step in found))
+    if unseen:
+        lines.append("From tests you did not ask for: " + "; ".join(text for _cf, text, _r, _s in unseen) + ".")
+    return lines
 
 
 def _also(report) -> list[str]:
@@ -364,10 +416,13 @@ def _also(report) -> list[str]:
     return lines
 
 
-def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
+def critique_chain(answer, engine, case, report, hidden=frozenset()) -> tuple[float, list[str]]:
     right = list(report.chain)
     if answer == right:
         return 1, ["Chain: correct" + (f": {' → '.join(label(m) for m in right)}." if right else " (none).")] + _also(report)
+    if not answer and report.triage == "refer_nerve":
+        return 0.5, [f"Chain: none — half right: the nerve referral comes first; the myofascial chain the rules "
+                     f"trace alongside is {' → '.join(label(m) for m in right)}."] + _also(report)
     lines = [(f"Chain: you said {' → '.join(label(m) for m in answer) or 'none'}; "
               f"the rules say {' → '.join(label(m) for m in right) or 'none'}.")]
     links = {}
@@ -379,7 +434,7 @@ def critique_chain(answer, engine, case, report) -> tuple[float, list[str]]:
         if muscle not in answer and muscle in links:
             key, step = links[muscle]
             lines.append(f"Missed: the {label(muscle)} is a satellite of the {label(key)} (SAT-001 #{step}); "
-                         + "; ".join(_missed(engine, muscle, "evidence")))
+                         + "; ".join(_missed(engine, muscle, "evidence", hidden)))
         elif muscle not in answer:
             lines.append(f"Missed: the {label(muscle)} heads the chain.")
     secondary = {m for chain in report.secondary_chains for m in chain}
@@ -446,7 +501,7 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
             for line in case_lines(case, number, len(order), frozenset(hidden)):
                 say(line)
             say("")
-            answers = {}
+            answers, hints_used = {}, {}
             for item, prompt, parse in (
                     ("triage", "Triage (1 emergency, 2 urgent_referral, 3 refer_nerve, 4 treat, "
                                "5 insufficient_evidence)?", parse_triage),
@@ -463,8 +518,7 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
                         if used[0] >= len(given):
                             say("  No more hints for this answer.")
                         else:
-                            score.charge(HINT_COST)
-                            say(f"  {given[used[0]]} (−{HINT_COST:g})")
+                            say(f"  {given[used[0]]} (−{HINT_COST:g} from this answer's point)")
                             used[0] += 1
                         return True
                     if words[0].lower() == "ask":
@@ -485,11 +539,14 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
                         return True
                     return False
                 answers[item] = _ask(ask, say, prompt, parse, command)
+                hints_used[item] = used[0]
             say("")
             for item, critique in (("triage", critique_triage), ("primary", critique_primary),
                                    ("chain", critique_chain)):
-                points, lines = critique(answers[item], engine, case, report)
+                extra = {"hidden": frozenset(hidden)} if item != "triage" else {}
+                points, lines = critique(answers[item], engine, case, report, **extra)
                 score.add(item, points)
+                score.charge(hint_charge(points, hints_used[item]))
                 for line in _critique_lines(points, lines):
                     say(line)
             score.cases += 1

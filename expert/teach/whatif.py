@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from myotrace.expert.casefile import validate
 from myotrace.expert.errors import InputError, allowed_list, did_you_mean
-from myotrace.expert.present.text import WIDTH, fact_brief, user_key, value_text, wrap
+from myotrace.expert.present.text import WIDTH, answer_text, fact_brief, user_key, wrap
 from myotrace.expert.report import build_report
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, label
 
@@ -53,7 +53,7 @@ def apply_changes(case, sets=(), unsets=()):
                 raise InputError(f"--set {item!r}: a finding takes true, false or unknown")
             before = data["findings"].get(finding)
             data["findings"][finding] = answer
-            changes.append(f"{finding} = {_answer(answer)} (was: {_answer(before)})")
+            changes.append(f"{label(finding)}: {_answer(answer)} (was: {_answer(before)})")
     for item in unsets:
         if "=" in item:
             key, value = _split(item)
@@ -63,7 +63,7 @@ def apply_changes(case, sets=(), unsets=()):
         else:
             finding = _choose(item, FINDINGS, "finding", "--unset")
             before = data["findings"].pop(finding, None)
-            changes.append(f"{finding} unset (was: {_answer(before)})")
+            changes.append(f"{label(finding)}: not asked (was: {_answer(before)})")
     return validate(data, "what-if"), changes
 
 
@@ -82,21 +82,25 @@ def _set_list(data, key, value) -> str:
         if item in values:
             values.remove(item)
         data[field_name] = values
-        return f"{field_name}: {item} removed"
+        return f"{FIELD_WORDS[field_name]}: {label(item)} removed"
     if item not in values:
         values.append(item)
     data[field_name] = values
     if field_name == "tender_points" and item in data["non_tender"]:
         data["non_tender"] = [m for m in data["non_tender"] if m != item]
-        return f"{item} now tender (was: palpated, not tender)"
+        return f"{label(item)} now tender (was: palpated, not tender)"
     if field_name == "non_tender" and item in data["tender_points"]:
         data["tender_points"] = [m for m in data["tender_points"] if m != item]
-        return f"{item} now palpated without reproducing the pain (was: tender)"
-    return f"{field_name}: {item} added"
+        return f"{label(item)} now palpated without reproducing the pain (was: tender)"
+    return f"{FIELD_WORDS[field_name]}: {label(item)} added"
+
+
+FIELD_WORDS = {"pain": "pain map", "tender_points": "tender on palpation",
+               "non_tender": "palpated without reproducing the pain"}
 
 
 def _answer(value) -> str:
-    return "not asked" if value is None else value_text(value)
+    return "not asked" if value is None else answer_text(value)
 
 
 # ---- comparing two runs ----------------------------------------------------------
@@ -193,19 +197,32 @@ def _chain_text(report) -> str:
     return " → ".join(label(m) for m in report.chain) or "none"
 
 
-def what_if_lines(result: WhatIf) -> list[str]:
-    lines = []
-    for change in result.changes:
-        lines += wrap(change, "What if: " if not lines else "         ", "           ")
-    lines.append("")
-    rows = [("triage", result.before.triage, result.after.triage),
+def conclusion_rows(result: WhatIf) -> list[tuple[str, str, str]]:
+    """(what, before, after) in words: triage, red flags (when any), primary muscle, chain, conditions.
+    The terminal and the teaching room show the same rows."""
+    rows = [("triage", label(result.before.triage), label(result.after.triage)),
             ("primary", label(result.before.primary_muscle or "none"), label(result.after.primary_muscle or "none")),
             ("chain", _chain_text(result.before), _chain_text(result.after)),
             ("conditions", ", ".join(label(c) for c in result.before.conditions) or "none",
              ", ".join(label(c) for c in result.after.conditions) or "none")]
     if result.before.red_flags or result.after.red_flags:
-        rows.insert(1, ("red flags", ", ".join(result.before.red_flags) or "none",
-                        ", ".join(result.after.red_flags) or "none"))
+        rows.insert(1, ("red flags", ", ".join(label(f) for f in result.before.red_flags) or "none",
+                        ", ".join(label(f) for f in result.after.red_flags) or "none"))
+    return rows
+
+
+def certainty_rows(result: WhatIf) -> list[tuple[str, float, float, str]]:
+    """(muscle in words, before, after, note) for every muscle whose certainty changed."""
+    return [(label(muscle), b, a, "" if sb == sa else ("now supported" if sa else "no longer supported"))
+            for muscle, b, a, sb, sa in result.certainty]
+
+
+def what_if_lines(result: WhatIf) -> list[str]:
+    lines = []
+    for change in result.changes:
+        lines += wrap(change, "What if: " if not lines else "         ", "           ")
+    lines.append("")
+    rows = conclusion_rows(result)
     lines.append("Conclusion " + ("CHANGED" if result.conclusion_changed else "unchanged"))
     for name, before, after in rows:
         if before == after:
@@ -215,9 +232,8 @@ def what_if_lines(result: WhatIf) -> list[str]:
             lines += wrap(f"after:  {after}", " " * 13, " " * 21)
     if result.certainty:
         lines += ["", "Certainty"]
-        for muscle, b, a, sb, sa in result.certainty:
-            note = "" if sb == sa else ("  now supported" if sa else "  no longer supported")
-            lines.append(f"  {label(muscle):<22} {b:>5.2f} → {a:>5.2f}{note}")
+        for muscle, b, a, note in certainty_rows(result):
+            lines.append(f"  {muscle:<22} {b:>5.2f} → {a:>5.2f}" + (f"  {note}" if note else ""))
     lines += ["", f"Firings that changed ({_counts(result.firings)}):"]
     if not result.firings:
         lines.append("  none: the same rules fired on the same facts.")
@@ -233,16 +249,14 @@ def _counts(firings) -> str:
     return ", ".join(f"{kinds.count(k)} {k}" for k in ("new", "gone", "changed") if k in kinds) or "none"
 
 
-def _change_lines(change: FiringChange) -> list[str]:
+def change_facts(change: FiringChange) -> list[str]:
+    """What a changed firing declared, in words: for a firing in both runs, what was and what is now."""
     before, after = change.before, change.after
     if change.kind == "new":
-        head = f"  + #{after.number:<3} {after.rule}  "
         facts = [fact_brief(f) for f in after.declared] or ["(declared nothing)"]
     elif change.kind == "gone":
-        head = f"  - #{before.number:<3} {before.rule}  "
         facts = [fact_brief(f) for f in before.declared] or ["(declared nothing)"]
     else:
-        head = f"  ~ #{before.number}→#{after.number} {after.rule}  "
         old = [fact_brief(f) for f in before.declared]
         new = [fact_brief(f) for f in after.declared]
         facts = [f"was: {t}" for t in old if t not in new] + [f"now: {t}" for t in new if t not in old]
@@ -250,6 +264,22 @@ def _change_lines(change: FiringChange) -> list[str]:
             was = {_identity(f): _content(f) for f in before.matched}
             differing = [f for f in after.matched if was.get(_identity(f)) != _content(f)]
             facts = ["same conclusion, on changed facts: " + "; ".join(fact_brief(f) for f in differing)]
+    return facts
+
+
+def change_head(change: FiringChange) -> str:
+    """``+ #12 REF-002``: fired only after the change (+), only before it (-), in both on other facts (~)."""
+    before, after = change.before, change.after
+    if change.kind == "new":
+        return f"+ #{after.number:<3} {after.rule}"
+    if change.kind == "gone":
+        return f"- #{before.number:<3} {before.rule}"
+    return f"~ #{before.number}→#{after.number} {after.rule}"
+
+
+def _change_lines(change: FiringChange) -> list[str]:
+    head = f"  {change_head(change)}  "
+    facts = change_facts(change)
     lines = []
     shown = facts[:4] + ([f"… and {len(facts) - 4} more"] if len(facts) > 4 else [])
     for index, text in enumerate(shown):

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from myotrace.expert.engine import rule_catalogue
 from myotrace.expert.errors import InputError, allowed_list, did_you_mean
-from myotrace.expert.present.text import possessive, user_key, value_text, wrap
+from myotrace.expert.present.kbview import part_text
+from myotrace.expert.present.text import humanize, possessive, user_key, wrap
 from myotrace.expert.report import NO_CHAIN
 from myotrace.facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
 from myotrace.facts.vocabulary import (
@@ -59,6 +60,7 @@ class Check:
     fired: list[int] = field(default_factory=list)  # trace steps where it fired for this binding
     effect: str = ""           # what it concluded, or would conclude
     subject: str = ""          # the binding, e.g. "quadratus_lumborum → gluteus_minimus"
+    elsewhere: list[int] = field(default_factory=list)  # steps where it fired with another conclusion
 
 
 @dataclass
@@ -94,15 +96,14 @@ def answer_text(answer) -> str:
     if answer is None:
         return "not asked"
     if answer == "unknown":
-        return "answered unknown"
-    return f"answered {'true' if answer else 'false'}"
+        return "answered not known"
+    return f"answered {'yes' if answer else 'no'}"
 
 
 def _finding(ctx, name: str, value=True, note: str = "") -> Premise:
-    """``name = value``: held when the case answered exactly that."""
+    """``needs NAME: yes``: held when the case answered exactly that."""
     answer = ctx.answer(name)
-    return Premise(f"{name} = {value_text(value)}{note}: " + ("yes" if answer is value else answer_text(answer)),
-                   answer is value)
+    return Premise(f"needs {label(name)}: {'yes' if value else 'no'}{note}; {answer_text(answer)}", answer is value)
 
 
 def _no_red_flag(ctx) -> Premise:
@@ -188,7 +189,8 @@ def _referral_check(ctx, muscle: str) -> Check:
     missing = sorted(essential - pain)
     union = len(pain | essential)
     held = degree > settings.premise_threshold
-    name = "its referral pattern" if len(kb.muscles[muscle].patterns) == 1 else f"its best pattern ({pattern.part})"
+    name = ("its referral pattern" if len(kb.muscles[muscle].patterns) == 1
+            else f"its best pattern ({part_text(pattern.part)})")
     text = (f"the pain map matches {name}: essential zone {len(hit_e)} of {len(essential)} painful"
             + (f" ({', '.join(hit_e)})" if hit_e else "")
             + (f", not painful: {', '.join(missing)}" if missing else "")
@@ -245,16 +247,14 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
         fits = edge.satellite in ctx.inputs.fits
         checks.append(Check("SAT-001", [Premise(_support_text(ctx, edge.key), key_held),
                                         Premise(_support_text(ctx, edge.satellite), satellite_held),
-                                        Premise("neither was palpated non-tender", clear),
+                                        Premise("palpation has ruled out neither of them", clear),
                                         Premise(f"the {label(edge.satellite)}'s referral pattern matches the pain map",
                                                 fits),
-                                        Premise(f"the edge concerns the {edge.part or 'any'} part of the "
-                                                f"{label(edge.satellite)}; the pain map matches its "
-                                                f"{part or 'no'} part", applies)],
+                                        Premise(_part_text(edge, part), applies)],
                             key_held and satellite_held and clear and fits and applies,
                             ctx.steps("SAT-001", lambda d, e=edge: d["type"] == "ChainLink"
                                       and (d["key"], d["satellite"]) == (e.key, e.satellite)),
-                            effect, f"{edge.key} → {edge.satellite}"))
+                            effect, f"{label(edge.key)} → {label(edge.satellite)}"))
 
     not_ruled_out = muscle not in ctx.case.non_tender
     leading_keys = [k for k, sat in ctx.links if sat == muscle]
@@ -267,7 +267,7 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
     root = muscle in ctx.roots
     checks.append(Check("SAT-002", [Premise("a pain map is recorded", bool(ctx.case.pain)),
                                     Premise(_support_text(ctx, muscle), supported),
-                                    Premise(f"not palpated non-tender", not_ruled_out)] + key_premises,
+                                    Premise("palpation has not ruled it out", not_ruled_out)] + key_premises,
                         root, ctx.steps("SAT-002", lambda d: d["type"] == "Root" and d["muscle"] == muscle),
                         "a chain root"))
 
@@ -284,7 +284,8 @@ def _primary_check(ctx, muscle: str) -> Check:
     margin = ctx.kb.settings.decisive_margin
     premises = [_no_red_flag(ctx),
                 Premise("a pain map is recorded", bool(ctx.case.pain)),
-                Premise(f"the {label(muscle)} was not palpated non-tender (a non-tender muscle is never primary)",
+                Premise(f"palpation has not ruled out the {label(muscle)} (a muscle palpated without reproducing "
+                        "the pain is never primary)",
                         muscle not in ctx.case.non_tender)]
     if muscle in ctx.structure.held:
         premises.append(Premise(f"the {label(muscle)} leads on evidence of its own: it was not palpated and what "
@@ -430,7 +431,7 @@ def _triage(ctx, level: str) -> WhyNot:
         Premise(f"nothing more urgent was asked for (votes, most urgent first: {', '.join(votes) or 'none'})",
                 bool(votes) and votes[0] == level),
     ], ctx.triage == level, ctx.steps("SAF-006", lambda d: d["type"] == "Triage" and d["level"] == level),
-        f"triage {level}"))
+        f"triage {level}", elsewhere=ctx.steps("SAF-006", lambda d: d["type"] == "Triage" and d["level"] != level)))
     summary = [f"The triage IS {level}." if ctx.triage == level
                else f"The triage is {ctx.triage}, not {level}."]
     if ctx.triage != level and ctx.triage is not None and level in votes:
@@ -501,22 +502,42 @@ def why_not(engine, case, target: str) -> WhyNot:
     return _condition(ctx, identifier)
 
 
+def _part_text(edge, part) -> str:
+    """Whether a satellite link applies to the part of the satellite that the pain map matches."""
+    if edge.part is None:
+        return f"the link applies to every part of the {label(edge.satellite)}"
+    matched = f"its {part_text(part)}" if part else "none of its parts"
+    return (f"the link concerns the {part_text(edge.part)} of the {label(edge.satellite)}; "
+            f"the pain map matches {matched}")
+
+
+def fired_text(check: Check) -> str:
+    """Where a rule fired: for this conclusion, or (a rule that concludes one of several things) for another."""
+    if not check.fired and check.elsewhere:
+        return f"fired at #{', #'.join(map(str, check.elsewhere))} with another conclusion, not this one"
+    if not check.fired:
+        return "did not fire" if check.rule != "report" else ""
+    where = f"fired at #{', #'.join(map(str, check.fired))}"
+    return where if check.held else where + ", but did not conclude this"
+
+
 def why_not_lines(result: WhyNot) -> list[str]:
     statements = {meta.id: meta.statement for meta in rule_catalogue()}
-    statements["report"] = "The report names a chain only when the triage is treat or refer_nerve."
-    lines = [f"Why not {result.target}?"]
+    statements["report"] = REPORT_STATEMENT
+    lines = [f"Why not {label(result.target)}?"]
     for line in result.summary:
-        lines += wrap(line, "  ", "  ")
+        lines += wrap(humanize(line), "  ", "  ")
     lines += ["", "Rules that could have concluded it (✓ premise holds, ✗ premise failed):"]
     for check in result.checks:
-        status = (f"fired at #{', #'.join(map(str, check.fired))}" if check.fired
-                  else "did not fire" if check.rule != "report" else "")
         effect = f" → {check.effect}" if check.effect and check.held else ""
         subject = f" [{check.subject}]" if check.subject else ""
-        head = f"{'✓' if check.held else '✗'} {check.rule}{subject}  {status}{effect}"
+        head = humanize(f"{'✓' if check.held else '✗'} {check.rule}{subject}  {fired_text(check)}{effect}")
         lines.append("")
         lines += wrap(head, "", "    ")
         lines += wrap(statements.get(check.rule, ""), "    ", "    ")
         for premise in check.premises:
-            lines += wrap(premise.text, f"    {'✓' if premise.held else '✗'} ", "        ")
+            lines += wrap(humanize(premise.text), f"    {'✓' if premise.held else '✗'} ", "        ")
     return lines
+
+
+REPORT_STATEMENT = "The report names a chain only when the triage is treat or refer (nerve)."

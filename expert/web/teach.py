@@ -15,7 +15,7 @@ from starlette.routing import Route
 from myotrace.expert.errors import InputError
 from myotrace.expert.web.consult import WORK, ApiError
 from myotrace.expert.web.templating import render, trusted_svg
-from myotrace.facts.vocabulary import MUSCLES, TRIAGE_LEVELS, label
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, TRIAGE_LEVELS, label
 
 
 @cache
@@ -25,8 +25,51 @@ def library() -> dict[str, Path]:
     return {path.stem: path for path in case_paths([default_library()])}
 
 
+ITEM_WORDS = {"triage": "Triage", "primary": "Primary muscle", "chain": "Chain"}
+
+
+@cache
+def practice_codes() -> dict[str, str]:
+    """An opaque code for each library case, so a practice page's address does not name the answer
+    (library ids such as gmin-mistaken-for-l5 do)."""
+    from hashlib import blake2b
+    return {blake2b(name.encode(), digest_size=5).hexdigest(): name for name in library()}
+
+
+@cache
+def case_lines() -> list[tuple[str, str]]:
+    """(id, one-line description from its notes) for every library case, for the teaching room's index."""
+    from myotrace.expert.library import summary
+    return [(name, summary(load(name).notes)) for name in sorted(library())]
+
+
+# Case files an educator loads into the teaching room: kept in memory for the server's life
+# (never written to disk), the newest OWN_LIMIT, under "own-" and a hash of their text.
+OWN: dict = {}
+OWN_PREFIX, OWN_LIMIT = "own-", 32
+
+
+def add_own_case(text: str):
+    """Validate a case file's text as `myotrace diagnose` would; its teaching-room name. InputError if bad."""
+    from hashlib import blake2b
+
+    from myotrace.expert.casefile import parse, validate
+    source = "your case file"
+    case = validate(parse(text, Path(source)), source)
+    name = OWN_PREFIX + blake2b(text.encode(), digest_size=5).hexdigest()
+    if case.case is None:
+        case = case.model_copy(update={"case": name})
+    OWN.pop(name, None)
+    OWN[name] = case
+    while len(OWN) > OWN_LIMIT:
+        OWN.pop(next(iter(OWN)))
+    return name
+
+
 def load(name: str):
     from myotrace.expert.casefile import load_case
+    if name in OWN:
+        return OWN[name]
     path = library().get(name)
     if path is None:
         raise ApiError(404, f"no library case {name!r}")
@@ -55,13 +98,51 @@ def why_next(agenda) -> str:
             "the tie is broken by rule id, so every run fires in the same order.")
 
 
+def _state_lines(node, shown) -> list[str]:
+    """A node's text as it stands after the firing shown: its label then (certainty, chain,
+    level), or its name with '?' where a conclusion is not drawn yet. The box keeps the size it
+    has at the end of the run, so nothing moves while stepping."""
+    if shown is not None:
+        lines = list(shown.lines)
+    else:
+        lines = [node.lines[0]] + ["?" if node.kind in ("muscle", "condition", "triage", "chain") else line
+                                   for line in node.lines[1:]]
+    lines += [""] * (len(node.lines) - len(lines))
+    width = max(len(line) for line in node.lines)
+    if max(len(line) for line in lines) < width:
+        lines[0] = lines[0].ljust(width)
+    return lines
+
+
+def form_changes(params) -> tuple[list[str], list[str]]:
+    """The what-if changes a request asks for, as ``myotrace explain --set/--unset`` takes them:
+    ``set``/``unset`` as typed, or the stepper's form (a finding and its answer, a pain region to
+    add or remove, a muscle palpated tender or not)."""
+    sets, unsets = list(params.getlist("set")), list(params.getlist("unset"))
+    finding, answer = params.get("finding"), params.get("answer")
+    if finding and answer:
+        (unsets.append(finding) if answer == "unset" else sets.append(f"{finding}={answer}"))
+    region, change = params.get("region"), params.get("change", "+")
+    if region:
+        sets.append(f"pain={'-' if change == '-' else '+'}{region}")
+    muscle, result = params.get("palpate"), params.get("result")
+    if muscle and result:
+        sets.append(f"{'tender' if result == 'tender' else 'non_tender'}={muscle}")
+    return sets, unsets
+
+
 def lit_graph(trace, upto: int, findings: dict) -> str:
     """The whole run's graph, its nodes marked: fired so far (lit), matched and declared by firing ``upto``."""
     from myotrace.expert.teach.graph import _Builder, build_graph, to_svg
 
-    full = build_graph(trace)
+    full = build_graph(trace, findings=findings)
     before = set(build_graph(trace[: upto - 1]).nodes) if upto > 1 else set()
-    now = set(build_graph(trace[:upto]).nodes) if upto else set()
+    partial = build_graph(trace[:upto], findings=findings if upto == len(trace) else None).nodes if upto else {}
+    now = set(partial)
+    traced = set(build_graph(trace[:upto]).nodes) if upto else set()  # what the firings drew, without the
+    # examined negatives, which no firing declares
+    for node in full.nodes.values():
+        node.lines = _state_lines(node, partial.get(node.id))
     matched = set()
     if upto:
         builder = _Builder()
@@ -69,7 +150,7 @@ def lit_graph(trace, upto: int, findings: dict) -> str:
     svg = to_svg(full)
     for node in full.nodes.values():
         states = ["lit" if node.id in now else "unfired"]
-        if node.id in now - before:
+        if node.id in traced - before:
             states.append("declared")
         if node.id in matched:
             states.append("matched")
@@ -93,12 +174,12 @@ def lit_graph(trace, upto: int, findings: dict) -> str:
 
 def teach_routes(token: str) -> list[Route]:
     async def index(request: Request):
-        return render("teach_index.html", token, cases=sorted(library()), muscles=MUSCLES)
+        return render("teach_index.html", token, cases=case_lines(), muscles=MUSCLES)
 
     async def step(request: Request):
         from myotrace.expert.engine import get_engine
         from myotrace.expert.report import build_report
-        from myotrace.expert.teach.explain import numbered_facts
+        from myotrace.expert.teach.explain import combined_facts, numbered_facts, unused_findings
         from myotrace.expert.present.text import fact_brief
 
         name = request.path_params["name"]
@@ -120,27 +201,32 @@ def teach_routes(token: str) -> list[Route]:
                      "facts": ", ".join(f"{f['fact']} {fact_brief(f)}" for f in numbered_facts(a.facts))}
                      for a in agenda]
             firing = engine.trace[-1] if upto else None
+            combined = combined_facts(engine.trace, upto - 1) if upto else []
             reason = why_next(agenda)
             graph = lit_graph(full, upto, dict(case.findings))
         return render("teach_step.html", token, name=name, case=case, upto=upto, total=len(full), agenda=rows,
-                      reason=reason, firing=firing, fired=engine.trace[:upto], report=report,
+                      reason=reason, firing=firing, fired=engine.trace[:upto], report=report, combined=combined,
                       graph=trusted_svg(graph), fact_brief=fact_brief,
-                      findings=sorted(case.findings.items()))
+                      findings=sorted(case.findings.items()), all_findings=FINDINGS, regions=REGIONS,
+                      unused=unused_findings(case, full) if upto == len(full) else [],
+                      muscles=MUSCLES)
 
     async def whatif(request: Request):
         from myotrace.expert.engine import get_engine
-        from myotrace.expert.teach.whatif import what_if
+        from myotrace.expert.teach.whatif import (certainty_rows, change_facts, change_head, conclusion_rows,
+                                                  what_if)
 
         name = request.path_params["name"]
         case = load(name)
-        sets = request.query_params.getlist("set")
-        unsets = request.query_params.getlist("unset")
+        sets, unsets = form_changes(request.query_params)
         with WORK:
             try:
                 result = what_if(get_engine(), case, sets, unsets)
             except InputError as error:
                 raise ApiError(422, str(error)) from None
-        return render("teach_whatif.html", token, name=name, result=result, case=case)
+        return render("teach_whatif.html", token, name=name, result=result, case=case,
+                      rows=conclusion_rows(result), certainty=certainty_rows(result),
+                      change_head=change_head, change_facts=change_facts)
 
     async def whynot(request: Request):
         from myotrace.expert.engine import get_engine, rule_catalogue
@@ -160,9 +246,11 @@ def teach_routes(token: str) -> list[Route]:
                 result = why_not(engine, case, target)
             except InputError as error:
                 raise ApiError(422, str(error).removeprefix("--why-not: ")) from None
+        from myotrace.expert.teach.whynot import REPORT_STATEMENT, fired_text
         statements = {rule.id: rule.statement for rule in rule_catalogue()}
+        statements["report"] = REPORT_STATEMENT
         return render("teach_whynot.html", token, name=name, result=result, statements=statements,
-                      targets=MUSCLES + TRIAGE_LEVELS)
+                      targets=MUSCLES + TRIAGE_LEVELS, fired_text=fired_text)
 
     async def rules(request: Request):
         from myotrace.expert.engine import rule_catalogue, MyoEngine
@@ -174,24 +262,29 @@ def teach_routes(token: str) -> list[Route]:
                 if getattr(value, "rule_meta", None) is not None:
                     salience[value.rule_meta.id] = value.salience
         ordered = sorted(rule_catalogue(), key=lambda r: (STAGES.index(r.stage), -salience.get(r.id, 0), r.id))
-        return render("teach_rules.html", token, rules=ordered, salience=salience, references=references())
+        from myotrace.expert.present.references import bibliography
+        return render("teach_rules.html", token, rules=ordered, salience=salience,
+                      references=bibliography(rule.source for rule in ordered))
 
     async def muscle(request: Request):
         from myotrace.expert.engine import get_engine
-        from myotrace.expert.web.chart import charts
-
+        from myotrace.expert.present.kbview import part_text
+        from myotrace.expert.present.references import bibliography
         muscle_id = request.path_params["muscle"]
         if muscle_id not in MUSCLES:
             raise ApiError(404, f"no muscle {muscle_id!r}: one of {', '.join(MUSCLES)}")
         kb = get_engine().kb
         entry = kb.muscles[muscle_id]
-        patterns = []
-        for pattern in entry.patterns:
-            drawn = charts({"right": list(pattern.essential) + list(pattern.spillover)}, chain=[muscle_id],
-                           legs=("right",))
-            patterns.append({"pattern": pattern, "chart": trusted_svg(next(iter(drawn.values())).replace(" (primary)", ""))})
-        return render("teach_muscle.html", token, muscle=muscle_id, entry=entry, patterns=patterns,
-                      keys=kb.keys_of(muscle_id), satellites=kb.satellites_of(muscle_id), muscles=MUSCLES)
+        from myotrace.expert.present.bodychart import body_chart
+        patterns = [{"pattern": pattern, "part": part_text(pattern.part)} for pattern in entry.patterns]
+        chart = trusted_svg(body_chart((), [[muscle_id]], side="right", prefix="kb", patient=False)
+                            .replace(" (primary)", ""))
+        keys, satellites = kb.keys_of(muscle_id), kb.satellites_of(muscle_id)
+        sources = [p.source for p in entry.patterns] + [e.source for e in entry.evidence]
+        sources += [e.source for e in (*keys, *satellites)] + [f.source for f in entry.perpetuating]
+        sources += [c.source for c in entry.self_care]
+        return render("teach_muscle.html", token, muscle=muscle_id, entry=entry, patterns=patterns, chart=chart,
+                      keys=keys, satellites=satellites, muscles=MUSCLES, references=bibliography(sources))
 
     async def practice(request: Request):
         from myotrace.expert.engine import get_engine
@@ -199,19 +292,24 @@ def teach_routes(token: str) -> list[Route]:
         from myotrace.expert.teach import practice as drill
 
         params = request.query_params
-        name = params.get("case") or random.choice(sorted(library()))
+        codes = practice_codes()
+        code = params.get("case") or random.choice(sorted(codes))
+        if code not in codes:
+            raise ApiError(404, "no such practice case: start a new one from the practice page")
+        name = codes[code]
         case = load(name)
         shown = drill.case_lines(case, 1, 1)[1:]
-        critique, hints = None, []
+        critique, score = None, None
         with WORK:
             engine = get_engine()
             engine.consult(case)
             report = build_report(engine, case)
+            given = [(item, hint) for item in ("triage", "primary", "chain")
+                     for hint in drill.hints(item, engine, report)]
             try:
-                hint_count = max(0, min(int(params.get("hints", "0")), 3))
+                hint_count = max(0, min(int(params.get("hints", "0")), len(given)))
             except ValueError:
                 hint_count = 0
-            hints = practice_hints(engine, report)[:hint_count]
             if "triage" in params:
                 try:
                     answers = (drill.parse_triage(params["triage"]), drill.parse_muscle(params.get("primary", "none")),
@@ -224,11 +322,63 @@ def teach_routes(token: str) -> list[Route]:
                                             ("chain", drill.critique_chain, answers[2])):
                     points, lines = judge(answer, engine, case, report)
                     critique.append({"item": item, "points": points, "lines": lines})
-        return render("teach_practice.html", token, name=name, shown=shown, critique=critique, hints=hints,
-                      hint_count=len(hints), params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
+                earned = sum(c["points"] for c in critique)
+                used = [item for item, _hint in given[:hint_count]]
+                cost = sum(drill.hint_charge(c["points"], used.count(c["item"])) for c in critique)
+                score = {"earned": earned, "cost": cost, "net": earned - cost, "possible": len(critique)}
+        hints = [f"{ITEM_WORDS[item]}: {hint}" for item, hint in given[:hint_count]]
+        return render("teach_practice.html", token, name=name, code=code, shown=shown, critique=critique,
+                      hints=hints, hint_count=hint_count, more_hints=hint_count < len(given), score=score,
+                      hint_cost=drill.HINT_COST, params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
+
+    async def own_case(request: Request):
+        from starlette.responses import Response
+
+        from myotrace.expert.web.pages import form_of
+        form = await form_of(request)
+        text = form.get("yaml", "")
+        if not text.strip():
+            return render("_error.html", token, status=422,
+                          error="paste a case file (YAML or JSON) or choose one, e.g. from `myotrace cases show ID`")
+        try:
+            name = add_own_case(text)
+        except InputError as error:
+            return render("_error.html", token, status=422, error=str(error))
+        return Response(status_code=201, headers={"HX-Redirect": f"/teach/case/{name}"})
+
+    async def differential_page(request: Request):
+        from myotrace.expert.engine import get_engine
+        from myotrace.expert.present.references import source_text
+        from myotrace.expert.teach.differential import differential
+
+        name = request.path_params["name"]
+        case = load(name)
+        with WORK:
+            view = differential(get_engine(), case)
+        return render("teach_differential.html", token, name=name, view=view, cite=source_text)
+
+    async def refers_to_page(request: Request):
+        from myotrace.expert.present.kbview import refers_to, resolve_region
+        from myotrace.expert.present.references import bibliography, source_text
+        from myotrace.facts.knowledge import knowledge
+        from myotrace.facts.vocabulary import REGIONS
+
+        asked = request.query_params.get("region", "")
+        region, rows = None, []
+        if asked:
+            try:
+                region = resolve_region(asked)
+            except InputError as problem:
+                raise ApiError(422, str(problem)) from None
+            rows = refers_to(knowledge(), region)
+        return render("teach_refers_to.html", token, region=region, rows=rows, regions=REGIONS, cite=source_text,
+                      references=bibliography(row["source"] for row in rows))
 
     return [
         Route("/teach", index),
+        Route("/teach/refers-to", refers_to_page),
+        Route("/teach/own", own_case, methods=["POST"]),
+        Route("/teach/case/{name}/differential", differential_page),
         Route("/teach/rules", rules),
         Route("/teach/muscle/{muscle}", muscle),
         Route("/teach/practice", practice),
@@ -236,37 +386,3 @@ def teach_routes(token: str) -> list[Route]:
         Route("/teach/case/{name}/whatif", whatif),
         Route("/teach/case/{name}/whynot", whynot),
     ]
-
-
-def practice_hints(engine, report) -> list[str]:
-    """Hints from the run, vaguest first: where to look, not the answer."""
-    from myotrace.facts.types import ChainLink, Evidence
-    flags = report.red_flags
-    hints = ["Start with the red-flag screen: " + (f"{len(flags)} red flag(s) answered yes." if flags
-                                                 else "no red flag is answered yes; then look for nerve signs.")]
-    top = report.candidates[0] if report.candidates else None
-    if top is not None:
-        hints.append("The strongest evidence in the case: "
-                     + "; ".join(f"{e['label']} ({e['cf']:+.2f})" for e in sorted(
-                         engine.facts_of(Evidence), key=lambda e: -e["cf"])[:3]))
-    links = [f"{label(link['key'])} → {label(link['satellite'])}" for link in engine.facts_of(ChainLink)]
-    hints.append("Satellite links the rules found: " + (", ".join(links) if links else "none")
-                 + ". A satellite is never the primary while its key leads.")
-    return hints
-
-
-@cache
-def references() -> dict[str, str]:
-    """Bibliography entries by key, when facts/knowledge/references.yaml exists (built by another branch)."""
-    import yaml
-    path = Path(__file__).resolve().parent.parent.parent / "facts" / "knowledge" / "references.yaml"
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = data.get("references", data) if isinstance(data, dict) else {}
-    out = {}
-    if isinstance(entries, dict):
-        for key, entry in entries.items():
-            out[str(key)] = entry if isinstance(entry, str) else "; ".join(
-                str(v) for k, v in entry.items() if k in ("authors", "year", "title", "venue", "pages", "doi"))
-    return out

@@ -23,8 +23,26 @@ def environment() -> Environment:
     env.filters["finding"] = lambda value: finding_name(value) if value else ""
     env.filters["reason"] = reason_words
     env.filters["question"] = question_words
+    env.filters["cite"] = _cite            # a source as short citations: Travell & Simons 1992, vol. 2 …
+    env.filters["humanize"] = _humanize    # vocabulary ids inside a sentence as words
+    env.filters["answer"] = _answer        # true/false/unknown as yes/no/not known
     env.globals["TRIAGE_HEADLINE"] = TRIAGE_HEADLINE
     return env
+
+
+def _cite(source: str) -> str:
+    from myotrace.expert.present.references import source_text
+    return source_text(source)
+
+
+def _humanize(text: str) -> str:
+    from myotrace.expert.present.text import humanize
+    return humanize(str(text))
+
+
+def _answer(value) -> str:
+    from myotrace.expert.present.text import answer_text
+    return answer_text(value)
 
 
 def trusted_svg(svg: str) -> Markup:

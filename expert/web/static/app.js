@@ -164,6 +164,14 @@
         window.location.href = "/teach/case/" + encodeURIComponent(name) + "/whynot?target=" + encodeURIComponent(target);
       }
     };
+    // the node the shown firing declared (else the facts it matched) is brought into the pane's view
+    var scroller = pane.querySelector(".graph-scroll");
+    var lit = pane.querySelector(".node.declared") || pane.querySelector(".node.matched");
+    if (scroller && lit) {
+      var r = lit.getBoundingClientRect(), box = scroller.getBoundingClientRect();
+      scroller.scrollLeft += (r.left + r.width / 2) - (box.left + box.width / 2);
+      scroller.scrollTop += (r.top + r.height / 2) - (box.top + box.height / 2);
+    }
     pane.querySelectorAll(".node[data-target]").forEach(function (node) {
       if (!node.getAttribute("data-target")) { return; }
       node.classList.add("clickable");
@@ -172,7 +180,22 @@
     });
   }
 
+  // ---- the teaching room: an educator's own case file, read in the browser into the form ----------
+  function initOwnCase(root) {
+    var file = root.querySelector("#own-file");
+    var text = root.querySelector("#own-yaml");
+    if (!file || !text || file.dataset.bound) { return; }
+    file.dataset.bound = "1";
+    file.addEventListener("change", function () {
+      if (!file.files.length) { return; }
+      var reader = new FileReader();
+      reader.onload = function () { text.value = reader.result; };
+      reader.readAsText(file.files[0]);
+    });
+  }
+
   function init(root) {
+    initOwnCase(root);
     initPainMap(root);
     initTenderSite(root);
     initGraph(root);
