@@ -2,7 +2,8 @@
 
 One row per rule statement and per cited knowledge item (referral zones, evidence
 weights, perpetuating factors, self-care, satellite edges, protocol steps, advice,
-myth corrections, examination questions). Each row carries its citations, each
+myth corrections, examination questions, the differential's pictures, signs and
+test accuracy figures). Each row carries its citations, each
 citation's evidence level (from the bibliography), the strongest level of the row,
 and whether the row's published support is of low authority.
 """
@@ -120,11 +121,26 @@ def _finding_claims(kb):
         yield f"finding {finding}", "examination question", f"{item.question} ({item.hint})", item.source
 
 
+def _differential_claims(kb):
+    for key, picture in kb.differential.pictures.items():
+        yield f"picture {key}", "differential picture", f"{picture.name}: {picture.summary}", picture.source
+        for sign in picture.signs:
+            answer = "yes" if sign.value else "no"
+            yield (f"sign {key}/{sign.finding}={answer}", "differential sign",
+                   f"{label(sign.finding)} = {answer} speaks for {picture.name}: {sign.text}", sign.source)
+    for test, figure in kb.differential.accuracy.items():
+        reported = [f"{name} {value:.2f}" for name, value in
+                    (("sensitivity", figure.sensitivity), ("specificity", figure.specificity)) if value is not None]
+        yield (f"accuracy {test}", "test accuracy",
+               f"{figure.test} for {figure.target} ({figure.population}): " + ", ".join(reported), figure.source)
+
+
 def claims(kb, rules) -> list[Claim]:
     """The register: the rules in id order, then the knowledge base file by file."""
     rows = [Claim(rule.id, f"rule: {rule.stage}", rule.statement, _sources(rule.source, kb.references))
             for rule in rules]
-    for generate in (_muscle_claims, _satellite_claims, _protocol_claims, _finding_claims):
+    for generate in (_muscle_claims, _satellite_claims, _protocol_claims, _finding_claims,
+                     _differential_claims):
         rows += [Claim(id_, kind, text, _sources(source, kb.references))
                  for id_, kind, text, source in generate(kb)]
     return rows
