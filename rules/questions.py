@@ -13,7 +13,7 @@ from myotrace.facts.types import (
     Evidence, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
 )
 from myotrace.facts.vocabulary import (
-    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
+    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_SCREEN, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
 from myotrace.facts.vocabulary import label
 from myotrace.rules.meta import QUESTIONS, meta
@@ -181,25 +181,29 @@ class QuestionRules:
         self.ask("pain_map", "pain_map", 900, "REF-001",
                  "every muscle's referral zone is matched against the pain map", "primary")
 
-    @Rule(Triage(), NOT(RedFlag()), NOT(NerveInvolvement()), salience=QUESTIONS)
+    @Rule(Triage(), NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-003", stage="questions",
-          statement="Until nerve involvement is settled, the nerve signs that could still reach the nerve rule are asked.",
-          when="no red flag, no nerve involvement yet, and a nerve sign is unanswered that could still trigger it",
-          then="ask the objective signs, then the soft signs while two could still be positive",
-          source="van-der-windt-2010; tawa-2017")
+          statement="The nerve screen is completed before treatment (also after a nerve referral, so the referral carries it), and while nerve involvement is open the signs that could still reach the nerve rule are asked.",
+          when="no red flag, and a nerve-screen sign (straight-leg raise, dermatomal numbness, myotomal weakness, reflexes) is unanswered, or no nerve involvement yet and a nerve sign is unanswered that could still trigger it",
+          then="ask the nerve-screen signs not yet examined; without nerve involvement also the crossed straight-leg raise, and the soft signs while two could still be positive",
+          source="van-der-windt-2010; tawa-2017; finucane-2020, screen before treating")
     def screen_nerve_signs(self):
         answered = self.answered()
-        for sign in OBJECTIVE_NERVE_SIGNS:
-            if sign not in answered:
-                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "NRV-001",
-                         "one objective nerve sign makes the triage refer_nerve", "triage")
+        involved = bool(self.facts_of(NerveInvolvement))
         positive = sum(answered.get(s) is True for s in SOFT_NERVE_SIGNS)
-        open_signs = [s for s in SOFT_NERVE_SIGNS if s not in answered]
-        if positive + len(open_signs) >= 2:
-            for sign in open_signs:
-                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "NRV-002",
-                         f"two soft nerve signs make the triage refer_nerve ({positive} positive so far)",
-                         "triage")
+        soft_open = positive + sum(s not in answered for s in SOFT_NERVE_SIGNS) >= 2
+        for sign in dict.fromkeys(NERVE_SCREEN + OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS):
+            if sign in answered:
+                continue
+            if not involved and sign in OBJECTIVE_NERVE_SIGNS:
+                rule, why = "NRV-001", "one objective nerve sign makes the triage refer_nerve"
+            elif not involved and sign in SOFT_NERVE_SIGNS and soft_open:
+                rule, why = "NRV-002", f"two soft nerve signs make the triage refer_nerve ({positive} positive so far)"
+            elif sign in NERVE_SCREEN:
+                rule, why = "QST-003", "the nerve screen is completed before treating: absent signs count only when examined"
+            else:
+                continue
+            self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], rule, why, "triage")
 
     @Rule(Triage(), PainMap(), NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-004", stage="questions",
