@@ -57,13 +57,13 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
     Mirrors SAT-001..003 (rules/chains.py) with certainty intervals [low, high]:
     ``state`` is T (tender), N (non-tender) or ? (not palpated) per muscle. Muscles
     that could be eligible form clusters through the edges that apply to the pain
-    map; a cluster with no muscle fitting the pain map can never head a chain and is
-    left alone. A cluster whose muscles are all confirmed and surely supported has
-    a fixed structure, known up to its certainties; any other cluster is open, and
-    matters unless even its best certainty stays below the margin of a fixed chain.
-    Within what matters, an undetermined contender, corroboration or ranking makes
-    its muscles pivotal."""
-    tau, margin = kb.settings.support_threshold, kb.settings.decisive_margin
+    map; a cluster with no muscle fitting the pain map (nor one reproducing the pain)
+    can never head a chain and is left alone. A cluster whose muscles are all confirmed
+    and surely supported has a fixed structure, known up to its certainties: a confirmed
+    source, active whatever its certainty; any other cluster is open, and matters,
+    since palpation could confirm one of its muscles. Within what matters, an
+    undetermined corroboration or ranking makes its muscles pivotal."""
+    tau = kb.settings.support_threshold
     can = {m for m in MUSCLES if high[m] >= tau and state[m] != "N"}
     sure = {m for m in can if state[m] == "T" and low[m] >= tau}
     edges = [e for e in kb.satellites if e.key in can and e.satellite in can and edge_applies(e, parts)]
@@ -80,7 +80,7 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
                         group.add(other)
                         queue.append(other)
         seen |= group
-        if group & set(fits):
+        if group & (set(fits) | {m for m in group if state[m] == "T"}):
             clusters.append(group)
     fixed, open_ = [], []
     for group in clusters:
@@ -88,7 +88,7 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
     chains = []  # (members, roots, support low, support high, corroborated must, can)
     for group in fixed:
         cf = {m: low[m] if m in group else 0.0 for m in MUSCLES}
-        structure = form_chains(kb, cf, group, set(), fits, parts, set(), lambda k, s: True)
+        structure = form_chains(kb, cf, group, set(), fits, parts, set(), lambda k, s: True)  # all tender
         for chain in structure.chains:
             if chain.fits:
                 chains.append(chain)
@@ -99,20 +99,9 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
             if low[m] != high[m] or state[m] == "?" or m not in must_corroborate and m in can_corroborate:
                 pivotal.setdefault(m, "root")
 
-    support = {c.members: (max(low[m] for m in c.members), max(high[m] for m in c.members)) for c in chains}
-    t_low = max((lo for lo, _ in support.values()), default=None)
-    t_high = max([hi for _, hi in support.values()] + [max(high[m] for m in g) for g in open_], default=None)
-    for group in open_:
-        if t_low is None or max(high[m] for m in group) >= t_low - margin:
-            mark(group)
-    contenders = []
-    for chain in chains:
-        lo, hi = support[chain.members]
-        if t_high - lo < margin:
-            contenders.append(chain)
-        elif t_low - hi < margin:  # neither surely in nor surely out
-            mark(chain.members)
-            mark(m for c in chains if support[c.members][1] >= t_low - margin for m in c.members)
+    for group in open_:  # palpation could confirm a member: a confirmed source is active at any certainty
+        mark(group)
+    contenders = list(chains)  # every member tender: confirmed sources, all active
     active = []
     for chain in contenders:
         must = any(m in must_corroborate for m in chain.members)
