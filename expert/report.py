@@ -104,6 +104,20 @@ class Report(BaseModel):
         return "; ".join(parts) + ", screen these before treating" if parts else None
 
     @property
+    def red_flags_text(self) -> str:
+        """The red flags as a reasoning view states them: never 'none' where they were not asked."""
+        if self.red_flags:
+            return ", ".join(label(f) for f in self.red_flags)
+        status = self.screen_status["red_flags"]
+        return "none" if status == "complete" else f"none found ({status})"
+
+    @property
+    def screens_text(self) -> str:
+        """Both screens in a few words: 'red flags: complete; nerve: not screened'."""
+        return "; ".join(f"{'red flags' if group == 'red_flags' else 'nerve'}: {status}"
+                         for group, status in self.screen_status.items())
+
+    @property
     def screen_status(self) -> dict[str, str]:
         """Each screen as a reasoning view states it: 'not screened', 'incomplete' or 'complete'."""
         def status(missing, total):

@@ -86,7 +86,7 @@ def test_page_has_every_section(classic):
 def test_case_summary_states_the_case_as_given(classic):
     page = html_of(classic)
     assert "<dt>Presentation</dt><dd>Right-sided pain in the buttock, lateral thigh, lateral knee and lateral calf." in page
-    assert "Present: ober positive; absent: slr positive." in page
+    assert "Present: ober positive; absent: slr positive, dermatomal numbness, reflex reduced and myotomal weakness." in page
     assert "Gluteus minimus tender, reproducing the familiar pain; piriformis not tender." in page
 
 

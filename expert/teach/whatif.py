@@ -203,9 +203,8 @@ def what_if_lines(result: WhatIf) -> list[str]:
             ("chain", _chain_text(result.before), _chain_text(result.after)),
             ("conditions", ", ".join(label(c) for c in result.before.conditions) or "none",
              ", ".join(label(c) for c in result.after.conditions) or "none")]
-    if result.before.red_flags or result.after.red_flags:
-        rows.insert(1, ("red flags", ", ".join(result.before.red_flags) or "none",
-                        ", ".join(result.after.red_flags) or "none"))
+    rows.insert(1, ("red flags", result.before.red_flags_text, result.after.red_flags_text))
+    rows.insert(2, ("screens", result.before.screens_text, result.after.screens_text))
     lines.append("Conclusion " + ("CHANGED" if result.conclusion_changed else "unchanged"))
     for name, before, after in rows:
         if before == after:

@@ -243,7 +243,8 @@ def practice_hints(engine, report) -> list[str]:
     from myotrace.facts.types import ChainLink, Evidence
     flags = report.red_flags
     hints = ["Start with the red-flag screen: " + (f"{len(flags)} red flag(s) answered yes." if flags
-                                                 else "no red flag is answered yes; then look for nerve signs.")]
+                                                 else f"no red flag is answered yes ({report.screens_text}); "
+                                                 "then look for nerve signs.")]
     top = report.candidates[0] if report.candidates else None
     if top is not None:
         hints.append("The strongest evidence in the case: "
