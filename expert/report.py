@@ -84,6 +84,11 @@ class Report(BaseModel):
         return self.triage in REFERRAL_ONLY
 
     @property
+    def leads_with_referral(self) -> bool:
+        """The patient is sent on (an emergency, an urgent or a nerve referral): the handout leads with it."""
+        return self.triage in REFERRAL_ONLY + ("refer_nerve",)
+
+    @property
     def protocol_waits(self) -> bool:
         """No treatment is shown: a referral comes first, or the screens are incomplete."""
         return self.triage in NO_PROTOCOL

@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from myotrace.expert.interview.session import RED_FLAG_SCREEN, Prompt
+from myotrace.expert.interview.session import CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Prompt
 from myotrace.expert.present.html import chain_links
 from myotrace.expert.web.chart import charts, legs_for, tender_site
 from myotrace.expert.web.consult import WORK, ApiError, Consultations, question
 from myotrace.expert.web.templating import render, trusted_svg
-from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, PAIN_MAP, PALPATE, label
+from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, label
 
 FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
 VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
@@ -36,7 +36,7 @@ def step_from_form(form) -> tuple[dict, str | None]:
     """A form's fields as a Step body, and the painful side sent with a pain map."""
     item = form.get("item", "")
     side = form.get("side") or None
-    if item == RED_FLAG_SCREEN:
+    if item in CHECKLISTS:
         value = {key.removeprefix("flag:"): FORM_VALUES.get(v, v) for key, v in form.multi_items()
                  if key.startswith("flag:")}
     elif item == PAIN_MAP:
@@ -51,12 +51,12 @@ def answer_rows(session) -> list[dict]:
     """The answers so far, as the summary and the side panel list them."""
     rows = []
     for index, step in enumerate(session.answers):
-        if step.item == RED_FLAG_SCREEN:
+        if step.item in CHECKLISTS:
             present = [label(f) for f, v in step.value.items() if v is True]
             unknown = [label(f) for f, v in step.value.items() if v == "unknown"]
             text = ("present: " + ", ".join(present) if present else "none present") + (
                 f"; not known: {', '.join(unknown)}" if unknown else "")
-            title = f"Red-flag screen ({len(step.value)} items)"
+            title = ("Red-flag screen" if step.item == RED_FLAG_SCREEN else "Nerve screen") + f" ({len(step.value)} items)"
         elif step.item == PAIN_MAP:
             title = "Pain map"
             text = "don't know" if step.value == "unknown" else ", ".join(label(r) for r in step.value) or "none"
@@ -143,8 +143,9 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             old = next((s for s in record.session.answers if s.item == item), None)
             if old is None:
                 raise ApiError(404, f"{item} has not been answered in this consultation")
-            if item == RED_FLAG_SCREEN:
-                prompt = Prompt("red_flag_screen", tuple(old.value), ())
+            if item in CHECKLISTS:
+                kind = next(k for k, step_item in CHECKLIST_KINDS.items() if step_item == item)
+                prompt = Prompt(kind, tuple(old.value), ())
             else:
                 prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
             return room(request, record, interview, q=question(interview, prompt), current=old.value)
@@ -159,7 +160,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
 
     def report_context(record, interview) -> dict:
         report = interview.report
-        secondary = list(getattr(report, "secondary_chains", []) or [])
+        secondary = list(report.secondary_chains)
         treated = list(report.chain) + [m for chain in secondary for m in chain]
         links = chain_links(interview.trace, treated)
         side = record.session.side
@@ -167,8 +168,6 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         note = "" if report.chain else f"No chain is marked: the triage is {label(report.triage)}."
         drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, note, legs)
         return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
-                "unscreened": list(getattr(report, "unscreened_red_flags", []) or []),
-                "watch_for": [interview.engine.kb.findings[f].question for f in CAUDA_EQUINA_FLAGS],
                 "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}, "links": links}
 
     async def result(request: Request):
