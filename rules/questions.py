@@ -10,10 +10,10 @@ from experta import MATCH, NOT, P, Rule
 
 from myotrace.expert.certainty import combine
 from myotrace.facts.types import (
-    Evidence, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
+    Condition, Evidence, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
 )
 from myotrace.facts.vocabulary import (
-    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_SCREEN, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
+    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_DEFICIT_SIGNS, NERVE_SCREEN, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
 from myotrace.facts.vocabulary import label
 from myotrace.rules.meta import QUESTIONS, meta
@@ -57,8 +57,8 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
     Mirrors SAT-001..003 (rules/chains.py) with certainty intervals [low, high]:
     ``state`` is T (tender), N (non-tender) or ? (not palpated) per muscle. Muscles
     that could be eligible form clusters through the edges that apply to the pain
-    map; a cluster with no muscle fitting the pain map (nor one reproducing the pain)
-    can never head a chain and is left alone. A cluster whose muscles are all confirmed
+    map; even a cluster with no muscle fitting the pain map can head a chain, since a
+    muscle that reproduces the pain is a source outside its zone. A cluster whose muscles are all confirmed
     and surely supported has a fixed structure, known up to its certainties: a confirmed
     source, active whatever its certainty; any other cluster is open, and matters,
     since palpation could confirm one of its muscles. Within what matters, an
@@ -80,8 +80,7 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
                         group.add(other)
                         queue.append(other)
         seen |= group
-        if group & (set(fits) | {m for m in group if state[m] == "T"}):
-            clusters.append(group)
+        clusters.append(group)  # any muscle may reproduce the pain: a confirmed source leads outside its zone
     fixed, open_ = [], []
     for group in clusters:
         (fixed if group <= sure else open_).append(group)
@@ -230,22 +229,59 @@ class QuestionRules:
                      100 + 100 * impact + ROLE_WEIGHT[roles[muscle]],
                      "REF-003" if palpation else "REF-002", hypothesis, "chain")
 
-    @Rule(PainMap(regions=P(lambda regions: "lateral_knee" in regions)), Triage(),
-          NOT(RedFlag()), salience=QUESTIONS)
-    @meta(id="QST-005", stage="questions",
-          statement="With lateral knee pain, ask what would make it IT band syndrome.",
-          when="lateral knee pain and the IT band syndrome findings are not all answered (none answered no)",
-          then="ask about a tender lateral epicondyle and pain with running",
-          source="fairclough-2006; fredericson-2000; seed-article, IT Band Syndrome")
-    def ask_about_itbs(self):
+    def ask_local(self, level, needed, hypothesis):
+        """A local condition's findings: decisive while there is not enough to act on (the
+        condition alone would be), otherwise also worth asking; none once one is answered no."""
         answered = self.answered()
-        needed = ("lateral_epicondyle_tender", "pain_with_running")
         if any(answered.get(f) is False for f in needed):
             return
+        decisive = level == "insufficient_evidence"
         for index, finding in enumerate(needed):
             if finding not in answered:
-                self.ask(finding, "condition", 50 - index, "CON-003",
-                         "lateral knee pain could be IT band syndrome", "conditions")
+                self.ask(finding, "finding" if decisive else "condition", (60 if decisive else 50) - index,
+                         "CON-003" if "lateral_epicondyle_tender" in needed else "CON-007", hypothesis,
+                         "triage" if decisive else "conditions")
+
+    @Rule(PainMap(regions=P(lambda regions: "lateral_knee" in regions)), Triage(level=MATCH.level),
+          NOT(RedFlag()), salience=QUESTIONS)
+    @meta(id="QST-005", stage="questions",
+          statement="With lateral knee pain, ask what would make it IT band syndrome; while there is not enough to act on, the answer could decide it.",
+          when="lateral knee pain and the IT band syndrome findings are not all answered (none answered no)",
+          then="ask about a tender lateral epicondyle and pain with running (as decisive questions when the triage is insufficient_evidence: a concluded local condition is enough to act on)",
+          source="fairclough-2006; fredericson-2000; seed-article, IT Band Syndrome")
+    def ask_about_itbs(self, level):
+        self.ask_local(level, ("lateral_epicondyle_tender", "pain_with_running"),
+                       "lateral knee pain could be IT band syndrome")
+
+    @Rule(PainMap(regions=P(lambda regions: "lateral_hip" in regions)), Triage(level=MATCH.level),
+          NOT(RedFlag()), NOT(Condition(id="greater_trochanteric_pain_syndrome")), salience=QUESTIONS)
+    @meta(id="QST-007", stage="questions",
+          statement="With lateral hip pain, ask what would make it greater trochanteric pain syndrome; while there is not enough to act on, the answer could decide it.",
+          when="lateral hip pain, the tendinopathy is not concluded, and trochanteric tenderness is not answered no",
+          then="ask about a tender greater trochanter, then pain lying on that side and standing on that leg",
+          source="grimaldi-2017; judgement, ask the clinical tests of the commonest cause of lateral hip pain")
+    def ask_about_gtps(self, level):
+        answered = self.answered()
+        if answered.get("greater_trochanter_tender") is True:
+            needed = ("pain_lying_on_side", "pain_single_leg_stance")
+            if not all(answered.get(f) is False for f in needed):
+                self.ask_local(level, tuple(f for f in needed if answered.get(f) is not False),
+                               "a tender greater trochanter could be greater trochanteric pain syndrome")
+            return
+        self.ask_local(level, ("greater_trochanter_tender",), "lateral hip pain could be greater trochanteric pain syndrome")
+
+    @Rule(RedFlag(id="cancer_history"), Triage(level=P(lambda level: level != "emergency")), salience=QUESTIONS)
+    @meta(id="QST-008", stage="questions",
+          statement="With a history of cancer, the signs of a neurological deficit are asked even after the red flag: any of them makes it an emergency.",
+          when="cancer history is present, the triage is not yet emergency, and a sign of a neurological deficit is unanswered",
+          then="ask myotomal weakness, dermatomal numbness and the reflexes",
+          source="nice-ng234, recognition and referral")
+    def ask_for_cord_compression(self):
+        answered = self.answered()
+        for sign in NERVE_DEFICIT_SIGNS:
+            if sign not in answered:
+                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "SAF-007",
+                         "with a cancer history any sign of a neurological deficit makes the triage emergency", "triage")
 
     @Rule(Primary(muscle=MATCH.muscle), Triage(level="treat"), NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-006", stage="questions",

@@ -346,10 +346,12 @@ class Interview:
 
     def _deciding_questions(self, answered: set) -> list[dict]:
         """Not enough to go on: what could still decide it, palpation first. The muscles the pain
-        map points to (or with any evidence for them), the strongest first; then the findings the
+        map points to (or with any evidence for them), the strongest first, then every other muscle
+        (one that reproduces the pain is a source even outside its zone); then the findings the
         knowledge base links to them. Without a pain map nothing can decide it (CONTRACT §3.9)."""
         certainty = {c.muscle: c.certainty for c in self.report.candidates}
         muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
+        muscles += [m for m in MUSCLES if m not in muscles]  # then any muscle: a tender point leads outside its zone
         questions = []
         for rank, muscle in enumerate(muscles):
             item = PALPATE + muscle
@@ -415,8 +417,8 @@ class Interview:
 
         ``undecided``: not enough to go on and nothing left that could decide it; an
         insufficient answer is never ``settled``."""
-        if self.red_flag:
-            return "red_flag"
+        if self.red_flag and (self.report.triage == "emergency" or not self.decisive):
+            return "red_flag"  # a red flag ends the interview, once nothing can make it an emergency
         if self.session.stopped:
             return "stopped"
         if not self.settled:
