@@ -346,12 +346,16 @@ class Interview:
 
     def _deciding_questions(self, answered: set) -> list[dict]:
         """Not enough to go on: what could still decide it, palpation first. The muscles the pain
-        map points to (or with any evidence for them), the strongest first, then every other muscle
-        (one that reproduces the pain is a source even outside its zone); then the findings the
+        map points to (or with any evidence for them), the strongest first; once every muscle in the
+        pain map's zones was palpated, every other muscle (one that reproduces the pain is a source
+        even outside its zone); then the findings the
         knowledge base links to them. Without a pain map nothing can decide it (CONTRACT §3.9)."""
         certainty = {c.muscle: c.certainty for c in self.report.candidates}
         muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
-        muscles += [m for m in MUSCLES if m not in muscles]  # then any muscle: a tender point leads outside its zone
+        inside = {m for m in MUSCLES if any(set(self.case.pain) & set(p.essential + p.spillover)
+                                            for p in self.kb.muscles[m].patterns)}
+        if all(PALPATE + m in answered for m in inside):  # every muscle in the pain map's zones palpated:
+            muscles += [m for m in MUSCLES if m not in muscles]  # one outside them may still reproduce it
         questions = []
         for rank, muscle in enumerate(muscles):
             item = PALPATE + muscle
