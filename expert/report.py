@@ -153,12 +153,17 @@ def open_questions(engine) -> list:
     return sorted(engine.facts_of(Question), key=lambda q: (-q["priority"], q["item"]))
 
 
-def grouped_questions(kb, engine) -> tuple[list[str], dict[str, list[str]]]:
-    """Each item once (its most decisive question): the unscreened red flags as one line, the
-    unexamined nerve-screen signs as one line, then what could change the conclusion, then what
-    is also worth asking, then what is asked only to document the conclusion."""
-    flags, nerve, could_change, also, document = [], [], [], [], []
-    seen = set()
+def grouped_questions(kb, engine, case: Case) -> tuple[list[str], dict[str, list[str]]]:
+    """Each item once (its most decisive question): the red flags not yet screened as one line, the
+    nerve-screen signs not yet examined as one line (an answer of unknown leaves a screen item open:
+    it stays here though it is never asked again), then what could change the conclusion, then
+    what is also worth asking, then what is asked only to document the conclusion."""
+    triage = engine.facts_of(Triage)[0]["level"]
+    present = bool(engine.facts_of(RedFlag))
+    flags = [] if triage == "emergency" else case.missing("red_flags")
+    nerve = [] if present else case.missing("nerve")
+    could_change, also, document = [], [], []
+    seen = set(flags) | set(nerve)
     for question in open_questions(engine):
         item = question["item"]
         if item in seen:
@@ -233,7 +238,7 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
     corrections = [] if referral_only else sorted(
         engine.facts_of(Correction), key=lambda c: correction_order.index(c["id"]))
     factors = [] if referral_only else sorted(engine.facts_of(Factor), key=lambda f: (f["finding"], f["text"]))
-    questions, detail = grouped_questions(kb, engine)
+    questions, detail = grouped_questions(kb, engine, case)
     atypical = [] if not chain else [
         f"The {kb.name(m)} reproduces the familiar pain, although its referral zone does not cover this pain map:"
         " an atypical pattern (referral maps are composites of many patients)"
