@@ -57,13 +57,17 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
     Mirrors SAT-001..003 (rules/chains.py) with certainty intervals [low, high]:
     ``state`` is T (tender), N (non-tender) or ? (not palpated) per muscle. Muscles
     that could be eligible form clusters through the edges that apply to the pain
-    map; even a cluster with no muscle fitting the pain map can head a chain, since a
-    muscle that reproduces the pain is a source outside its zone. A cluster whose muscles are all confirmed
-    and surely supported has a fixed structure, known up to its certainties: a confirmed
-    source, active whatever its certainty; any other cluster is open, and matters,
-    since palpation could confirm one of its muscles. Within what matters, an
-    undetermined corroboration or ranking makes its muscles pivotal."""
-    tau = kb.settings.support_threshold
+    map; a cluster with no muscle fitting the pain map and none confirmed can never head a
+    chain and is left alone. A cluster whose muscles are all confirmed and surely supported has a
+    fixed structure, known up to its certainties: a confirmed source, active whatever its
+    certainty; any other cluster is open, and matters unless even its best certainty stays
+    below the margin of a fixed chain. Within what matters, an undetermined contender,
+    corroboration or ranking makes its muscles pivotal.
+
+    Returns (roles, confirmable): the pivotal muscles with their roles, and the muscles not
+    otherwise pivotal whose palpation alone could still add a confirmed source (those whose
+    pattern fits the pain map, and the keys of those not ruled out)."""
+    tau, margin = kb.settings.support_threshold, kb.settings.decisive_margin
     can = {m for m in MUSCLES if high[m] >= tau and state[m] != "N"}
     sure = {m for m in can if state[m] == "T" and low[m] >= tau}
     edges = [e for e in kb.satellites if e.key in can and e.satellite in can and edge_applies(e, parts)]
@@ -80,7 +84,8 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
                         group.add(other)
                         queue.append(other)
         seen |= group
-        clusters.append(group)  # any muscle may reproduce the pain: a confirmed source leads outside its zone
+        if group & (set(fits) | {m for m in group if state[m] == "T"}):  # it fits, or it is confirmed
+            clusters.append(group)
     fixed, open_ = [], []
     for group in clusters:
         (fixed if group <= sure else open_).append(group)
@@ -98,9 +103,16 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
             if low[m] != high[m] or state[m] == "?" or m not in must_corroborate and m in can_corroborate:
                 pivotal.setdefault(m, "root")
 
-    for group in open_:  # palpation could confirm a member: a confirmed source is active at any certainty
-        mark(group)
-    contenders = list(chains)  # every member tender: confirmed sources, all active
+    support = {c.members: (max(low[m] for m in c.members), max(high[m] for m in c.members)) for c in chains}
+    t_low = max((lo for lo, _ in support.values()), default=None)
+    # Palpation alone could confirm these as sources, active at any certainty: the muscles whose
+    # pattern fits the pain map, and the key muscles of those not ruled out.
+    near = set(fits) | {e.key for e in kb.satellites if e.satellite in fits and state[e.satellite] != "N"}
+    confirmable = {m for m in near if state[m] == "?"}
+    for group in open_:  # a confirmed, surely supported member keeps its place whatever its certainty
+        if t_low is None or max(high[m] for m in group) >= t_low - margin:
+            mark(group - sure)
+    contenders = list(chains)  # every member confirmed: active sources at any certainty
     active = []
     for chain in contenders:
         must = any(m in must_corroborate for m in chain.members)
@@ -119,14 +131,16 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
                 mark((a, b))
     keys = {e.key for e in edges}
     satellites = {e.satellite for e in edges}
-    return {m: "key" if m in keys else "satellite" if m in satellites else "root" for m in pivotal}
+    roles = {m: "key" if m in keys else "satellite" if m in satellites else "root" for m in pivotal}
+    return roles, confirmable - set(roles)
 
 
-ROLE_WEIGHT = {"key": 60, "satellite": 30, "root": 0}
+ROLE_WEIGHT = {"key": 60, "satellite": 30, "root": 0, "source": 0}
 ROLE_TEXT = {
     "key": "as a key muscle it could head the chain and become the primary",
     "satellite": "it could join or leave the chain",
     "root": "it could compete for primary muscle",
+    "source": "if it reproduces the pain it is a source of its own, treated after the primary's chain",
 }
 
 
@@ -214,9 +228,11 @@ class QuestionRules:
         parts = {f["muscle"]: f["part"] for f in evidence_facts if f["rule"] == "REF-001"}
         must = corroborated(evidence_facts)
         may = must | {m for effect in options.values() for m, cfs in effect.items() if max(cfs) > 0}
-        roles = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may)
+        roles, confirmable = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may)
+        roles = {**roles, **{m: "source" for m in confirmable}}
         for item, effect in options.items():
-            touched = sorted((m for m in effect if m in roles and any(effect[m])),
+            touched = sorted((m for m in effect if any(effect[m]) and (
+                                 roles.get(m, "source") != "source" or item == PALPATE + m and m in roles)),
                              key=lambda m: (-ROLE_WEIGHT[roles[m]], m))
             if not touched:
                 continue

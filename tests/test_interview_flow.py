@@ -341,7 +341,7 @@ def test_the_note_holds_what_a_colleague_needs():
     text = note.markdown_note(interview, "2026-11-30 10:00 UTC", "s.json")
     for part in ("Date: 2026-11-30 10:00 UTC", "## Intake", "48 years; gradual onset", "Notes: desk job",
                  "## Red-flag screen", "Absent: saddle anesthesia", "## Pain map", "buttock, lateral thigh",
-                 "## Findings", "Yes: pain worse below knee", "No: slr positive", "## Palpation",
+                 "## Nerve screen", "Absent: slr positive", "## Findings", "No: slr positive", "## Palpation",
                  "Reproduces the familiar pain: gluteus minimus",
                  "## Conclusion", "Primary muscle and chain: gluteus minimus", "## Protocol", "1. ",
                  "## Open questions that could still change the conclusion (0)"):
