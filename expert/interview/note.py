@@ -77,8 +77,20 @@ def pain_map_text(interview: Interview) -> str:
 
 
 def open_question_lines(interview: Interview) -> list[str]:
-    """Exactly the pending questions that could still change the conclusion."""
-    return [interview.question_text(q["item"]) for q in interview.decisive]
+    """Exactly the pending questions that could still change the conclusion; each screen is one
+    line, as the interview asks it (one checklist), so the count agrees with the progress line."""
+    lines, screens = [], {}
+    for q in interview.decisive:
+        screen = ("Red-flag screen" if q["kind"] == "red_flag"
+                  else "Nerve screen" if q["kind"] == "nerve" and q["item"] in NERVE_SCREEN else None)
+        if screen is None:
+            lines.append(interview.question_text(q["item"]))
+        elif screen not in screens:
+            screens[screen] = [label(q["item"])]
+            lines.append(screen)
+        else:
+            screens[screen].append(label(q["item"]))
+    return [f"{line}: {', '.join(screens[line])}" if line in screens else line for line in lines]
 
 
 def optional_lines(interview: Interview) -> list[str]:
