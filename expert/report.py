@@ -153,7 +153,7 @@ def open_questions(engine) -> list:
     return sorted(engine.facts_of(Question), key=lambda q: (-q["priority"], q["item"]))
 
 
-def grouped_questions(kb, engine, case: Case) -> tuple[list[str], dict[str, list[str]]]:
+def grouped_questions(kb, engine, case: Case, unpalpable=()) -> tuple[list[str], dict[str, list[str]]]:
     """Each item once (its most decisive question): the red flags not yet screened as one line, the
     nerve-screen signs not yet examined as one line (an answer of unknown leaves a screen item open:
     it stays here though it is never asked again), then what could change the conclusion, then
@@ -163,7 +163,8 @@ def grouped_questions(kb, engine, case: Case) -> tuple[list[str], dict[str, list
     flags = [] if triage == "emergency" else case.missing("red_flags")
     nerve = [] if present else case.missing("nerve")
     could_change, also, document = [], [], []
-    seen = set(flags) | set(nerve)
+    not_known = [PALPATE + m for m in unpalpable]  # asked, and not possible or not conclusive: never re-asked
+    seen = set(flags) | set(nerve) | set(not_known)
     for question in open_questions(engine):
         item = question["item"]
         if item in seen:
@@ -184,6 +185,9 @@ def grouped_questions(kb, engine, case: Case) -> tuple[list[str], dict[str, list
         lines.append("Red flags not yet screened: " + ", ".join(label(f) for f in flags) + ", ask these first")
     if nerve:
         lines.append("Nerve screen not complete: " + ", ".join(label(f) for f in nerve) + ", examine these before treating")
+    if not_known:
+        document.append("Palpation not possible or not conclusive: " + ", ".join(label(m) for m in unpalpable)
+                        + " (asked; a probable satellite among them is palpated before it is treated)")
     detail = {"red_flags": flags, "nerve_screen": nerve, "could_change": could_change, "also_worth_asking": also,
               "to_document": document}
     return lines + could_change + also + document, detail
@@ -200,7 +204,9 @@ def _evidence_lines(evidence, positive: bool) -> list[str]:
     return [f"{e['label']} ({e['cf']:+.2f})" for e in chosen]
 
 
-def build_report(engine, case: Case, with_trace: bool = False) -> Report:
+def build_report(engine, case: Case, with_trace: bool = False, unpalpable=()) -> Report:
+    """The report of the engine's run on ``case``; ``unpalpable``: muscles whose palpation an
+    interview asked and got no answer to (never asked again, so not an open question)."""
     kb = engine.kb
     triage = engine.facts_of(Triage)[0]["level"]
     flags = {fact["id"] for fact in engine.facts_of(RedFlag)}
@@ -238,7 +244,7 @@ def build_report(engine, case: Case, with_trace: bool = False) -> Report:
     corrections = [] if referral_only else sorted(
         engine.facts_of(Correction), key=lambda c: correction_order.index(c["id"]))
     factors = [] if referral_only else sorted(engine.facts_of(Factor), key=lambda f: (f["finding"], f["text"]))
-    questions, detail = grouped_questions(kb, engine, case)
+    questions, detail = grouped_questions(kb, engine, case, unpalpable)
     atypical = [] if not chain else [
         f"The {kb.name(m)} reproduces the familiar pain, although its referral zone does not cover this pain map:"
         " an atypical pattern (referral maps are composites of many patients)"

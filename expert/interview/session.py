@@ -317,7 +317,7 @@ class Interview:
 
         self.case = self.session.to_case()
         engine = self.engine.consult(self.case)
-        self.report = build_report(engine, self.case)
+        self.report = build_report(engine, self.case, unpalpable=self.session.unpalpable)
         self.trace = engine.trace  # the engine starts a new list on every reset
         answered = self.session.answered()
         self.pending: list[dict] = []  # one per item, its most decisive question
