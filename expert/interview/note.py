@@ -102,7 +102,7 @@ def conclusion_lines(interview: Interview) -> list[str]:
     lines = [f"Triage: {label(report.triage)}"]
     if report.chain:
         lines.append(f"Primary muscle and chain: {chain_line(report)}")
-    for chain in getattr(report, "secondary_chains", None) or ():
+    for chain in report.secondary_chains:
         lines.append("Also active, treated after it: " + " → ".join(label(m) for m in chain))
     if report.conditions:
         lines.append("Conditions: " + ", ".join(label(c) for c in report.conditions))

@@ -399,12 +399,8 @@ class Interview:
 
     @property
     def unscreened_red_flags(self) -> list[str]:
-        """Red flags not answered true or false (not asked, or not known), vocabulary order
-        (CONTRACT §4); taken from the report when it carries them."""
-        listed = getattr(self.report, "unscreened_red_flags", None)
-        if listed is not None:
-            return list(listed)
-        return [f for f in RED_FLAGS if self.case.findings.get(f) not in (True, False)]
+        """Red flags not answered true or false (not asked, or not known), in vocabulary order."""
+        return list(self.report.unscreened_red_flags)
 
     def optional_items(self) -> list[str]:
         """What going on would ask: the rules' remaining questions, then every item not yet answered."""
@@ -680,7 +676,7 @@ class Interview:
         flags = [f for f in RED_FLAGS if case.findings.get(f) in (True, False)]
         if stage == "safety":
             if report.red_flags:
-                level = "an emergency (cauda equina pathway)" if report.triage == "emergency" else \
+                level = "an emergency" if report.triage == "emergency" else \
                     "an urgent referral to exclude serious pathology"
                 yield (f"Red flag present ({', '.join(label(f) for f in report.red_flags)}): this makes the case "
                        f"{level}; no later finding can lower it.")
@@ -696,6 +692,10 @@ class Interview:
                     "dermatomal_numbness", "shooting_electric_pain")]
                 yield (f"Nerve-root involvement is likely ({', '.join(signs)}): one objective sign or two soft "
                        "signs are enough to refer before treating trigger points.")
+            elif not report.red_flags and report.unscreened_nerve_signs:
+                yield ("Nerve screen not complete (not examined or not known: "
+                       + ", ".join(label(f) for f in report.unscreened_nerve_signs)
+                       + "): a sign never examined is not a negative one; examine them before treating.")
             elif not report.red_flags:
                 yield ("No objective nerve sign (reduced reflex, myotomal weakness, crossed straight-leg raise) "
                        "and fewer than two soft signs: no referral for nerve-root involvement.")
@@ -717,7 +717,7 @@ class Interview:
                     text += (f"; {', '.join(label(m) for m in rest)} follow{'s' if len(rest) == 1 else ''} as "
                              "satellite trigger points, treated after it")
                 yield text + "."
-                for chain in getattr(report, "secondary_chains", None) or ():
+                for chain in report.secondary_chains:
                     yield "Another active chain, treated after it: " + " → ".join(label(m) for m in chain) + "."
             elif report.triage == "insufficient_evidence" and case.pain:
                 yield ("No muscle is both supported and corroborated beyond the pain map (by palpation or a "
