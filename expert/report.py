@@ -108,6 +108,19 @@ class Report(BaseModel):
             parts.append("Nerve signs not yet examined: " + ", ".join(label(f) for f in self.unscreened_nerve_signs))
         return "; ".join(parts) + ", screen these before treating" if parts else None
 
+    def question_sections(self) -> list[tuple[str, list[str]]]:
+        """The open questions under their headings, in reading order: the screens still to do,
+        what could change the conclusion, what is also worth asking, what only documents it."""
+        detail = self.open_questions_detail
+        if not detail:
+            return [("Open questions", list(self.open_questions))]
+        screens = [q for q in self.open_questions
+                   if q.startswith(("Red flags not yet screened", "Nerve screen not complete"))]
+        return [("Open questions", screens),
+                ("Open questions that could change the conclusion", detail.get("could_change", [])),
+                ("Also worth asking", detail.get("also_worth_asking", [])),
+                ("Asked only to document the conclusion (cannot change it)", detail.get("to_document", []))]
+
     @property
     def red_flags_text(self) -> str:
         """The red flags as a reasoning view states them: never 'none' where they were not asked."""

@@ -228,6 +228,12 @@ def graph_block(item: CasePage, index: int, after: str = "") -> str:
               "</figure>" + after + "</section>")
 
 
+def questions_block(report: Report) -> str:
+    """The open questions under the report's headings; empty headings are left out."""
+    return "".join(f"<h2>{e(title)}</h2>" + _items(lines, kind="questions")
+                   for title, lines in report.question_sections() if lines)
+
+
 def safety_net_block(report: Report) -> str:
     return "<h2>Safety net (tell the patient)</h2>" + _items(report.safety_net) if report.safety_net else ""
 
@@ -252,8 +258,7 @@ def case_section(item: CasePage, index: int) -> str:
         out.append("<h3>Why</h3>" + _items(referral_reasons(item.trace)))
         out.append(safety_net_block(report))
         out.append(summary_block(item.summary, item.notes))
-        if report.open_questions:
-            out.append("<h2>Open questions</h2>" + _items(report.open_questions, kind="questions"))
+        out.append(questions_block(report))
     else:
         if report.advice:
             out.append(_items(report.advice))
@@ -268,8 +273,7 @@ def case_section(item: CasePage, index: int) -> str:
             out.append("<h2>Myths corrected</h2>" + _items(report.corrections))
         if report.perpetuating_factors:
             out.append("<h2>Perpetuating factors</h2>" + _items(report.perpetuating_factors))
-        if report.open_questions:
-            out.append("<h2>Open questions</h2>" + _items(report.open_questions, kind="questions"))
+        out.append(questions_block(report))
         out.append(evidence_block(report))
     if not report.referral_only:
         out.append(graph_block(item, index, after=references_section(item.trace)))

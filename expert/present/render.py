@@ -43,16 +43,8 @@ def _sections(report: Report):
     yield "Avoid", report.protocol.avoid, False
     yield "Perpetuating factors", report.perpetuating_factors, False
     yield "Safety net (tell the patient)", report.safety_net, False
-    detail = report.open_questions_detail
-    if detail:
-        screens = [q for q in report.open_questions
-                   if q.startswith(("Red flags not yet screened", "Nerve screen not complete"))]
-        yield "Open questions", screens, False
-        yield "Open questions that could change the conclusion", detail.get("could_change", []), False
-        yield "Also worth asking", detail.get("also_worth_asking", []), False
-        yield "Asked only to document the conclusion (cannot change it)", detail.get("to_document", []), False
-    else:
-        yield "Open questions", report.open_questions, False
+    for title, lines in report.question_sections():
+        yield title, lines, False
 
 
 def render_markdown(report: Report, case=None) -> str:
