@@ -97,13 +97,16 @@ details.trace-box>summary{cursor:pointer;font-weight:600;margin:18px 0 6px}
  .views{flex-wrap:nowrap;gap:4px}
  .views svg{flex:1 1 0;max-height:6.6cm;width:auto}
  td ul{padding:0;list-style:none}td li{display:inline}td li+li::before{content:" · "}
- ul.questions{columns:2;column-gap:16px;font-size:8pt}
+ ul.questions{columns:2;column-gap:16px;font-size:7.5pt;line-height:1.2}
+ h2.q{font-size:10pt;margin:6px 0 2px}
+ table.evidence tr.unsupported{display:none}
+ ul.safety-net{columns:2;column-gap:16px;font-size:7.5pt;line-height:1.2}
  .chart-legend,figcaption{font-size:8pt}
  .region.pain,.tp circle,.key{print-color-adjust:exact;-webkit-print-color-adjust:exact}
  figure.chart{break-inside:avoid}
  .graph-page{page:graph;break-before:page}
  .graph-box{overflow:visible;border:0;max-height:none}
- .graph-box svg{width:100%;height:auto;max-height:17cm}
+ .graph-box svg{width:100%;height:auto;max-height:14.5cm}
  details.trace-box{display:none}
 }
 """
@@ -230,12 +233,13 @@ def graph_block(item: CasePage, index: int, after: str = "") -> str:
 
 def questions_block(report: Report) -> str:
     """The open questions under the report's headings; empty headings are left out."""
-    return "".join(f"<h2>{e(title)}</h2>" + _items(lines, kind="questions")
+    return "".join(f"<h2 class='q'>{e(title)}</h2>" + _items(lines, kind="questions")
                    for title, lines in report.question_sections() if lines)
 
 
 def safety_net_block(report: Report) -> str:
-    return "<h2>Safety net (tell the patient)</h2>" + _items(report.safety_net) if report.safety_net else ""
+    return ("<h2 class='q'>Safety net (tell the patient)</h2>" + _items(report.safety_net, kind="safety-net")
+            if report.safety_net else "")
 
 
 def protocol_block(report: Report) -> str:
