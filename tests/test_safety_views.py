@@ -164,3 +164,30 @@ def test_html_report_keeps_the_protocol_back_on_screen_first():
     html = render_html([page(report, engine, case)])
     assert "None yet: complete the screens" in html and "Safety net (tell the patient)" in html
     assert report.unscreened_nerve_signs == list(NERVE_SCREEN)
+
+
+# ---- the nerve screen in the interview and the web API ------------------------------------
+def test_a_nerve_referral_note_carries_the_whole_nerve_screen():
+    interview = Interview()
+    interview.answer({f: False for f in RED_FLAGS})
+    interview.answer(CLASSIC_PAIN)
+    prompt = interview.next_prompt()
+    assert prompt.kind == "nerve_screen" and set(prompt.items) == set(NERVE_SCREEN)
+    interview.answer({sign: sign == "reflex_reduced" for sign in prompt.items})
+    report = interview.report
+    assert report.triage == "refer_nerve" and report.unscreened_nerve_signs == []
+    text = note.markdown_note(interview, "today")
+    section = text.split("## Nerve screen")[1].split("## ")[0]
+    assert "Present: reflex reduced" in section and "Absent: slr positive" in section
+
+
+def test_the_api_checks_a_nerve_screen_step():
+    pytest.importorskip("starlette")
+    from myotrace.expert.web.consult import ApiError, parse_step
+
+    assert parse_step({"item": "nerve_screen", "value": {"slr_positive": False}}).item == "nerve_screen"
+    for value, words in (({"fever": False}, "unknown nerve-screen sign 'fever'"),
+                         ({"slr_positive": "yes"}, "answer true, false"),
+                         (True, "takes an object")):
+        with pytest.raises(ApiError, match=words):
+            parse_step({"item": "nerve_screen", "value": value})
