@@ -105,7 +105,8 @@ class Report(BaseModel):
         if self.unscreened_red_flags:
             parts.append("Red flags not yet screened: " + ", ".join(label(f) for f in self.unscreened_red_flags))
         if self.unscreened_nerve_signs:
-            parts.append("Nerve signs not yet examined: " + ", ".join(label(f) for f in self.unscreened_nerve_signs))
+            parts.append(("n" if parts else "N") + "erve signs not yet examined: "
+                         + ", ".join(label(f) for f in self.unscreened_nerve_signs))
         return "; ".join(parts) + ", screen these before treating" if parts else None
 
     def question_sections(self) -> list[tuple[str, list[str]]]:
