@@ -9,7 +9,7 @@ from myotrace.expert.errors import InputError, allowed_list, did_you_mean
 from myotrace.expert.files import read_limited
 from myotrace.expert.present.safe import clean
 from myotrace.facts.case import HISTORY_HINTS, Case, Expectation, History
-from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
+from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SCREENS, SIDES, TRIAGE_LEVELS
 
 MAX_BYTES = 1024 * 1024
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -25,6 +25,7 @@ _VOCABULARY = {
     "primary_muscle": ("muscle", MUSCLES),
     "chain": ("muscle", MUSCLES),
     "conditions": ("condition", CONDITIONS),
+    "screened": ("screen", tuple(SCREENS)),
 }
 _KEYS = {"case": tuple(Case.model_fields), "expect": tuple(Expectation.model_fields),
          "history": tuple(History.model_fields)}

@@ -15,8 +15,8 @@ from myotrace.expert.matcher import TypeRoutingMatcher
 from myotrace.expert.trace import Firing
 from myotrace.facts.case import Case
 from myotrace.facts.knowledge import knowledge
-from myotrace.facts.types import Evidence, Finding, PainMap, Palpation, SatelliteEdge
-from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
+from myotrace.facts.types import Evidence, Finding, PainMap, Palpation, SatelliteEdge, Screen
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, SCREENS
 from myotrace.rules import MIXINS
 
 MAX_FIRINGS = 5000  # far above any real case (~100); a guard, not a budget
@@ -66,6 +66,10 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
         for finding in FINDINGS:
             if finding in case.findings:
                 yield Finding(id=finding, value=case.findings[finding])
+        for group, items in SCREENS.items():
+            missing = tuple(case.missing(group))
+            yield Screen(group=group, missing=missing, complete=not missing,
+                         negative=not missing and not any(case.findings[i] is True for i in items))
         for muscle in MUSCLES:
             if muscle in case.tender_points:
                 yield Palpation(muscle=muscle, reproduces=True)

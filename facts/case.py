@@ -1,9 +1,9 @@
 """The case file (CONTRACT §1), validated by pydantic."""
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
-from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SIDES, TRIAGE_LEVELS
+from myotrace.facts.vocabulary import CONDITIONS, FINDINGS, MUSCLES, REGIONS, SCREENS, SIDES, TRIAGE_LEVELS
 
 Answer = Union[bool, Literal["unknown"]]
 
@@ -73,8 +73,21 @@ class Case(BaseModel):
     tender_points: list[Literal[MUSCLES]] = Field(default_factory=list)
     non_tender: list[Literal[MUSCLES]] = Field(default_factory=list)
     notes: str | None = None
+    screened: list[Literal[tuple(SCREENS)]] = Field(default_factory=list)
     history: History | None = None
     expect: Expectation | None = None
+
+    @model_validator(mode="after")
+    def _screened_means_false(self):
+        """A screen declared done answers every item of it not listed: it was examined and absent."""
+        for screen in self.screened:
+            for item in SCREENS[screen]:
+                self.findings.setdefault(item, False)
+        return self
+
+    def missing(self, screen: str) -> list[str]:
+        """The items of a screen not answered true or false (not asked, or unknown)."""
+        return [item for item in SCREENS[screen] if self.findings.get(item) not in (True, False)]
 
     @field_validator("findings", mode="before")
     @classmethod

@@ -208,6 +208,15 @@ class Settings(_Item):
     premise_threshold: float = Field(ge=0, lt=1)
 
 
+class SafetyNet(_Item):
+    """One safety-netting item: the clinician's words for the report, the patient's for the handout."""
+    clinician: str
+    patient: str
+    source: str
+
+    _check_source = field_validator("source")(_cited)
+
+
 class Protocol(_Item):
     steps: dict[str, Cited]
     home_care: dict[str, Cited]
@@ -215,6 +224,8 @@ class Protocol(_Item):
     corrections: dict[str, Cited]
     advice: dict[str, Cited]
     itbs_factors: dict[Literal[FINDINGS], Cited]
+    conditions: dict[str, Cited]        # a local condition's management, when no chain is treated
+    safety_net: dict[str, SafetyNet]    # what the patient must be told, in two wordings
 
 
 # ---- the differential: competing pictures and the accuracy of the tests between them ----

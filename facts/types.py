@@ -19,6 +19,11 @@ class Palpation(Fact):
     """A muscle palpated: ``reproduces`` is True when it reproduced the familiar pain."""
 
 
+class Screen(Fact):
+    """A screen (``group`` red_flags or nerve): ``missing`` its items not answered true or false;
+    ``complete`` when none is missing; ``negative`` when complete and none is true."""
+
+
 class SatelliteEdge(Fact):
     """A key -> satellite edge of the knowledge base."""
 

@@ -31,7 +31,7 @@ EXAMINATION = (
 )
 CAUDA_EQUINA_FLAGS = (
     "saddle_anesthesia", "bladder_dysfunction", "bowel_dysfunction",
-    "bilateral_leg_weakness", "progressive_weakness",
+    "sexual_dysfunction", "bilateral_sciatica", "bilateral_leg_weakness", "progressive_weakness",
 )
 OTHER_RED_FLAGS = (
     "fever", "cancer_history", "unexplained_weight_loss", "significant_trauma",
@@ -44,9 +44,16 @@ FINDINGS = HISTORY + EXAMINATION + RED_FLAGS
 OBJECTIVE_NERVE_SIGNS = ("reflex_reduced", "myotomal_weakness", "crossed_slr_positive")
 SOFT_NERVE_SIGNS = ("slr_positive", "dermatomal_numbness", "shooting_electric_pain")
 
+# The nerve screen: complete when each is answered true or false ("unknown" leaves it open).
+NERVE_SCREEN = ("slr_positive", "dermatomal_numbness", "myotomal_weakness", "reflex_reduced")
+# Signs of a neurological deficit: with a cancer history, suspected metastatic cord compression.
+NERVE_DEFICIT_SIGNS = ("myotomal_weakness", "dermatomal_numbness", "reflex_reduced")
+# The screens a case file may declare done (``screened:``), each with the findings it covers.
+SCREENS = {"red_flags": RED_FLAGS, "nerve": NERVE_SCREEN}
+
 # Most urgent first.
 TRIAGE_LEVELS = (
-    "emergency", "urgent_referral", "refer_nerve", "treat", "insufficient_evidence",
+    "emergency", "urgent_referral", "refer_nerve", "screen_first", "treat", "insufficient_evidence",
 )
 
 CONDITIONS = (
@@ -54,6 +61,9 @@ CONDITIONS = (
     "piriformis_nerve_entrapment_possible", "myofascial_pseudo_sciatica",
     "greater_trochanteric_pain_syndrome",
 )
+
+# Local conditions a report can act on without a muscle chain: their management is the protocol.
+LOCAL_CONDITIONS = ("iliotibial_band_syndrome", "greater_trochanteric_pain_syndrome")
 
 SIDES = ("left", "right", "both")
 

@@ -34,7 +34,7 @@ class Chain:
     members: tuple[str, ...]     # roots first, then satellites in treatment order
     support: float               # as well supported as its best-supported member (judgement)
     root_cf: float
-    fits: bool                   # some member's referral pattern matches the pain map
+    fits: bool                   # some member's referral pattern matches the pain map, or reproduces the pain
     corroborated: bool           # some member has evidence besides the pain map
 
     @property
@@ -88,8 +88,9 @@ def form_chains(kb, cf: dict, tender, non_tender, fits, parts: dict, corroborate
     """The chains: ``leads(key, satellite)`` says whether the key leads on its own evidence."""
     tau = kb.settings.support_threshold
     eligible = {m for m in MUSCLES if cf.get(m, 0.0) >= tau and m not in non_tender}
-    edges = [e for e in kb.satellites  # a satellite explains part of this pain: its zone fits the map
-             if e.key in eligible and e.satellite in eligible and e.satellite in fits and edge_applies(e, parts)]
+    edges = [e for e in kb.satellites  # a satellite explains part of this pain: its zone fits the map, or it is tender
+             if e.key in eligible and e.satellite in eligible and (e.satellite in fits or e.satellite in tender)
+             and edge_applies(e, parts)]
     links = {(e.key, e.satellite) for e in edges}
     held: set[str] = set()
     changed = True
@@ -132,7 +133,7 @@ def form_chains(kb, cf: dict, tender, non_tender, fits, parts: dict, corroborate
                     order.append(edge.satellite)
                     queue.append(edge.satellite)
         chains.append(Chain(tuple(roots), tuple(order), max(cf[m] for m in order), cf[roots[0]],
-                            any(m in fits for m in order), any(m in corroborated for m in order)))
+                            any(m in fits or m in tender for m in order), any(m in corroborated for m in order)))
     return Structure(frozenset(links), tuple(sorted(held, key=MUSCLES.index)), tuple(chains))
 
 
@@ -144,14 +145,17 @@ def rank(chains, tender, kb) -> list[Chain]:
 
 
 def decide(kb, chains, tender, non_tender, fits) -> Decision:
-    """The primary chain, the secondary chains, or why there is none."""
-    outside = all(m in non_tender for m in fits)  # also when no muscle fits the pain map
+    """The primary chain, the secondary chains, or why there is none. A chain with a member
+    whose palpation reproduces the pain is a confirmed source: it is active however far its
+    support lies below the best chain's, and it may lead even when no member's zone covers the
+    pain map (referral maps are composites of many patients)."""
+    outside = all(m in non_tender for m in fits) and not tender  # also when no muscle fits the pain map
     valid = [c for c in chains if c.fits]
     if not valid:
         return Decision(None, (), (), outside)
     margin = kb.settings.decisive_margin
     top = max(c.support for c in valid)
-    contenders = [c for c in valid if top - c.support < margin]
+    contenders = [c for c in valid if top - c.support < margin or any(m in tender for m in c.members)]
     active = rank([c for c in contenders if c.corroborated], tender, kb)
     if not active:
         return Decision(None, (), tuple(c.root for c in rank(contenders, tender, kb)), outside)

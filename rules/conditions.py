@@ -2,13 +2,22 @@
 from experta import MATCH, NOT, OR, P, Rule
 
 from myotrace.expert.certainty import combine, conclude, premise
-from myotrace.facts.types import Condition, Finding, Hypothesis, NerveInvolvement, PainMap, Primary, RedFlag
+from myotrace.facts.types import (
+    Condition, Finding, Hypothesis, NerveInvolvement, PainMap, Primary, RedFlag, Screen,
+)
+from myotrace.facts.vocabulary import OBJECTIVE_NERVE_SIGNS, SOFT_NERVE_SIGNS
 from myotrace.rules.meta import CONDITIONS, meta
 
 LEG_REGIONS = frozenset({
     "lateral_thigh", "posterior_thigh", "lateral_knee", "posterior_knee",
     "lateral_calf", "posterior_calf", "lateral_ankle", "dorsum_foot", "sole",
 })
+
+# Judgement: what one nerve sign says about a nerve root. No single physical test is
+# conclusive (motor tests' sensitivity 0.13-0.61; the straight-leg raise is sensitive
+# but not specific), so an objective sign weighs 0.6 and a soft sign 0.3, combined.
+OBJECTIVE_SIGN_CF = 0.6
+SOFT_SIGN_CF = 0.3
 
 
 class ConditionRules:
@@ -21,14 +30,17 @@ class ConditionRules:
     def cauda_equina(self):
         self.declare(Condition(id="cauda_equina_suspected", cf=1.0, basis="red flag"))
 
-    @Rule(NerveInvolvement(), NOT(RedFlag()), salience=CONDITIONS)
+    @Rule(NerveInvolvement(), NOT(RedFlag()), NOT(Condition(id="radiculopathy_suspected")), salience=CONDITIONS)
     @meta(id="CON-002", stage="conditions",
-          statement="Likely nerve-root involvement without a red flag is suspected radiculopathy.",
+          statement="Likely nerve-root involvement without a red flag is suspected radiculopathy, held with the certainty its signs allow.",
           when="nerve involvement is likely and no red flag is present",
-          then="condition radiculopathy_suspected",
-          source="van-der-windt-2010; tawa-2017")
+          then="condition radiculopathy_suspected; cf combines 0.6 per objective sign and 0.3 per soft sign present (judgement: no single test is conclusive)",
+          source="van-der-windt-2010; tawa-2017, motor tests' sensitivity 0.13-0.61; judgement, 0.6 per objective and 0.3 per soft sign")
     def radiculopathy(self):
-        self.declare(Condition(id="radiculopathy_suspected", cf=1.0, basis="nerve signs"))
+        present = {fact["id"] for fact in self.facts_of(Finding) if fact["value"] is True}
+        cfs = [OBJECTIVE_SIGN_CF for s in OBJECTIVE_NERVE_SIGNS if s in present]
+        cfs += [SOFT_SIGN_CF for s in SOFT_NERVE_SIGNS if s in present]
+        self.declare(Condition(id="radiculopathy_suspected", cf=round(combine(cfs), 4), basis="nerve signs"))
 
     @Rule(PainMap(regions=P(lambda regions: "lateral_knee" in regions)),
           Finding(id="lateral_epicondyle_tender", value=True),
@@ -71,12 +83,14 @@ class ConditionRules:
 
     @Rule(Primary(muscle=MATCH.muscle, cf=MATCH.cf), NOT(NerveInvolvement()),
           PainMap(regions=P(lambda regions: bool(LEG_REGIONS & set(regions)))),
+          Screen(group="nerve", negative=True),
+          NOT(Finding(id="shooting_electric_pain", value=True)),
           salience=CONDITIONS)
     @meta(id="CON-006", stage="conditions",
-          statement="Leg pain traced to a trigger-point chain, with no nerve sign, is myofascial pseudo-sciatica.",
-          when="a primary muscle was found, the pain reaches the leg and nerve involvement is not likely",
-          then="condition myofascial_pseudo_sciatica",
-          source="travell-simons-1992, vol. 2 p. 191 (as quoted by the seed article); travell-simons-1992, vol. 2 ch. 9 p. 169; seed-article, opening; quintner-cohen-1994, the dissent: trigger-point pain as nerve-origin hyperalgesia")
+          statement="Leg pain traced to a trigger-point chain, on a complete and negative nerve screen, is myofascial pseudo-sciatica.",
+          when="a primary muscle was found, the pain reaches the leg, the straight-leg raise, dermatomal sensation, myotomes and reflexes were examined and all negative, and the pain is not shooting or electric",
+          then="condition myofascial_pseudo_sciatica (radiculopathy stays a differential to re-examine: tests miss some nerve-root pain)",
+          source="travell-simons-1992, vol. 2 p. 191 (as quoted by the seed article); travell-simons-1992, vol. 2 ch. 9 p. 169; seed-article, opening; quintner-cohen-1994, the dissent: trigger-point pain as nerve-origin hyperalgesia; van-der-windt-2010, physical tests miss some nerve-root pain")
     def pseudo_sciatica(self, muscle, cf):
         self.declare(Condition(id="myofascial_pseudo_sciatica", cf=cf, basis=muscle))
 

@@ -10,10 +10,10 @@ from experta import MATCH, NOT, P, Rule
 
 from myotrace.expert.certainty import combine
 from myotrace.facts.types import (
-    Evidence, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
+    Condition, Evidence, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
 )
 from myotrace.facts.vocabulary import (
-    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
+    CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_DEFICIT_SIGNS, NERVE_SCREEN, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
 from myotrace.facts.vocabulary import label
 from myotrace.rules.meta import QUESTIONS, meta
@@ -57,12 +57,16 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
     Mirrors SAT-001..003 (rules/chains.py) with certainty intervals [low, high]:
     ``state`` is T (tender), N (non-tender) or ? (not palpated) per muscle. Muscles
     that could be eligible form clusters through the edges that apply to the pain
-    map; a cluster with no muscle fitting the pain map can never head a chain and is
-    left alone. A cluster whose muscles are all confirmed and surely supported has
-    a fixed structure, known up to its certainties; any other cluster is open, and
-    matters unless even its best certainty stays below the margin of a fixed chain.
-    Within what matters, an undetermined contender, corroboration or ranking makes
-    its muscles pivotal."""
+    map; a cluster with no muscle fitting the pain map and none confirmed can never head a
+    chain and is left alone. A cluster whose muscles are all confirmed and surely supported has a
+    fixed structure, known up to its certainties: a confirmed source, active whatever its
+    certainty; any other cluster is open, and matters unless even its best certainty stays
+    below the margin of a fixed chain. Within what matters, an undetermined contender,
+    corroboration or ranking makes its muscles pivotal.
+
+    Returns (roles, confirmable): the pivotal muscles with their roles, and the muscles not
+    otherwise pivotal whose palpation alone could still add a confirmed source (those whose
+    pattern fits the pain map, and the keys of those not ruled out)."""
     tau, margin = kb.settings.support_threshold, kb.settings.decisive_margin
     can = {m for m in MUSCLES if high[m] >= tau and state[m] != "N"}
     sure = {m for m in can if state[m] == "T" and low[m] >= tau}
@@ -80,7 +84,7 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
                         group.add(other)
                         queue.append(other)
         seen |= group
-        if group & set(fits):
+        if group & (set(fits) | {m for m in group if state[m] == "T"}):  # it fits, or it is confirmed
             clusters.append(group)
     fixed, open_ = [], []
     for group in clusters:
@@ -88,7 +92,7 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
     chains = []  # (members, roots, support low, support high, corroborated must, can)
     for group in fixed:
         cf = {m: low[m] if m in group else 0.0 for m in MUSCLES}
-        structure = form_chains(kb, cf, group, set(), fits, parts, set(), lambda k, s: True)
+        structure = form_chains(kb, cf, group, set(), fits, parts, set(), lambda k, s: True)  # all tender
         for chain in structure.chains:
             if chain.fits:
                 chains.append(chain)
@@ -101,18 +105,14 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
 
     support = {c.members: (max(low[m] for m in c.members), max(high[m] for m in c.members)) for c in chains}
     t_low = max((lo for lo, _ in support.values()), default=None)
-    t_high = max([hi for _, hi in support.values()] + [max(high[m] for m in g) for g in open_], default=None)
-    for group in open_:
+    # Palpation alone could confirm these as sources, active at any certainty: the muscles whose
+    # pattern fits the pain map, and the key muscles of those not ruled out.
+    near = set(fits) | {e.key for e in kb.satellites if e.satellite in fits and state[e.satellite] != "N"}
+    confirmable = {m for m in near if state[m] == "?"}
+    for group in open_:  # a confirmed, surely supported member keeps its place whatever its certainty
         if t_low is None or max(high[m] for m in group) >= t_low - margin:
-            mark(group)
-    contenders = []
-    for chain in chains:
-        lo, hi = support[chain.members]
-        if t_high - lo < margin:
-            contenders.append(chain)
-        elif t_low - hi < margin:  # neither surely in nor surely out
-            mark(chain.members)
-            mark(m for c in chains if support[c.members][1] >= t_low - margin for m in c.members)
+            mark(group - sure)
+    contenders = list(chains)  # every member confirmed: active sources at any certainty
     active = []
     for chain in contenders:
         must = any(m in must_corroborate for m in chain.members)
@@ -131,14 +131,16 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
                 mark((a, b))
     keys = {e.key for e in edges}
     satellites = {e.satellite for e in edges}
-    return {m: "key" if m in keys else "satellite" if m in satellites else "root" for m in pivotal}
+    roles = {m: "key" if m in keys else "satellite" if m in satellites else "root" for m in pivotal}
+    return roles, confirmable - set(roles)
 
 
-ROLE_WEIGHT = {"key": 60, "satellite": 30, "root": 0}
+ROLE_WEIGHT = {"key": 60, "satellite": 30, "root": 0, "source": 0}
 ROLE_TEXT = {
     "key": "as a key muscle it could head the chain and become the primary",
     "satellite": "it could join or leave the chain",
     "root": "it could compete for primary muscle",
+    "source": "if it reproduces the pain it is a source of its own, treated after the primary's chain",
 }
 
 
@@ -181,25 +183,29 @@ class QuestionRules:
         self.ask("pain_map", "pain_map", 900, "REF-001",
                  "every muscle's referral zone is matched against the pain map", "primary")
 
-    @Rule(Triage(), NOT(RedFlag()), NOT(NerveInvolvement()), salience=QUESTIONS)
+    @Rule(Triage(), NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-003", stage="questions",
-          statement="Until nerve involvement is settled, the nerve signs that could still reach the nerve rule are asked.",
-          when="no red flag, no nerve involvement yet, and a nerve sign is unanswered that could still trigger it",
-          then="ask the objective signs, then the soft signs while two could still be positive",
-          source="van-der-windt-2010; tawa-2017")
+          statement="The nerve screen is completed before treatment (also after a nerve referral, so the referral carries it), and while nerve involvement is open the signs that could still reach the nerve rule are asked.",
+          when="no red flag, and a nerve-screen sign (straight-leg raise, dermatomal numbness, myotomal weakness, reflexes) is unanswered, or no nerve involvement yet and a nerve sign is unanswered that could still trigger it",
+          then="ask the nerve-screen signs not yet examined; without nerve involvement also the crossed straight-leg raise, and the soft signs while two could still be positive",
+          source="van-der-windt-2010; tawa-2017; finucane-2020, screen before treating")
     def screen_nerve_signs(self):
         answered = self.answered()
-        for sign in OBJECTIVE_NERVE_SIGNS:
-            if sign not in answered:
-                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "NRV-001",
-                         "one objective nerve sign makes the triage refer_nerve", "triage")
+        involved = bool(self.facts_of(NerveInvolvement))
         positive = sum(answered.get(s) is True for s in SOFT_NERVE_SIGNS)
-        open_signs = [s for s in SOFT_NERVE_SIGNS if s not in answered]
-        if positive + len(open_signs) >= 2:
-            for sign in open_signs:
-                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "NRV-002",
-                         f"two soft nerve signs make the triage refer_nerve ({positive} positive so far)",
-                         "triage")
+        soft_open = positive + sum(s not in answered for s in SOFT_NERVE_SIGNS) >= 2
+        for sign in dict.fromkeys(NERVE_SCREEN + OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS):
+            if sign in answered:
+                continue
+            if not involved and sign in OBJECTIVE_NERVE_SIGNS:
+                rule, why = "NRV-001", "one objective nerve sign makes the triage refer_nerve"
+            elif not involved and sign in SOFT_NERVE_SIGNS and soft_open:
+                rule, why = "NRV-002", f"two soft nerve signs make the triage refer_nerve ({positive} positive so far)"
+            elif sign in NERVE_SCREEN:
+                rule, why = "QST-003", "the nerve screen is completed before treating: absent signs count only when examined"
+            else:
+                continue
+            self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], rule, why, "triage")
 
     @Rule(Triage(), PainMap(), NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-004", stage="questions",
@@ -222,9 +228,11 @@ class QuestionRules:
         parts = {f["muscle"]: f["part"] for f in evidence_facts if f["rule"] == "REF-001"}
         must = corroborated(evidence_facts)
         may = must | {m for effect in options.values() for m, cfs in effect.items() if max(cfs) > 0}
-        roles = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may)
+        roles, confirmable = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may)
+        roles = {**roles, **{m: "source" for m in confirmable}}
         for item, effect in options.items():
-            touched = sorted((m for m in effect if m in roles and any(effect[m])),
+            touched = sorted((m for m in effect if any(effect[m]) and (
+                                 roles.get(m, "source") != "source" or item == PALPATE + m and m in roles)),
                              key=lambda m: (-ROLE_WEIGHT[roles[m]], m))
             if not touched:
                 continue
@@ -237,22 +245,59 @@ class QuestionRules:
                      100 + 100 * impact + ROLE_WEIGHT[roles[muscle]],
                      "REF-003" if palpation else "REF-002", hypothesis, "chain")
 
-    @Rule(PainMap(regions=P(lambda regions: "lateral_knee" in regions)), Triage(),
-          NOT(RedFlag()), salience=QUESTIONS)
-    @meta(id="QST-005", stage="questions",
-          statement="With lateral knee pain, ask what would make it IT band syndrome.",
-          when="lateral knee pain and the IT band syndrome findings are not all answered (none answered no)",
-          then="ask about a tender lateral epicondyle and pain with running",
-          source="fairclough-2006; fredericson-2000; seed-article, IT Band Syndrome")
-    def ask_about_itbs(self):
+    def ask_local(self, level, needed, hypothesis):
+        """A local condition's findings: decisive while there is not enough to act on (the
+        condition alone would be), otherwise also worth asking; none once one is answered no."""
         answered = self.answered()
-        needed = ("lateral_epicondyle_tender", "pain_with_running")
         if any(answered.get(f) is False for f in needed):
             return
+        decisive = level == "insufficient_evidence"
         for index, finding in enumerate(needed):
             if finding not in answered:
-                self.ask(finding, "condition", 50 - index, "CON-003",
-                         "lateral knee pain could be IT band syndrome", "conditions")
+                self.ask(finding, "finding" if decisive else "condition", (60 if decisive else 50) - index,
+                         "CON-003" if "lateral_epicondyle_tender" in needed else "CON-007", hypothesis,
+                         "triage" if decisive else "conditions")
+
+    @Rule(PainMap(regions=P(lambda regions: "lateral_knee" in regions)), Triage(level=MATCH.level),
+          NOT(RedFlag()), salience=QUESTIONS)
+    @meta(id="QST-005", stage="questions",
+          statement="With lateral knee pain, ask what would make it IT band syndrome; while there is not enough to act on, the answer could decide it.",
+          when="lateral knee pain and the IT band syndrome findings are not all answered (none answered no)",
+          then="ask about a tender lateral epicondyle and pain with running (as decisive questions when the triage is insufficient_evidence: a concluded local condition is enough to act on)",
+          source="fairclough-2006; fredericson-2000; seed-article, IT Band Syndrome")
+    def ask_about_itbs(self, level):
+        self.ask_local(level, ("lateral_epicondyle_tender", "pain_with_running"),
+                       "lateral knee pain could be IT band syndrome")
+
+    @Rule(PainMap(regions=P(lambda regions: "lateral_hip" in regions)), Triage(level=MATCH.level),
+          NOT(RedFlag()), NOT(Condition(id="greater_trochanteric_pain_syndrome")), salience=QUESTIONS)
+    @meta(id="QST-007", stage="questions",
+          statement="With lateral hip pain, ask what would make it greater trochanteric pain syndrome; while there is not enough to act on, the answer could decide it.",
+          when="lateral hip pain, the tendinopathy is not concluded, and trochanteric tenderness is not answered no",
+          then="ask about a tender greater trochanter, then pain lying on that side and standing on that leg",
+          source="grimaldi-2017; judgement, ask the clinical tests of the commonest cause of lateral hip pain")
+    def ask_about_gtps(self, level):
+        answered = self.answered()
+        if answered.get("greater_trochanter_tender") is True:
+            needed = ("pain_lying_on_side", "pain_single_leg_stance")
+            if not all(answered.get(f) is False for f in needed):
+                self.ask_local(level, tuple(f for f in needed if answered.get(f) is not False),
+                               "a tender greater trochanter could be greater trochanteric pain syndrome")
+            return
+        self.ask_local(level, ("greater_trochanter_tender",), "lateral hip pain could be greater trochanteric pain syndrome")
+
+    @Rule(RedFlag(id="cancer_history"), Triage(level=P(lambda level: level != "emergency")), salience=QUESTIONS)
+    @meta(id="QST-008", stage="questions",
+          statement="With a history of cancer, the signs of a neurological deficit are asked even after the red flag: any of them makes it an emergency.",
+          when="cancer history is present, the triage is not yet emergency, and a sign of a neurological deficit is unanswered",
+          then="ask myotomal weakness, dermatomal numbness and the reflexes",
+          source="nice-ng234, recognition and referral")
+    def ask_for_cord_compression(self):
+        answered = self.answered()
+        for sign in NERVE_DEFICIT_SIGNS:
+            if sign not in answered:
+                self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], "SAF-007",
+                         "with a cancer history any sign of a neurological deficit makes the triage emergency", "triage")
 
     @Rule(Primary(muscle=MATCH.muscle & P(lambda muscle: muscle in CLASSIC_HISTORY)), Triage(level="treat"),
           NOT(RedFlag()), salience=QUESTIONS)

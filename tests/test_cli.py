@@ -17,15 +17,15 @@ CASES = ROOT / "cases"
 MYOTRACE = Path(sys.executable).parent / "myotrace"
 CONTRACT_KEYS = [
     "case", "triage", "red_flags", "conditions", "primary_muscle", "chain",
-    "secondary_chains", "unscreened_red_flags", "candidates",
+    "secondary_chains", "unscreened_red_flags", "unscreened_nerve_signs", "safety_net", "candidates",
     "corrections", "protocol", "perpetuating_factors", "open_questions", "trace",
 ]
-EXTENSIONS = ["side", "advice", "probable_satellites", "open_questions_detail"]
+EXTENSIONS = ["side", "advice", "probable_satellites", "open_questions_detail", "safety_net_patient", "atypical"]
 CLASSIC = {
     "case": "gmin-lateral-classic", "side": "right",
     "pain": ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"],
     "findings": {"pain_worse_below_knee": True, "ober_positive": True, "slr_positive": False},
-    "tender_points": ["gluteus_minimus"], "non_tender": ["piriformis"],
+    "tender_points": ["gluteus_minimus"], "non_tender": ["piriformis"], "screened": ["red_flags", "nerve"],
     "expect": {"triage": "treat", "primary_muscle": "gluteus_minimus",
                "chain": ["gluteus_minimus", "vastus_lateralis"]},
 }

@@ -147,10 +147,10 @@ def test_step_in_a_real_terminal(classic):
 
 def test_step_says_why_the_next_rule_leads_and_what_a_firing_changed(classic):
     out = flat(explain_ok(classic, "--step"))
-    assert "Why REF-004 is next: same salience 80 as REF-003; recency decides: its newest differing fact f-10 " \
-           "is newer than f-9" in out
+    assert "Why REF-004 is next: same salience 80 as REF-003; recency decides: its newest differing fact f-28 " \
+           "is newer than f-27" in out
     assert re.search(r"Why \S+ is next: salience \d+ beats \d+", out)
-    assert "added REF-005 on f-11" in out  # the evidence REF-004 declared puts the weighing rule on the agenda
+    assert "added REF-005 on f-29" in out  # the evidence REF-004 declared puts the weighing rule on the agenda
 
 
 def test_why_next_falls_back_to_the_rule_id_on_a_full_tie():

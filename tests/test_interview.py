@@ -19,12 +19,13 @@ from myotrace.expert.interview.session import (
 from myotrace.expert.interview.store import case_yaml, load_session, save_session
 from myotrace.expert.interview.tty import keys_for, parse_checklist, parse_regions
 from myotrace.expert.report import build_report
-from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, RED_FLAGS, REGIONS
+from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_SCREEN, RED_FLAGS, REGIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = case_paths([ROOT / "cases"])
 CLASSIC_PAIN = ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"]
 NO_FLAGS = {flag: False for flag in RED_FLAGS}
+NO_NERVE_SIGNS = {sign: False for sign in NERVE_SCREEN}
 
 
 def conclusion(report):
@@ -48,9 +49,11 @@ def replay(case):
 
 
 def screened(pain=CLASSIC_PAIN):
+    """Red flags, pain map and nerve screen answered, all negative: the engine's questions come next."""
     interview = Interview()
     interview.answer(dict(NO_FLAGS))
     interview.answer(list(pain))
+    interview.answer(dict(NO_NERVE_SIGNS))
     return interview
 
 
@@ -69,10 +72,10 @@ def test_the_library_is_there():
 
 
 def test_mean_questions_stay_below_the_askable_items():
-    """Efficiency guard: the red-flag screen as one prompt, at most half of the 43 items."""
+    """Efficiency guard: each screen as one prompt, at most half of the 45 items."""
     counts = [replay_file(path)[0].counts() for path in CASES]
     mean_prompts = sum(c["prompts"] for c in counts) / len(counts)
-    assert len(ASKABLE) == 43  # 34 findings (greater_trochanter_tender, pain_single_leg_stance added) + 9 palpations
+    assert len(ASKABLE) == 45  # 36 findings (sexual_dysfunction, bilateral_sciatica added) + 9 palpations
     assert mean_prompts <= len(ASKABLE) / 2
 
 
@@ -90,13 +93,18 @@ def test_pain_map_comes_second_then_the_engine_orders():
     assert interview.next_prompt().kind == "pain_map"
     interview.answer(CLASSIC_PAIN)
     prompt = interview.next_prompt()
+    assert prompt.kind == "nerve_screen", "the nerve screen comes third, as one checklist"
+    assert prompt.items == tuple(q["item"] for q in interview.decisive if q["item"] in NERVE_SCREEN)
+    assert set(prompt.items) == set(NERVE_SCREEN)
+    interview.answer(dict(NO_NERVE_SIGNS))
+    prompt = interview.next_prompt()
     assert prompt.kind == "question"
     assert prompt.item == interview.decisive[0]["item"]
     priorities = [q["priority"] for q in interview.pending]
     assert priorities == sorted(priorities, reverse=True)
 
 
-@pytest.mark.parametrize("flag", RED_FLAGS)
+@pytest.mark.parametrize("flag", [f for f in RED_FLAGS if f != "cancer_history"])
 def test_any_red_flag_ends_the_interview_at_once(flag):
     interview = Interview()
     interview.answer({**NO_FLAGS, flag: True})
@@ -106,6 +114,19 @@ def test_any_red_flag_ends_the_interview_at_once(flag):
     assert report.triage == ("emergency" if flag in CAUDA_EQUINA_FLAGS else "urgent_referral")
     assert report.advice, "the emergency or referral advice is shown"
     assert report.chain == []
+
+
+@pytest.mark.parametrize("deficit, triage", [(None, "urgent_referral"), ("myotomal_weakness", "emergency"),
+                                             ("dermatomal_numbness", "emergency")])
+def test_a_cancer_history_asks_the_deficit_signs_before_it_ends(deficit, triage):
+    interview = Interview()
+    interview.answer({**NO_FLAGS, "cancer_history": True})
+    prompt = interview.next_prompt()
+    assert prompt.kind == "nerve_screen"
+    assert set(prompt.items) == {"myotomal_weakness", "dermatomal_numbness", "reflex_reduced"}
+    interview.answer({sign: sign == deficit for sign in prompt.items})
+    assert interview.status == "red_flag" and interview.next_prompt() is None
+    assert interview.report.triage == triage
 
 
 def test_checklist_must_answer_every_item():
@@ -191,6 +212,8 @@ def test_any_sequence_of_answers_is_consistent(moves, pain):
             break
         if prompt.kind == "red_flag_screen":
             interview.answer(dict(NO_FLAGS))
+        elif prompt.kind == "nerve_screen":
+            interview.answer({sign: move for sign in prompt.items})
         elif prompt.kind == "pain_map":
             interview.answer("unknown" if move == "unknown" else ["buttock"])
         else:
@@ -311,7 +334,7 @@ def test_parse_checklist():
     assert parse_checklist("none u6", items) == {**NO_FLAGS, items[5]: "unknown"}
     assert parse_checklist("2-3", items)[items[1]] is True
     assert set(parse_checklist("u", items).values()) == {"unknown"}
-    for bad in ("", "u6", "12", "none 3", "3 u3", "fever"):
+    for bad in ("", "u6", "14", "none 3", "3 u3", "fever"):
         with pytest.raises(ValueError):
             parse_checklist(bad, items)
 

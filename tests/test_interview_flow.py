@@ -14,12 +14,13 @@ from myotrace.expert.interview.session import (
 from myotrace.expert.interview.tty import clip, parse_checklist, parse_intake, parse_regions
 from myotrace.expert.report import build_report
 from myotrace.facts.case import History
-from myotrace.facts.vocabulary import MUSCLES, RED_FLAGS, REGIONS
+from myotrace.facts.vocabulary import MUSCLES, NERVE_SCREEN, RED_FLAGS, REGIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = ROOT / "cases" / "gmin-lateral-classic.yaml"
 CLASSIC_PAIN = ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"]
 NO_FLAGS = {flag: False for flag in RED_FLAGS}
+NO_NERVE_SIGNS = {sign: False for sign in NERVE_SCREEN}
 
 
 def conclusion(report):
@@ -27,10 +28,18 @@ def conclusion(report):
 
 
 def screened(pain=CLASSIC_PAIN, flags=None):
+    """Red flags, pain map and the nerve screen answered (no nerve sign)."""
     interview = Interview()
     interview.answer(dict(flags or NO_FLAGS))
     interview.answer(list(pain))
+    interview.answer(dict(NO_NERVE_SIGNS))
     return interview
+
+
+def reply(interview, value):
+    """Answer the current prompt with ``value``; a checklist gets it for every item."""
+    prompt = interview.next_prompt()
+    interview.answer({item: value for item in prompt.items} if prompt.kind.endswith("_screen") else value)
 
 
 def replay(case, interview=None):
@@ -60,19 +69,19 @@ def test_unscreened_red_flags_in_vocabulary_order():
 def test_an_unscreened_flag_is_in_the_headline_of_the_result_and_every_note(tmp_path):
     case = load_case(CLASSIC)
     interview, _ = replay(case.model_copy(update={"findings": {**case.findings, **NO_FLAGS, "fever": "unknown"}}))
-    assert interview.report.triage == "treat"
+    assert interview.report.triage == "screen_first", "an unscreened red flag: screen before treating"
     warning = note.screen_warning(interview)
-    assert warning.startswith("Screen before treating: fever")
+    assert warning.startswith("Red flags not yet screened: fever")
     markdown = note.render(interview, "markdown", "2026-11-30 10:00 UTC")
     head = markdown.split("## ")[0]
-    assert "TREAT" in head and "Screen before treating: fever" in head
+    assert "SCREEN FIRST" in head and "Red flags not yet screened: fever" in head
     html = note.render(interview, "html", "today")
-    assert html.index("Screen before treating: fever") < html.index("Body chart")
+    assert html.index("Red flags not yet screened: fever") < html.index("Body chart")
     assert '"unscreened_red_flags": [\n    "fever"\n  ]' in note.render(interview, "json", "today")
 
 
 def test_no_warning_when_every_flag_was_screened_or_a_flag_is_present():
-    interview, _ = replay(load_case(CLASSIC).model_copy(update={"findings": {**NO_FLAGS}}))
+    interview, _ = replay(load_case(CLASSIC).model_copy(update={"findings": {**NO_FLAGS, **NO_NERVE_SIGNS}}))
     assert interview.unscreened_red_flags == [] and note.screen_warning(interview) is None
     flagged = Interview()
     flagged.answer({**NO_FLAGS, "cancer_history": True, "fever": "unknown"})
@@ -111,7 +120,7 @@ def test_without_a_pain_map_nothing_can_decide_it():
     interview.answer(dict(NO_FLAGS))
     interview.answer("unknown")
     while interview.next_prompt() is not None:
-        interview.answer("unknown")
+        reply(interview, "unknown")
     assert interview.status == "undecided"
     assert not any(q["hypothesis"].startswith("not enough") for q in interview.pending)
 
@@ -134,18 +143,23 @@ def test_progress_counts_the_decisive_questions_and_agrees_with_the_open_list():
     assert "documenting" in Progress(12, 0, 2, "documentation").text()
 
 
-def test_the_red_flag_checklist_counts_as_one_question():
+def test_each_screen_counts_as_one_question():
     interview = Interview()
-    assert interview.progress().decisive == 1 + sum(q["kind"] != "red_flag" for q in interview.decisive)
+    in_nerve_screen = [q for q in interview.decisive if q["kind"] == "nerve" and q["item"] in NERVE_SCREEN]
+    assert len(in_nerve_screen) == len(NERVE_SCREEN)
+    others = [q for q in interview.decisive if q["kind"] != "red_flag" and q not in in_nerve_screen]
+    assert interview.progress().decisive == 1 + 1 + len(others)
 
 
 # ---- flow ---------------------------------------------------------------------------
 def test_crossed_slr_is_asked_after_the_slr_never_before():
-    interview = screened()
+    interview = Interview()
+    interview.answer(dict(NO_FLAGS))
+    interview.answer(list(CLASSIC_PAIN))
     asked = []
     while (prompt := interview.next_prompt()) is not None and prompt.items[0] not in asked:
-        asked.append(prompt.item)
-        interview.answer(False)
+        asked.extend(prompt.items)
+        reply(interview, False)
     assert asked.index("slr_positive") < asked.index("crossed_slr_positive")
 
 
@@ -166,7 +180,7 @@ def test_the_minimus_classic_history_is_documented_once_it_leads():
     assert interview.why(1, asked[first_doc]).rule == "QST-006"
 
 
-def test_no_palpation_of_muscles_whose_zones_the_pain_map_excludes():
+def test_muscles_outside_the_pain_maps_zones_are_palpated_last():
     kb = get_engine().kb
     pain = ["lateral_ankle", "dorsum_foot"]
     inside = {m for m in MUSCLES if any(set(pain) & set(p.essential + p.spillover) for p in kb.muscles[m].patterns)}
@@ -178,9 +192,12 @@ def test_no_palpation_of_muscles_whose_zones_the_pain_map_excludes():
     while (prompt := interview.next_prompt()) is not None:
         asked.append(prompt.item)
         interview.answer(False)
-    palpated = {item.removeprefix(PALPATE) for item in asked if item.startswith(PALPATE)}
-    assert palpated and not palpated & excluded
-    assert {e.key for m in inside for e in kb.keys_of(m)} & palpated, "a key muscle is still asked"
+    palpated = [item.removeprefix(PALPATE) for item in asked if item.startswith(PALPATE)]
+    first_outside = next(i for i, m in enumerate(palpated) if m in excluded)
+    assert inside <= set(palpated[:first_outside]), \
+        "a muscle outside the zones is palpated only once every muscle inside them was ruled out"
+    assert interview.report.triage == "insufficient_evidence"
+    assert {e.key for m in inside for e in kb.keys_of(m)} & set(palpated), "a key muscle is still asked"
 
 
 # ---- intake -------------------------------------------------------------------------
@@ -247,14 +264,14 @@ def test_edit_by_item_and_by_one_red_flag():
     interview.edit("fever", True)
     assert interview.status == "red_flag" and interview.next_prompt() is None
     interview.edit(1, {"fever": False})
-    assert interview.status != "red_flag" and len(interview.session.answers) == 3
+    assert interview.status != "red_flag" and len(interview.session.answers) == 4
 
 
 def test_edit_refuses_what_was_not_answered():
     interview = screened()
     with pytest.raises(ValueError, match="not been answered"):
         interview.edit("limp", True)
-    with pytest.raises(ValueError, match="choose 1 to 2"):
+    with pytest.raises(ValueError, match="choose 1 to 3"):
         interview.edit(7, True)
     with pytest.raises(ValueError, match="not an item"):
         interview.edit("kneecap", True)
@@ -266,10 +283,11 @@ def test_review_lists_every_answer_in_words():
     interview = screened(flags={**NO_FLAGS, "fever": "unknown"})
     interview.answer(False)
     lines = interview.review()
-    assert [line.number for line in lines] == [1, 2, 3]
+    assert [line.number for line in lines] == [1, 2, 3, 4]
     assert lines[0].question == "Red-flag screen" and "not known: fever" in lines[0].answer
     assert lines[1].answer == "buttock, lateral thigh, lateral knee, lateral calf"
-    assert lines[2].answer == "no" and lines[2].question.endswith("?")
+    assert lines[2].question == "Nerve screen" and lines[2].answer.startswith("none present")
+    assert lines[3].answer == "no" and lines[3].question.endswith("?")
 
 
 # ---- typing -------------------------------------------------------------------------
@@ -324,7 +342,7 @@ def test_the_note_holds_what_a_colleague_needs():
     text = note.markdown_note(interview, "2026-11-30 10:00 UTC", "s.json")
     for part in ("Date: 2026-11-30 10:00 UTC", "## Intake", "48 years; gradual onset", "Notes: desk job",
                  "## Red-flag screen", "Absent: saddle anesthesia", "## Pain map", "buttock, lateral thigh",
-                 "## Findings", "Yes: pain worse below knee", "No: slr positive", "## Palpation",
+                 "## Nerve screen", "Absent: slr positive", "## Findings", "No: slr positive", "## Palpation",
                  "Reproduces the familiar pain: gluteus minimus",
                  "## Conclusion", "Primary muscle and chain: gluteus minimus", "## Protocol", "1. ",
                  "## Open questions that could still change the conclusion (0)"):

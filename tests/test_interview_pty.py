@@ -38,9 +38,9 @@ def finish(child, status=0):
     assert child.exitstatus == status, child.before
 
 
-def answers_for(case_path: Path):
-    """(prompt, typed) pairs of a patient answering as the case file says."""
-    case = load_case(case_path)
+def answers_for(case_path):
+    """(prompt, typed) pairs of a patient answering as the case file (or Case) says."""
+    case = load_case(case_path) if isinstance(case_path, Path) else case_path
     shadow = Interview()
     pairs = []
     while (prompt := shadow.next_prompt()) is not None:
@@ -117,7 +117,7 @@ def test_why_climbs_and_back_and_unknown(tmp_path):
     child.sendline("none")
     child.expect(PROMPT)
     child.sendline("3 7 9 11")
-    child.expect("tendon reflex")
+    child.expect("Nerve screen")
     child.expect(PROMPT)
     child.sendline("why")
     child.expect(r"why \(1\): NRV-001")
@@ -125,14 +125,14 @@ def test_why_climbs_and_back_and_unknown(tmp_path):
     child.sendline("why")
     child.expect(r"why \(2\): SAF-003")
     child.expect(PROMPT)
-    child.sendline("u")                     # unknown
+    child.sendline("u")                     # unknown, every sign
     child.expect(r"\[4\]")
     child.expect(PROMPT)
     child.sendline("back")
-    child.expect("Undone: Is a tendon reflex")
-    child.expect("tendon reflex")          # asked again
+    child.expect("Undone: Nerve screen")
+    child.expect("Nerve screen")           # asked again
     child.expect(PROMPT)
-    child.sendline("n")
+    child.sendline("none")
     child.expect(r"\[4\]")
     child.expect(PROMPT)
     child.sendline("u")
@@ -143,7 +143,7 @@ def test_why_climbs_and_back_and_unknown(tmp_path):
     finish(child)
     answers = json.loads((tmp_path / "s.json").read_text())["answers"]
     items = [a["item"] for a in answers]
-    assert items[2] == "reflex_reduced" and answers[2]["value"] is False
+    assert items[2] == "nerve_screen" and set(answers[2]["value"].values()) == {False}
     assert answers[3]["value"] == "unknown"
     assert len(items) == len(set(items))
 
@@ -213,8 +213,12 @@ def test_closing_the_terminal_keeps_the_answers(tmp_path):
 # ---- issue 12: what a therapist sees ---------------------------------------------------
 def classic_with(first: str):
     """The classic case typed at the keyboard, with another answer to the red-flag screen."""
-    pairs = answers_for(CLASSIC)
-    return [first] + [typed for _prompt, typed in pairs[1:]]
+    from myotrace.expert.interview.tty import parse_checklist
+    from myotrace.facts.vocabulary import RED_FLAGS
+
+    case = load_case(CLASSIC)
+    case = case.model_copy(update={"findings": {**case.findings, **parse_checklist(first, RED_FLAGS)}})
+    return [typed for _prompt, typed in answers_for(case)]
 
 
 def to_the_result(child, lines):
@@ -245,10 +249,10 @@ def test_zero_never_clears_the_red_flag_screen_and_the_hint_says_none(tmp_path):
 
 def test_unscreened_flags_head_the_result_the_note_and_how(tmp_path):
     child = spawn(tmp_path, "--session", "s.json")
-    result = to_the_result(child, classic_with("none u6 u11"))
-    head = result[result.index("TREAT"):]
-    assert "Screen before treating: fever, night pain" in " ".join(head.split())
-    assert result.index("TREAT") < result.index("Screen before treating")
+    result = to_the_result(child, classic_with("none u8 u13"))
+    head = result[result.index("SCREEN FIRST"):]
+    assert "Red flags not yet screened: fever, night pain" in " ".join(head.split())
+    assert result.index("SCREEN FIRST") < result.index("Red flags not yet screened")
     assert "Settled after" in result
     child.sendline("report note.md")
     child.expect("Report written to note.md")
@@ -260,7 +264,7 @@ def test_unscreened_flags_head_the_result_the_note_and_how(tmp_path):
     child.sendline("quit")
     finish(child)
     first_lines = (tmp_path / "note.md").read_text().split("## ")[0]
-    assert "TREAT" in first_lines and "Screen before treating: fever, night pain unrelenting" in first_lines
+    assert "SCREEN FIRST" in first_lines and "Red flags not yet screened: fever, night pain unrelenting" in first_lines
     for internal in ("Evidence(", "Advice(", "CONTRACT", "cf=", "urgent_referral", "Undone:"):
         assert internal not in how
     assert "The gluteus minimus leads" in how and "Sources:" in how
@@ -288,7 +292,7 @@ def test_dont_know_to_everything_is_never_settled(tmp_path):
     finish(child)
     assert "Settled" not in seen + result
     assert "Not enough to go on after" in result and "INSUFFICIENT EVIDENCE" in result
-    assert "Screen before treating: saddle anesthesia" in " ".join(result.split())
+    assert "Red flags not yet screened: saddle anesthesia" in " ".join(result.split())
     assert "palpat" in seen.lower(), "palpation was asked before giving up"
 
 
@@ -314,7 +318,7 @@ def test_progress_agrees_with_the_list_on_the_result(tmp_path):
 def test_answers_edit_keeps_later_answers_and_back_still_works(tmp_path):
     child = spawn(tmp_path, "--session", "s.json")
     child.expect(PROMPT)
-    for typed in ("none", "3 7 9 11", "n", "n"):
+    for typed in ("none", "3 7 9 11", "none", "n"):
         child.sendline(typed)
         child.expect(PROMPT)
     child.sendline("answers")
@@ -333,7 +337,7 @@ def test_answers_edit_keeps_later_answers_and_back_still_works(tmp_path):
     finish(child)
     answers = json.loads((tmp_path / "s.json").read_text())["answers"]
     assert answers[1] == {"item": "pain_map", "value": ["lateral_thigh", "lateral_knee"]}
-    assert len(answers) == 3 and answers[2]["value"] is False, "the later answer was kept; back undid the last"
+    assert len(answers) == 3 and answers[2]["item"] == "nerve_screen", "the later answer was kept; back undid the last"
 
 
 def test_a_bad_answer_reprints_the_question_and_is_not_echoed_whole(tmp_path):
@@ -342,12 +346,15 @@ def test_a_bad_answer_reprints_the_question_and_is_not_echoed_whole(tmp_path):
     child.sendline("none")
     child.expect(PROMPT)
     child.sendline("3 7 9 11")
-    child.expect("tendon reflex")
+    child.expect("none")
+    child.expect(PROMPT)
+    child.sendline("none")                 # the nerve screen
+    child.expect(r"\[4\]")
     child.expect(PROMPT)
     child.sendline("x" * 3000)
     child.expect("not an answer")
     child.expect(r"\(3000 characters\)")
-    child.expect("tendon reflex")          # the question again
+    child.expect(r"\[4\]")                # the question again
     child.expect(PROMPT)
     child.sendline("quit")
     finish(child)

@@ -60,7 +60,7 @@ def test_case_is_shown_without_its_answer(library):
 
 
 def test_all_right_scores_three_of_three(library):
-    out = practice(library, "4\ngmin\ngmin, vl\n")
+    out = practice(library, "5\ngmin\ngmin, vl\n")
     assert "✓ Triage treat: correct." in out
     assert "✓ Primary gluteus minimus: correct." in out
     assert "✓ Chain: correct: gluteus minimus → vastus lateralis." in out
@@ -81,13 +81,13 @@ def test_taking_a_satellite_for_the_primary_is_named(library):
 
 
 def test_a_ruled_out_muscle_gets_the_evidence_against(library):
-    out = flat(practice(library, "4\npiriformis\npiriformis\n"))
+    out = flat(practice(library, "5\npiriformis\npiriformis\n"))
     assert "Against the piriformis: palpated without reproducing the pain (-0.60, REF-004 #1)" in out
     assert "Not in the chain: the piriformis: REF-005: ✗ the combined certainty reaches the support threshold 0.2 (it is -0.60)" in out
 
 
 def test_wrong_order_gets_half_a_point(library):
-    out = flat(practice(library, "4\ngmin\nvl, gmin\n"))
+    out = flat(practice(library, "5\ngmin\nvl, gmin\n"))
     assert "½ Chain" in out and "Right muscles, wrong order" in out
     assert "Session score: 2.5 / 3" in out
 
@@ -105,7 +105,7 @@ def test_under_triage_of_a_red_flag(tmp_path):
 
 
 def test_bad_answers_are_asked_again_and_q_quits(library):
-    out = practice(library, "maybe\n4\nglutes\nq\n")
+    out = practice(library, "maybe\n5\nglutes\nq\n")
     assert "'maybe' is not a triage level" in out
     assert "'glutes' is not a muscle" in out
     assert "Session ended." in out
@@ -113,7 +113,7 @@ def test_bad_answers_are_asked_again_and_q_quits(library):
 
 
 def test_end_of_input_ends_the_session(library):
-    out = practice(library, "4\n")
+    out = practice(library, "5\n")
     assert "Session ended." in out
 
 
@@ -124,7 +124,7 @@ def test_score_is_kept_over_the_session(library):
     said = []
 
     def ask(prompt):  # always the classic answers: right for one case, wrong triage for the other
-        return {"Tri": "4", "Pri": "gmin", "Cha": "gmin, vl"}[prompt[:3]]
+        return {"Tri": "5", "Pri": "gmin", "Cha": "gmin, vl"}[prompt[:3]]
     score = run_session(cases, engine, said.append, ask, seed=1)
     assert score.cases == 2 and score.possible == 6
     assert score.items["triage"] == [1, 2]
@@ -138,7 +138,7 @@ def test_count_and_seed(library):
 
 
 def test_parsers():
-    assert parse_triage("4") == "treat" and parse_triage("urg") == "urgent_referral"
+    assert parse_triage("5") == "treat" and parse_triage("4") == "screen_first" and parse_triage("urg") == "urgent_referral"
     assert parse_muscle("TFL") == "tensor_fasciae_latae" and parse_muscle("none") is None
     assert parse_muscle("gluteus min") == "gluteus_minimus"
     assert parse_chain("ql -> gmin → vl") == ["quadratus_lumborum", "gluteus_minimus", "vastus_lateralis"]
@@ -185,9 +185,9 @@ def test_students_never_see_the_contract_cited(tmp_path):
 
 
 def test_hints_are_graded_stage_then_evidence_and_cost_points(library):
-    out = flat(practice(library, "hint\nhint\nhint\n4\nhint\ngmin\nhint\nhint\ngmin, vl\n"))
+    out = flat(practice(library, "hint\nhint\nhint\n5\nhint\ngmin\nhint\nhint\ngmin, vl\n"))
     assert "Here the triage is settled by" in out and "Red flags: " in out
-    assert "Hint 2: no red flag and no nerve sign is present" in out
+    assert "Hint 2: no red flag and no nerve sign was found (screens: red flags: complete; nerve: complete)" in out
     assert "No more hints for this answer." in out
     assert "The primary muscle comes from key muscles and their satellites (satellites stage)" in out
     assert "reach the support threshold" in out or "reaches the support threshold" in out
@@ -206,8 +206,8 @@ def test_a_red_flag_hint_points_at_the_finding(tmp_path):
 
 
 def test_withheld_data_is_revealed_on_ask_at_a_cost(library):
-    out = flat(practice(library, "ask palpate gmin\nask palpate gmin\nask ober\nask fever\nask nonsense\n"
-                                 "4\ngmin\ngmin, vl\n", "--withhold"))
+    out = flat(practice(library, "ask palpate gmin\nask palpate gmin\nask ober\nask pain_on_cough_sneeze\nask nonsense\n"
+                                 "5\ngmin\ngmin, vl\n", "--withhold"))
     shown = out[:out.index("Triage (")]
     assert "Withheld: the examination and palpation: decide what you would examine" in shown
     assert "ober" not in shown and "gluteus minimus" not in shown   # the withheld tests are not named
@@ -215,7 +215,7 @@ def test_withheld_data_is_revealed_on_ask_at_a_cost(library):
     assert "palpation of the gluteus minimus: reproduces the familiar pain (−0.1)" in out
     assert "palpation of the gluteus minimus: reproduces the familiar pain (already shown" in out  # no second charge
     assert "ober positive: yes (−0.1)" in out
-    assert "fever: not examined in this case (already shown or not examined: no cost)" in out
+    assert "pain on cough sneeze: not examined in this case (already shown or not examined: no cost)" in out
     assert "'nonsense' is neither a finding nor a muscle to palpate" in out
     assert "Session score: 2.8 / 3 (93%) after 0.2 for hints and data" in out
 

@@ -61,7 +61,8 @@ def test_the_example_case_is_the_library_case():
 
 def test_the_case_format_block_names_only_contract_keys():
     keys = set(yaml.safe_load(blocks("yaml")[1]))
-    assert keys == {"case", "side", "pain", "findings", "tender_points", "non_tender", "notes", "history", "expect"}
+    assert keys == {"case", "side", "pain", "findings", "tender_points", "non_tender", "notes", "screened", "history",
+                    "expect"}
 
 
 def test_no_links_to_files_that_do_not_ship():

@@ -293,7 +293,7 @@ def test_practice_cites_the_bibliography_not_the_contract(tmp_path):
     folder = tmp_path / "library"
     folder.mkdir()
     (folder / "classic.yaml").write_text(yaml.safe_dump(casedata.CLASSIC), encoding="utf-8")
-    result = runner.invoke(app, ["practice", str(folder)], input="4\ngmin\nvl gmin\n")
+    result = runner.invoke(app, ["practice", str(folder)], input="5\ngmin\nvl gmin\n")
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
     assert ("treat the key muscle before its satellites (Hsieh et al. 2007, shoulder muscles (infraspinatus key): "

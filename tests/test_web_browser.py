@@ -94,6 +94,13 @@ def start(page, server, label, side="right"):
     return page.url.rsplit("/", 1)[1]
 
 
+def nerve_screen_none(page):
+    """The nerve screen after the pain map: every sign examined and absent."""
+    page.wait_for_selector("#question[data-kind=nerve_screen]")
+    page.click("#all-no")
+    page.click("#submit")
+
+
 def current_item(page):
     return page.get_attribute("#question", "data-item")
 
@@ -130,6 +137,7 @@ def test_whole_consultation_by_clicking(page, server, shots):
         page.click(f'figure[data-leg=right] [data-region="{region}"]')
     page.screenshot(path=shots / "02-pain-map.png", full_page=True)
     page.click("#submit")
+    nerve_screen_none(page)
     page.wait_for_selector("#question[data-kind=question]")
     page.screenshot(path=shots / "03-question.png", full_page=True)
     answer_questions_by_clicking(page, CLASSIC)
@@ -181,6 +189,11 @@ def test_whole_consultation_by_keyboard_only(page, server):
     assert page.inner_text("#region-tip")  # the focused region's name is shown
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("Enter")
+    page.wait_for_selector("#question[data-kind=nerve_screen]")
+    for _ in range(page.locator(".flag-row").count()):
+        page.keyboard.press("2")  # no, then the next sign
+    assert page.evaluate("document.activeElement.id") == "submit"
+    page.keyboard.press("Enter")
     page.wait_for_selector("#question[data-kind=question]")
     first = current_item(page)
     count = answered(page)
@@ -218,6 +231,7 @@ def test_why_climbs_and_back_and_change_an_earlier_answer(page, server):
     for region in CLASSIC.pain:
         page.click(f'figure[data-leg=right] [data-region="{region}"]')
     page.click("#submit")
+    nerve_screen_none(page)
     page.wait_for_selector("#question[data-kind=question]")
     page.click('button.change[data-item="red_flags"]')
     page.wait_for_selector(".changing")
@@ -244,8 +258,9 @@ def test_resume_after_the_server_is_killed(browser, tmp_path):
             assert "none present" in page.inner_text(".answer-list")
             page.click('figure[data-leg=right] [data-region="buttock"]')
             page.click("#submit")
+            nerve_screen_none(page)
             page.wait_for_selector("#question[data-kind=question]")
-            assert [a["item"] for a in api(second, f"/api/consultations/{cid}")["answers"]] == ["red_flags", "pain_map"]
+            assert [a["item"] for a in api(second, f"/api/consultations/{cid}")["answers"]] == ["red_flags", "pain_map", "nerve_screen"]
         finally:
             second.stop()
     finally:
@@ -281,6 +296,7 @@ def test_body_chart_both_legs_every_view_mirrored(page, server, shots):
     page.focus('figure[data-leg="left"] [data-region="sole"]')
     assert "sole" in page.inner_text("#region-tip")
     page.click("#submit")
+    nerve_screen_none(page)
     page.wait_for_selector("#question[data-kind=question]")
     shown = api(server, f"/api/consultations/{cid}")
     assert shown["side"] == "both"
@@ -295,6 +311,7 @@ def test_tender_point_by_clicking_its_site(page, server):
     for region in CLASSIC.pain:
         page.click(f'figure[data-leg=right] [data-region="{region}"]')
     page.click("#submit")
+    nerve_screen_none(page)
     page.wait_for_selector("#question[data-kind=question]")
     for _ in range(30):
         if current_item(page).startswith("palpate:"):
@@ -327,6 +344,7 @@ def test_phone_viewport_and_print(browser, server, shots):
             page.click(f'figure[data-leg=right] [data-region="{region}"]')
         page.screenshot(path=shots / "07-phone-pain-map.png", full_page=True)
         page.click("#submit")
+        nerve_screen_none(page)
         page.wait_for_selector("#question[data-kind=question]")
         answer_questions_by_clicking(page, CLASSIC)
         page.click("#see-result")

@@ -7,29 +7,31 @@ report), and the case file (YAML) for ``diagnose``/``explain``/``evaluate``.
 """
 from __future__ import annotations
 
-import json
-
 from myotrace.expert.interview.session import PAIN_MAP, Interview
 from myotrace.expert.present import safe
-from myotrace.expert.present.render import TRIAGE_HEADLINE, chain_line
-from myotrace.facts.vocabulary import FINDINGS, RED_FLAGS, label
-
-SCREEN_TRIAGES = ("treat", "refer_nerve", "insufficient_evidence")
+from myotrace.expert.present.render import chain_line
+from myotrace.facts.vocabulary import FINDINGS, NERVE_SCREEN, RED_FLAGS, label
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
            ".json": "json", ".yaml": "case", ".yml": "case"}
 
 
 def screen_warning(interview: Interview) -> str | None:
-    """The headline's warning (CONTRACT §4): red flags to screen before treating, or None."""
-    flags = interview.unscreened_red_flags
-    if not flags or interview.report.triage not in SCREEN_TRIAGES:
-        return None
-    return ("Screen before treating: " + ", ".join(label(f) for f in flags)
-            + f" (red flag{'s' if len(flags) != 1 else ''} not asked or not known)")
+    """The headline's warning: red flags or nerve signs to screen before treating, or None."""
+    return interview.report.screen_first_line()
 
 
 def headline(interview: Interview) -> str:
-    return TRIAGE_HEADLINE[interview.report.triage]
+    return interview.report.headline
+
+
+def nerve_screen_lines(interview: Interview) -> list[str]:
+    """The nerve screen with its negatives: present, absent, not known, not examined."""
+    findings = interview.case.findings
+    groups = {"Present": [], "Absent": [], "Not known": [], "Not examined": []}
+    for sign in NERVE_SCREEN:
+        key = {True: "Present", False: "Absent", "unknown": "Not known"}.get(findings.get(sign), "Not examined")
+        groups[key].append(label(sign))
+    return [f"{key}: {', '.join(names)}" for key, names in groups.items() if names]
 
 
 def red_flag_lines(interview: Interview) -> list[str]:
@@ -75,8 +77,20 @@ def pain_map_text(interview: Interview) -> str:
 
 
 def open_question_lines(interview: Interview) -> list[str]:
-    """Exactly the pending questions that could still change the conclusion."""
-    return [interview.question_text(q["item"]) for q in interview.decisive]
+    """Exactly the pending questions that could still change the conclusion; each screen is one
+    line, as the interview asks it (one checklist), so the count agrees with the progress line."""
+    lines, screens = [], {}
+    for q in interview.decisive:
+        screen = ("Red-flag screen" if q["kind"] == "red_flag"
+                  else "Nerve screen" if q["kind"] == "nerve" and q["item"] in NERVE_SCREEN else None)
+        if screen is None:
+            lines.append(interview.question_text(q["item"]))
+        elif screen not in screens:
+            screens[screen] = [label(q["item"])]
+            lines.append(screen)
+        else:
+            screens[screen].append(label(q["item"]))
+    return [f"{line}: {', '.join(screens[line])}" if line in screens else line for line in lines]
 
 
 def optional_lines(interview: Interview) -> list[str]:
@@ -88,7 +102,7 @@ def conclusion_lines(interview: Interview) -> list[str]:
     lines = [f"Triage: {label(report.triage)}"]
     if report.chain:
         lines.append(f"Primary muscle and chain: {chain_line(report)}")
-    for chain in getattr(report, "secondary_chains", None) or ():
+    for chain in report.secondary_chains:
         lines.append("Also active, treated after it: " + " → ".join(label(m) for m in chain))
     if report.conditions:
         lines.append("Conditions: " + ", ".join(label(c) for c in report.conditions))
@@ -122,6 +136,7 @@ def markdown_note(interview: Interview, date: str, session_name: str | None = No
         intake.append(f"Notes: {safe.markdown(case.notes)}")
     section("Intake", intake)
     section("Red-flag screen", red_flag_lines(interview))
+    section("Nerve screen", nerve_screen_lines(interview))
     section("Pain map", [pain_map_text(interview)])
     section("Findings", finding_lines(interview))
     section("Palpation", palpation_lines(interview))
@@ -134,6 +149,7 @@ def markdown_note(interview: Interview, date: str, session_name: str | None = No
     section("Home care", report.protocol.home_care)
     section("Avoid", report.protocol.avoid)
     section("Perpetuating factors", report.perpetuating_factors)
+    section("Safety net (tell the patient)", report.safety_net)
     open_lines = open_question_lines(interview)
     section(f"Open questions that could still change the conclusion ({len(open_lines)})",
             open_lines or ["none"])
@@ -147,6 +163,7 @@ def record_text(interview: Interview) -> str:
     if case.notes:
         lines.append(f"Notes: {case.notes}")
     lines += ["Red-flag screen: " + "; ".join(red_flag_lines(interview)),
+              "Nerve screen: " + "; ".join(nerve_screen_lines(interview)),
               f"Pain map: {pain_map_text(interview)}",
               "Findings: " + "; ".join(finding_lines(interview)),
               "Palpation: " + "; ".join(palpation_lines(interview))]
@@ -160,24 +177,13 @@ def html_note(interview: Interview) -> str:
     from myotrace.expert.present.html import CasePage, render_html
     from myotrace.expert.present.summary import case_summary
 
-    report = interview.report
-    warning = screen_warning(interview)
-    if warning:
-        report = report.model_copy(update={"advice": [warning] + list(report.advice)})
-    case = interview.case
+    report, case = interview.report, interview.case  # the banner carries the screen line
     return render_html([CasePage(report, list(interview.trace), list(case.pain), case_summary(case), case.notes)])
 
 
 def json_report(interview: Interview) -> str:
-    """The CONTRACT §4 report; ``unscreened_red_flags`` added when the report does not carry it yet."""
-    data = json.loads(interview.report.to_json())
-    if "unscreened_red_flags" not in data:
-        keys = list(data)
-        at = keys.index("secondary_chains") + 1 if "secondary_chains" in keys else keys.index("chain") + 1
-        items = list(data.items())
-        items.insert(at, ("unscreened_red_flags", interview.unscreened_red_flags))
-        data = dict(items)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """The JSON report of the answers so far."""
+    return interview.report.to_json()
 
 
 def render(interview: Interview, fmt: str, date: str, session_name: str | None = None, note: str | None = None) -> str:

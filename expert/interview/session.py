@@ -39,10 +39,15 @@ from pydantic import BaseModel, ConfigDict, StrictBool, computed_field, model_va
 
 from myotrace.facts.case import Case, History
 from myotrace.facts.vocabulary import (
-    FINDINGS, MUSCLES, PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES, label,
+    FINDINGS, MUSCLES, NERVE_SCREEN, PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES, label,
 )
 
 RED_FLAG_SCREEN = "red_flags"
+NERVE_SCREEN_STEP = "nerve_screen"
+# The screens asked as one checklist each: the step's item -> the findings it answers,
+# and the prompt kind that asks it -> the step's item.
+CHECKLISTS = {RED_FLAG_SCREEN: RED_FLAGS, NERVE_SCREEN_STEP: NERVE_SCREEN}
+CHECKLIST_KINDS = {"red_flag_screen": RED_FLAG_SCREEN, "nerve_screen": NERVE_SCREEN_STEP}
 SESSION_FORMAT = "myotrace-session"
 FILE_MODE = 0o600  # session files and exports may hold patient data
 
@@ -61,13 +66,13 @@ class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item: str
-    value: Union[Value, list[Literal[REGIONS]], dict[Literal[RED_FLAGS], Value]]
+    value: Union[Value, list[Literal[REGIONS]], dict[Literal[RED_FLAGS + NERVE_SCREEN], Value]]
 
     @model_validator(mode="after")
     def _value_fits_item(self):
         item, value = self.item, self.value
-        if item == RED_FLAG_SCREEN:
-            ok = isinstance(value, dict)
+        if item in CHECKLISTS:
+            ok = isinstance(value, dict) and set(value) <= set(CHECKLISTS[item])
         elif item == PAIN_MAP:
             ok = isinstance(value, list) or value == "unknown"
         elif item in ASKABLE:
@@ -114,7 +119,7 @@ class Session(BaseModel):
         """Every item answered, the checklist's items one by one."""
         items = set()
         for step in self.answers:
-            items.update(step.value if step.item == RED_FLAG_SCREEN else (step.item,))
+            items.update(step.value if step.item in CHECKLISTS else (step.item,))
         return items
 
     def to_case(self) -> Case:
@@ -123,7 +128,7 @@ class Session(BaseModel):
         findings: dict[str, Value] = {}
         palpation: dict[str, Value] = {}
         for step in self.answers:
-            if step.item == RED_FLAG_SCREEN:
+            if step.item in CHECKLISTS:
                 findings.update(step.value)
             elif step.item == PAIN_MAP:
                 pain = [] if step.value == "unknown" else list(step.value)
@@ -144,7 +149,7 @@ class Session(BaseModel):
 # ---- prompts and explanations (what the front end shows) ----------------------
 @dataclass(frozen=True)
 class Prompt:
-    """What to ask next. ``kind``: red_flag_screen | pain_map | question.
+    """What to ask next. ``kind``: red_flag_screen | nerve_screen | pain_map | question.
 
     ``purpose``: decisive (could change the triage, the primary muscle or the chains),
     documentation (the conclusion is settled; this documents it for the note) or
@@ -158,7 +163,7 @@ class Prompt:
 
     @property
     def item(self) -> str:
-        return RED_FLAG_SCREEN if self.kind == "red_flag_screen" else self.items[0]
+        return CHECKLIST_KINDS.get(self.kind) or self.items[0]
 
 
 @dataclass(frozen=True)
@@ -326,7 +331,7 @@ class Interview:
 
         self.case = self.session.to_case()
         engine = self.engine.consult(self.case)
-        self.report = build_report(engine, self.case)
+        self.report = build_report(engine, self.case, unpalpable=self.session.unpalpable)
         self.trace = engine.trace  # the engine starts a new list on every reset
         answered = self.session.answered()
         self.pending: list[dict] = []  # one per item, its most decisive question
@@ -355,10 +360,16 @@ class Interview:
 
     def _deciding_questions(self, answered: set) -> list[dict]:
         """Not enough to go on: what could still decide it, palpation first. The muscles the pain
-        map points to (or with any evidence for them), the strongest first; then the findings the
+        map points to (or with any evidence for them), the strongest first; once every muscle in the
+        pain map's zones was palpated, every other muscle (one that reproduces the pain is a source
+        even outside its zone); then the findings the
         knowledge base links to them. Without a pain map nothing can decide it (CONTRACT §3.9)."""
         certainty = {c.muscle: c.certainty for c in self.report.candidates}
         muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
+        inside = {m for m in MUSCLES if any(set(self.case.pain) & set(p.essential + p.spillover)
+                                            for p in self.kb.muscles[m].patterns)}
+        if all(PALPATE + m in answered for m in inside):  # every muscle in the pain map's zones palpated:
+            muscles += [m for m in MUSCLES if m not in muscles]  # one outside them may still reproduce it
         questions = []
         for rank, muscle in enumerate(muscles):
             item = PALPATE + muscle
@@ -402,12 +413,8 @@ class Interview:
 
     @property
     def unscreened_red_flags(self) -> list[str]:
-        """Red flags not answered true or false (not asked, or not known), vocabulary order
-        (CONTRACT §4); taken from the report when it carries them."""
-        listed = getattr(self.report, "unscreened_red_flags", None)
-        if listed is not None:
-            return list(listed)
-        return [f for f in RED_FLAGS if self.case.findings.get(f) not in (True, False)]
+        """Red flags not answered true or false (not asked, or not known), in vocabulary order."""
+        return list(self.report.unscreened_red_flags)
 
     def optional_items(self) -> list[str]:
         """What going on would ask: the rules' remaining questions, then every item not yet answered."""
@@ -424,8 +431,8 @@ class Interview:
 
         ``undecided``: not enough to go on and nothing left that could decide it; an
         insufficient answer is never ``settled``."""
-        if self.red_flag:
-            return "red_flag"
+        if self.red_flag and (self.report.triage == "emergency" or not self.decisive):
+            return "red_flag"  # a red flag ends the interview, once nothing can make it an emergency
         if self.session.stopped:
             return "stopped"
         if not self.settled:
@@ -448,6 +455,9 @@ class Interview:
             if first["kind"] == "red_flag":
                 flags = [q for q in self.decisive if q["kind"] == "red_flag"]
                 return Prompt("red_flag_screen", tuple(q["item"] for q in flags), tuple(flags))
+            if first["kind"] == "nerve" and first["item"] in NERVE_SCREEN:
+                signs = [q for q in self.decisive if q["kind"] == "nerve" and q["item"] in NERVE_SCREEN]
+                return Prompt("nerve_screen", tuple(q["item"] for q in signs), tuple(signs))
             kind = "pain_map" if first["item"] == PAIN_MAP else "question"
             return Prompt(kind, (first["item"],), (first,))
         if status == "documenting":
@@ -462,7 +472,10 @@ class Interview:
         """The progress line of the current prompt (see ``Progress``)."""
         prompt = prompt or self.next_prompt()
         decisive = self.decisive
-        prompts = sum(q["kind"] != "red_flag" for q in decisive) + any(q["kind"] == "red_flag" for q in decisive)
+        screens = {"red_flag": lambda q: q["kind"] == "red_flag",
+                   "nerve": lambda q: q["kind"] == "nerve" and q["item"] in NERVE_SCREEN}
+        in_screen = [q for q in decisive if any(test(q) for test in screens.values())]
+        prompts = len(decisive) - len(in_screen) + sum(any(test(q) for q in decisive) for test in screens.values())
         mapped = any(step.item == PAIN_MAP for step in self.session.answers)
         return Progress(len(self.session.answers) + 1, prompts, len(self.documentation),
                         prompt.purpose if prompt else "decisive", mapped)
@@ -471,13 +484,13 @@ class Interview:
     def answer(self, value) -> Step:
         """Answer the current prompt and re-derive.
 
-        red_flag_screen: {flag: True | False | "unknown"} for every flag shown;
+        red_flag_screen, nerve_screen: {item: True | False | "unknown"} for every item shown;
         pain_map: a list of regions (or "unknown"); question: True | False | "unknown".
         """
         prompt = self.next_prompt()
         if prompt is None:
             raise ValueError("the interview is over: nothing to answer (use back, edit or go_on)")
-        if prompt.kind == "red_flag_screen":
+        if prompt.kind in CHECKLIST_KINDS:
             missing = [f for f in prompt.items if f not in value]
             if missing or set(value) - set(prompt.items):
                 raise ValueError(f"the checklist needs an answer for each of {', '.join(prompt.items)}")
@@ -518,9 +531,9 @@ class Interview:
         for index, step in enumerate(answers):
             if step.item == item:
                 return index, None
-            if step.item == RED_FLAG_SCREEN and item in step.value:
+            if step.item in CHECKLISTS and item in step.value:
                 return index, item
-        known = item in ASKABLE or item in (PAIN_MAP, RED_FLAG_SCREEN)
+        known = item in ASKABLE or item == PAIN_MAP or item in CHECKLISTS
         raise ValueError(f"{target[:60]!r} " + ("has not been answered yet" if known else
                                                 "is not an item of the interview (see the numbers in `answers`)"))
 
@@ -537,7 +550,7 @@ class Interview:
         step = self.session.answers[index]
         if flag is not None:
             value = {**step.value, flag: value}
-        elif step.item == RED_FLAG_SCREEN:
+        elif step.item in CHECKLISTS:
             if not isinstance(value, dict) or set(value) - set(step.value):
                 raise ValueError(f"the checklist holds {', '.join(step.value)}: give {{flag: value}} for those")
             value = {**step.value, **value}
@@ -576,6 +589,8 @@ class Interview:
 
         if item == RED_FLAG_SCREEN:
             return "Red-flag screen"
+        if item == NERVE_SCREEN_STEP:
+            return "Nerve screen"
         if item == PAIN_MAP:
             return "Pain map"
         return question_wording(self.kb, item)
@@ -583,7 +598,7 @@ class Interview:
     def answer_text(self, step: Step) -> str:
         """An answer in words: ``no red flag``, ``buttock, lateral thigh``, ``yes``, ``reproduces the pain``."""
         value = step.value
-        if step.item == RED_FLAG_SCREEN:
+        if step.item in CHECKLISTS:
             present = [label(f) for f, v in value.items() if v is True]
             unknown = [label(f) for f, v in value.items() if v == "unknown"]
             parts = [("present: " + ", ".join(present)) if present else
@@ -631,6 +646,10 @@ class Interview:
                 if prompt.kind == "red_flag_screen":
                     detail = ("Each red flag could change the triage: a cauda equina flag makes it an "
                               "emergency, any other flag an urgent referral.")
+                elif prompt.kind == "nerve_screen":
+                    detail = ("Signs never examined are not evidence: nothing is treated until the nerve screen is "
+                              "complete, and one objective sign (a reduced reflex, myotomal weakness) refers the "
+                              "patient for the nerve first.")
                 elif question["kind"] == "documentation":
                     detail = f"It cannot change the conclusion; it {question['hypothesis']}."
                 if asked_by and asked_by.id != rule_id:
@@ -674,7 +693,7 @@ class Interview:
         flags = [f for f in RED_FLAGS if case.findings.get(f) in (True, False)]
         if stage == "safety":
             if report.red_flags:
-                level = "an emergency (cauda equina pathway)" if report.triage == "emergency" else \
+                level = "an emergency" if report.triage == "emergency" else \
                     "an urgent referral to exclude serious pathology"
                 yield (f"Red flag present ({', '.join(label(f) for f in report.red_flags)}): this makes the case "
                        f"{level}; no later finding can lower it.")
@@ -690,6 +709,10 @@ class Interview:
                     "dermatomal_numbness", "shooting_electric_pain")]
                 yield (f"Nerve-root involvement is likely ({', '.join(signs)}): one objective sign or two soft "
                        "signs are enough to refer before treating trigger points.")
+            elif not report.red_flags and report.unscreened_nerve_signs:
+                yield ("Nerve screen not complete (not examined or not known: "
+                       + ", ".join(label(f) for f in report.unscreened_nerve_signs)
+                       + "): a sign never examined is not a negative one; examine them before treating.")
             elif not report.red_flags:
                 yield ("No objective nerve sign (reduced reflex, myotomal weakness, crossed straight-leg raise) "
                        "and fewer than two soft signs: no referral for nerve-root involvement.")
@@ -711,7 +734,7 @@ class Interview:
                     text += (f"; {', '.join(label(m) for m in rest)} follow{'s' if len(rest) == 1 else ''} as "
                              "satellite trigger points, treated after it")
                 yield text + "."
-                for chain in getattr(report, "secondary_chains", None) or ():
+                for chain in report.secondary_chains:
                     yield "Another active chain, treated after it: " + " → ".join(label(m) for m in chain) + "."
             elif report.triage == "insufficient_evidence" and case.pain:
                 yield ("No muscle is both supported and corroborated beyond the pain map (by palpation or a "
@@ -728,10 +751,11 @@ class Interview:
     # ---- counts -------------------------------------------------------------
     def counts(self) -> dict:
         """Questions asked: the red-flag checklist as 1 screen and as its items."""
-        screens = [s for s in self.session.answers if s.item == RED_FLAG_SCREEN]
-        flag_items = sum(len(s.value) for s in screens)
+        screens = [s for s in self.session.answers if s.item in CHECKLISTS]
+        flag_items = sum(len(s.value) for s in screens if s.item == RED_FLAG_SCREEN)
+        screen_items = sum(len(s.value) for s in screens)
         prompts = len(self.session.answers)
-        return {"prompts": prompts, "items": prompts - len(screens) + flag_items,
+        return {"prompts": prompts, "items": prompts - len(screens) + screen_items,
                 "red_flag_items": flag_items}
 
 
@@ -740,8 +764,8 @@ def answer_from_case(case: Case, prompt: Prompt):
 
     Used by the agreement test and the benchmark (a simulated patient).
     """
-    if prompt.kind == "red_flag_screen":
-        return {flag: case.findings.get(flag, "unknown") for flag in prompt.items}
+    if prompt.kind in CHECKLIST_KINDS:
+        return {item: case.findings.get(item, "unknown") for item in prompt.items}
     if prompt.kind == "pain_map":
         return list(case.pain) if case.pain else "unknown"
     item = prompt.item

@@ -20,7 +20,9 @@ from pydantic import ValidationError
 
 from myotrace.expert.files import output_path
 from myotrace.expert.interview import note
-from myotrace.expert.interview.session import Interview, Prompt, Session, identity_warning, now
+from myotrace.expert.interview.session import (
+    CHECKLIST_KINDS, NERVE_SCREEN_STEP, Interview, Prompt, Session, identity_warning, now,
+)
 from myotrace.expert.interview.store import claim_session, save_session, write_private
 from myotrace.expert.present.safe import clean, plain
 from myotrace.expert.report import question_wording
@@ -37,6 +39,7 @@ PALPATION_HINT = ("Press the muscle's trigger-point areas firmly for a few secon
                   "it reproduces the patient's familiar pain (local tenderness alone is no).")
 PAIN_MAP_HINT = "Ask the patient to point to every painful area, including where the pain spreads."
 RED_FLAG_HINT = "Ask every item directly; a patient rarely volunteers them."
+NERVE_SCREEN_HINT = "Examine every item on both sides; a sign not examined is not a negative one."
 INTAKE_FIELDS = (  # (field, prompt)
     ("age", "Age (years)"),
     ("onset", "Onset (sudden / gradual)"),
@@ -210,7 +213,7 @@ class Terminal:
             self.say(f"Resuming {self.path}: {n} answer(s) so far; the conclusion is re-derived from them.",
                      style="bold")
         else:
-            self.say("myotrace interview: red flags first, then the pain map, then only what can still "
+            self.say("myotrace interview: red flags first, then the pain map and the nerve screen, then only what can still "
                      "change the conclusion.", style="bold")
         self.say(f"Session file: {self.path} (saved after every answer)", wrap=False)
         warning = identity_warning(self.iv.session.case)
@@ -309,11 +312,13 @@ class Terminal:
         self.say("")
         if progress:
             self.row("", where.text(), "dim")
-        if prompt.kind == "red_flag_screen":
-            self.row(number, "Red-flag screen: is any of these present?", "bold")
+        if prompt.kind in CHECKLIST_KINDS:
+            red = prompt.kind == "red_flag_screen"
+            self.row(number, "Red-flag screen: is any of these present?" if red
+                     else "Nerve screen: is any of these signs present?", "bold")
             for index, flag in enumerate(prompt.items, 1):
                 self.row(f"{index}", self.kb.findings[flag].question)
-            self.row("how:", RED_FLAG_HINT, "dim")
+            self.row("how:", RED_FLAG_HINT if red else NERVE_SCREEN_HINT, "dim")
         elif prompt.kind == "pain_map":
             self.row(number, "Pain map: where does it hurt? Pick every painful region.", "bold")
             self.say(region_columns(3 if self.console.width >= 66 else 2))
@@ -328,7 +333,7 @@ class Terminal:
 
     @staticmethod
     def answer_hint(prompt: Prompt) -> str:
-        if prompt.kind == "red_flag_screen":
+        if prompt.kind in CHECKLIST_KINDS:
             return ("Type the numbers present (e.g. 3 or 2 5), or the word `none` when every item was asked "
                     "and is absent; u6 marks item 6 not known (e.g. none u6); u alone: none could be asked. "
                     "why · back · help · quit")
@@ -338,7 +343,7 @@ class Terminal:
         return "y / n / u (unknown) · why · back · answers · edit N · how · help · quit"
 
     def parse(self, prompt: Prompt, line: str):
-        if prompt.kind == "red_flag_screen":
+        if prompt.kind in CHECKLIST_KINDS:
             return parse_checklist(line, prompt.items)
         if prompt.kind == "pain_map":
             return parse_regions(line)
@@ -355,7 +360,17 @@ class Terminal:
         return f"triage {label(report.triage)}" + (f"; chain {chain_line(report)}" if report.chain else "")
 
     def after_answer(self, prompt: Prompt, value) -> None:
-        if prompt.kind == "red_flag_screen":
+        if prompt.kind == "nerve_screen":
+            present = [f for f, v in value.items() if v is True]
+            unknown = [f for f, v in value.items() if v == "unknown"]
+            if present:
+                self.say("Nerve sign: " + ", ".join(label(f) for f in present), style="bold yellow")
+            elif unknown:
+                self.say("Not known: " + ", ".join(label(f) for f in unknown)
+                         + " (examine before treating; named on the result)", style="yellow")
+            else:
+                self.say("No nerve sign.", style="dim")
+        elif prompt.kind == "red_flag_screen":
             present = [f for f, v in value.items() if v is True]
             unknown = [f for f, v in value.items() if v == "unknown"]
             if present:
@@ -446,7 +461,8 @@ class Terminal:
         if flag is not None:
             return Prompt("question", (flag,), ())
         if isinstance(step.value, dict):
-            return Prompt("red_flag_screen", tuple(step.value), ())
+            return Prompt("nerve_screen" if step.item == NERVE_SCREEN_STEP else "red_flag_screen",
+                          tuple(step.value), ())
         return Prompt("pain_map" if step.item == PAIN_MAP else "question", (step.item,), ())
 
     def review_screen(self) -> str | None:
@@ -570,8 +586,8 @@ class Terminal:
         for line in report.advice:
             self.hang("Advice: ", line)
         if report.chain:
-            self.hang("Chain: ", chain_line(report))
-        for chain in getattr(report, "secondary_chains", None) or ():
+            self.hang("Working hypothesis: " if report.chain_is_hypothesis else "Chain: ", chain_line(report))
+        for chain in report.secondary_chains:
             self.hang("Also active: ", " → ".join(label(m) for m in chain))
         if report.conditions:
             self.hang("Conditions: ", ", ".join(label(c) for c in report.conditions))
@@ -580,6 +596,8 @@ class Terminal:
                       + (" …" if len(report.protocol.steps) > 1 else ""))
         for line in report.protocol.avoid[:1]:
             self.hang("Avoid: ", line)
+        for line in report.safety_net[:1]:
+            self.hang("Tell the patient: ", line)
         if self.iv.session.unpalpable:
             self.hang("Palpation not conclusive: ", ", ".join(label(m) for m in self.iv.session.unpalpable))
         open_lines = note.open_question_lines(self.iv)
@@ -831,7 +849,7 @@ def parse_regions(line: str):
 
 def keys_for(prompt: Prompt, value) -> str:
     """What a person would type to give ``value`` at ``prompt`` (the inverse of parsing)."""
-    if prompt.kind == "red_flag_screen":
+    if prompt.kind in CHECKLIST_KINDS:
         present = [str(i) for i, f in enumerate(prompt.items, 1) if value[f] is True]
         unknown = [f"u{i}" for i, f in enumerate(prompt.items, 1) if value[f] == "unknown"]
         return " ".join((present or ["none"]) + unknown)

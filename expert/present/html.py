@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from myotrace.expert.present import safe
 from myotrace.expert.present.bodychart import body_chart
 from myotrace.expert.present.references import bibliography, source_text, trace_sources
-from myotrace.expert.present.render import TRIAGE_HEADLINE
 from myotrace.expert.present.summary import case_summary
 from myotrace.expert.present.text import fact_brief
 from myotrace.expert.report import Report
@@ -30,11 +29,9 @@ from myotrace.facts.vocabulary import label
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 TRIAGE_COLOURS = {
     "emergency": ("#b71c1c", "#fff"), "urgent_referral": ("#e65100", "#fff"),
-    "refer_nerve": ("#f9a825", "#111"), "treat": ("#2e7d32", "#fff"),
+    "refer_nerve": ("#f9a825", "#111"), "screen_first": ("#fdd835", "#111"), "treat": ("#2e7d32", "#fff"),
     "insufficient_evidence": ("#9e9e9e", "#111"),
 }
-REFERRAL_LEVELS = ("emergency", "urgent_referral")
-SCREEN_LEVELS = ("treat", "refer_nerve", "insufficient_evidence")
 
 STYLE = """
 *{box-sizing:border-box}
@@ -100,13 +97,16 @@ details.trace-box>summary{cursor:pointer;font-weight:600;margin:18px 0 6px}
  .views{flex-wrap:nowrap;gap:4px}
  .views svg{flex:1 1 0;max-height:6.6cm;width:auto}
  td ul{padding:0;list-style:none}td li{display:inline}td li+li::before{content:" · "}
- ul.questions{columns:2;column-gap:16px;font-size:8pt}
+ ul.questions{columns:2;column-gap:16px;font-size:7.5pt;line-height:1.2}
+ h2.q{font-size:10pt;margin:6px 0 2px}
+ table.evidence tr.unsupported{display:none}
+ ul.safety-net{columns:2;column-gap:16px;font-size:7.5pt;line-height:1.2}
  .chart-legend,figcaption{font-size:8pt}
  .region.pain,.tp circle,.key{print-color-adjust:exact;-webkit-print-color-adjust:exact}
  figure.chart{break-inside:avoid}
  .graph-page{page:graph;break-before:page}
  .graph-box{overflow:visible;border:0;max-height:none}
- .graph-box svg{width:100%;height:auto;max-height:17cm}
+ .graph-box svg{width:100%;height:auto;max-height:14.5cm}
  details.trace-box{display:none}
 }
 """
@@ -152,12 +152,10 @@ def page(report: Report, engine, case) -> CasePage:
 # ---- parts of a section ---------------------------------------------------------------
 def banner(report: Report) -> str:
     background, colour = TRIAGE_COLOURS[report.triage]
-    screen = ""
-    if report.unscreened_red_flags and report.triage in SCREEN_LEVELS:
-        screen = ("<p class='screen'>Screen before treating — red flags not asked: "
-                  + e(", ".join(label(f) for f in report.unscreened_red_flags)) + "</p>")
+    line = report.screen_first_line()
+    screen = f"<p class='screen'>{e(line)}</p>" if line else ""
     return (f'<header class="banner triage-{e(report.triage)}" style="background:{background};color:{colour}">'
-            f"<h1>{e(TRIAGE_HEADLINE[report.triage])}</h1>"
+            f"<h1>{e(report.headline)}</h1>"
             f"<p>case: <strong>{e(report.case)}</strong>"
             + (f" · side: {e(report.side)}" if report.side else "") + f"</p>{screen}</header>")
 
@@ -185,7 +183,8 @@ def conclusion_block(report: Report) -> str:
         rows.append(("Red flags", ", ".join(label(f) for f in report.red_flags)))
     if report.conditions:
         rows.append(("Conditions", ", ".join(label(c) for c in report.conditions)))
-    rows.append(("Primary muscle", label(report.primary_muscle) if report.primary_muscle else "none"))
+    primary = label(report.primary_muscle) if report.primary_muscle else "none"
+    rows.append(("Primary muscle", primary + (" (working hypothesis)" if report.chain_is_hypothesis else "")))
     if report.chain:
         rows.append(("Chain", " → ".join(label(m) for m in report.chain)))
     for number, chain in enumerate(report.secondary_chains, 1):
@@ -232,7 +231,20 @@ def graph_block(item: CasePage, index: int, after: str = "") -> str:
               "</figure>" + after + "</section>")
 
 
+def questions_block(report: Report) -> str:
+    """The open questions under the report's headings; empty headings are left out."""
+    return "".join(f"<h2 class='q'>{e(title)}</h2>" + _items(lines, kind="questions")
+                   for title, lines in report.question_sections() if lines)
+
+
+def safety_net_block(report: Report) -> str:
+    return ("<h2 class='q'>Safety net (tell the patient)</h2>" + _items(report.safety_net, kind="safety-net")
+            if report.safety_net else "")
+
+
 def protocol_block(report: Report) -> str:
+    if report.protocol_waits:
+        return "<h2>Protocol</h2><p>None yet: complete the screens listed under the open questions first.</p>"
     out = ["<h2>Protocol</h2>" + _items(report.protocol.steps, ordered=True)]
     if report.protocol.home_care:
         out.append("<h3>Home care</h3>" + _items(report.protocol.home_care))
@@ -245,27 +257,29 @@ def case_section(item: CasePage, index: int) -> str:
     """One case: headline, case as given, conclusion, chart, protocol, evidence, graph, trace."""
     report = item.report
     out = [f'<section class="case" id="case-{index}" data-case="{e(report.case)}">', banner(report)]
-    if report.triage in REFERRAL_LEVELS:
+    if report.referral_only:
         out.append("<h2>Referral</h2><div class='referral-advice'>" + _items(report.advice) + "</div>")
         out.append("<h3>Why</h3>" + _items(referral_reasons(item.trace)))
+        out.append(safety_net_block(report))
         out.append(summary_block(item.summary, item.notes))
-        if report.open_questions:
-            out.append("<h2>Open questions</h2>" + _items(report.open_questions, kind="questions"))
+        out.append(questions_block(report))
     else:
         if report.advice:
             out.append(_items(report.advice))
         out.append(summary_block(item.summary, item.notes))
         out.append(conclusion_block(report))
         out.append(chart_block(item, index))
+        if report.atypical:
+            out.append("<h2>Atypical pattern</h2>" + _items(report.atypical))
         out.append(protocol_block(report))
+        out.append(safety_net_block(report))
         if report.corrections:
             out.append("<h2>Myths corrected</h2>" + _items(report.corrections))
         if report.perpetuating_factors:
             out.append("<h2>Perpetuating factors</h2>" + _items(report.perpetuating_factors))
-        if report.open_questions:
-            out.append("<h2>Open questions</h2>" + _items(report.open_questions, kind="questions"))
+        out.append(questions_block(report))
         out.append(evidence_block(report))
-    if report.triage not in REFERRAL_LEVELS:
+    if not report.referral_only:
         out.append(graph_block(item, index, after=references_section(item.trace)))
     else:
         out.append(references_section(item.trace))

@@ -4,16 +4,9 @@ from myotrace.expert.report import Report
 from myotrace.expert.trace import fact_text
 from myotrace.facts.vocabulary import label
 
-TRIAGE_HEADLINE = {
-    "emergency": "EMERGENCY — immediate hospital referral",
-    "urgent_referral": "URGENT REFERRAL — exclude serious pathology first",
-    "refer_nerve": "REFER — likely nerve-root involvement",
-    "treat": "TREAT — myofascial trigger-point chain",
-    "insufficient_evidence": "INSUFFICIENT EVIDENCE — answer the open questions",
-}
 TRIAGE_STYLE = {
     "emergency": "bold white on red", "urgent_referral": "bold white on dark_orange3",
-    "refer_nerve": "bold black on yellow", "treat": "bold white on green4",
+    "refer_nerve": "bold black on yellow", "screen_first": "bold black on gold1", "treat": "bold white on green4",
     "insufficient_evidence": "bold black on grey70",
 }
 
@@ -37,7 +30,9 @@ def _sections(report: Report):
     if report.conditions:
         yield "Conditions", [label(c) for c in report.conditions], False
     if report.chain:
-        yield "Primary muscle and chain", [chain_line(report)], False
+        yield ("Working hypothesis (primary muscle and chain; treat only after the screens)"
+               if report.chain_is_hypothesis else "Primary muscle and chain"), [chain_line(report)], False
+    yield "Atypical pattern", report.atypical, False
     if report.secondary_chains:
         yield "Secondary chains (treated after the primary's)", secondary_lines(report), False
     if report.probable_satellites:
@@ -47,20 +42,15 @@ def _sections(report: Report):
     yield "Home care", report.protocol.home_care, False
     yield "Avoid", report.protocol.avoid, False
     yield "Perpetuating factors", report.perpetuating_factors, False
-    detail = report.open_questions_detail
-    if detail:
-        flags = [q for q in report.open_questions if q.startswith("Red flags not yet screened")]
-        yield "Open questions", flags, False
-        yield "Open questions that could change the conclusion", detail.get("could_change", []), False
-        yield "Also worth asking", detail.get("also_worth_asking", []), False
-    else:
-        yield "Open questions", report.open_questions, False
+    yield "Safety net (tell the patient)", report.safety_net, False
+    for title, lines in report.question_sections():
+        yield title, lines, False
 
 
 def render_markdown(report: Report, case=None) -> str:
     """The report as markdown; with the case, its summary comes before the conclusion."""
     out = [f"# myotrace report: {safe.markdown(report.case)}", "",
-           f"**Triage: {report.triage}** — {TRIAGE_HEADLINE[report.triage]}", ""]
+           f"**Triage: {report.triage}** — {report.headline}", ""]
     if report.screen_first_line():
         out += [f"**{report.screen_first_line()}**", ""]
     if report.side:
@@ -101,7 +91,7 @@ def render_text(report: Report, console, case=None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    headline = TRIAGE_HEADLINE[report.triage]
+    headline = report.headline
     if report.screen_first_line():
         headline += "\n" + report.screen_first_line()
     banner = Text(f"{headline}\ncase: ") + safe.terminal(report.case)  # the case id as typed, never markup

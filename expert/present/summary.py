@@ -76,7 +76,7 @@ def case_summary(case) -> list[tuple[str, str]]:
     if present:
         parts.append(f"present: {_series(present)}")
     if absent:
-        parts.append(f"denied: {_series(absent)}")
+        parts.append(f"denied: {'all' if len(absent) == len(RED_FLAGS) else _series(absent)}")
     if unasked:
         parts.append("not asked or unknown: " + (_series(unasked) if len(unasked) < len(RED_FLAGS) else "all"))
     lines.append(("Red flags", _sentence("; ".join(parts)) + "."))

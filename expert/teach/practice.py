@@ -40,7 +40,8 @@ def default_library() -> Path:
 
 
 QUIT = ("q", "quit", "exit")
-TRIAGE_RULES = ("SAF-001", "SAF-002", "SAF-003", "SAF-004", "SAF-005", "NRV-001", "NRV-002")
+TRIAGE_RULES = ("SAF-001", "SAF-002", "SAF-003", "SAF-004", "SAF-005", "SAF-007", "SAF-008", "SAF-009",
+                "NRV-001", "NRV-002")
 
 
 class Quit(Exception):
@@ -122,7 +123,7 @@ def parse_triage(text: str) -> str:
     level = match_id(key, TRIAGE_LEVELS)
     if level is not None:
         return level
-    raise InputError(f"'{text}' is not a triage level: answer 1-5 or one of {', '.join(TRIAGE_LEVELS)}"
+    raise InputError(f"'{text}' is not a triage level: answer 1-{len(TRIAGE_LEVELS)} or one of {', '.join(TRIAGE_LEVELS)}"
                      + did_you_mean(key, TRIAGE_LEVELS))
 
 
@@ -196,9 +197,11 @@ def hints(item: str, engine, report) -> list[str]:
             evidence = "look at " + "; ".join(_matched_text(m) for m in findings)
         elif nerve:
             evidence = "look at the nerve signs: " + ", ".join(label(sign) for sign in nerve[0]["signs"])
-        elif any(m["type"] == "Primary" for m in matched):
-            evidence = ("no red flag and no nerve sign is present, and one muscle's chain is supported and "
-                        "corroborated beyond the pain map")
+        elif any(m["type"] in ("Primary", "Condition") for m in matched):
+            evidence = ("no red flag and no nerve sign was found (screens: " + report.screens_text + "), and "
+                        + ("one muscle's chain is supported and corroborated beyond the pain map"
+                           if report.chain else "a local condition is concluded")
+                        + ("; an incomplete screen is not a negative one" if not report.screens_complete else ""))
         else:
             evidence = "nothing decides it yet: which questions are still open?"
         settled = ("a red flag" if findings else "the nerve-root signs" if nerve
@@ -208,7 +211,8 @@ def hints(item: str, engine, report) -> list[str]:
                 f"Hint 2: {evidence}."]
     if report.primary_muscle is None:
         return ["Hint 1: settle the triage first: not every triage names a primary muscle or a chain.",
-                "Hint 2: a primary muscle and a chain are named only when the triage is treat or refer (nerve)."]
+                "Hint 2: a primary muscle and a chain are named only when the triage is treat, screen first "
+                "(as the working hypothesis) or refer (nerve)."]
     firing = _deciding_firing(engine, "primary", report)
     stage = firing.stage if firing else "satellites"
     if item == "primary":
@@ -503,8 +507,8 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
             say("")
             answers, hints_used = {}, {}
             for item, prompt, parse in (
-                    ("triage", "Triage (1 emergency, 2 urgent_referral, 3 refer_nerve, 4 treat, "
-                               "5 insufficient_evidence)?", parse_triage),
+                    ("triage", "Triage (" + ", ".join(f"{i} {level}" for i, level in enumerate(TRIAGE_LEVELS, 1))
+                     + ")?", parse_triage),
                     ("primary", "Primary muscle (or none)?", parse_muscle),
                     ("chain", "Chain, primary first (e.g. gmin, vl; or none)?", parse_chain)):
                 given = hints(item, engine, report)

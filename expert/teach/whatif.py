@@ -198,16 +198,15 @@ def _chain_text(report) -> str:
 
 
 def conclusion_rows(result: WhatIf) -> list[tuple[str, str, str]]:
-    """(what, before, after) in words: triage, red flags (when any), primary muscle, chain, conditions.
+    """(what, before, after) in words: triage, red flags, screens, primary muscle, chain, conditions.
     The terminal and the teaching room show the same rows."""
     rows = [("triage", label(result.before.triage), label(result.after.triage)),
             ("primary", label(result.before.primary_muscle or "none"), label(result.after.primary_muscle or "none")),
             ("chain", _chain_text(result.before), _chain_text(result.after)),
             ("conditions", ", ".join(label(c) for c in result.before.conditions) or "none",
              ", ".join(label(c) for c in result.after.conditions) or "none")]
-    if result.before.red_flags or result.after.red_flags:
-        rows.insert(1, ("red flags", ", ".join(label(f) for f in result.before.red_flags) or "none",
-                        ", ".join(label(f) for f in result.after.red_flags) or "none"))
+    rows.insert(1, ("red flags", result.before.red_flags_text, result.after.red_flags_text))
+    rows.insert(2, ("screens", result.before.screens_text, result.after.screens_text))
     return rows
 
 

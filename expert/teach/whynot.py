@@ -18,13 +18,17 @@ from myotrace.expert.errors import InputError, allowed_list, did_you_mean
 from myotrace.expert.present.kbview import part_text
 from myotrace.expert.present.text import humanize, possessive, user_key, wrap
 from myotrace.expert.report import NO_CHAIN
-from myotrace.facts.types import ChainLink, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
+from myotrace.facts.types import Condition, Hypothesis, NerveInvolvement, Primary, RedFlag, Root, Triage, TriageVote, Undecided
 from myotrace.facts.vocabulary import (
     CAUDA_EQUINA_FLAGS,
     CONDITIONS,
+    LOCAL_CONDITIONS,
     MUSCLES,
+    NERVE_DEFICIT_SIGNS,
+    NERVE_SCREEN,
     OBJECTIVE_NERVE_SIGNS,
     OTHER_RED_FLAGS,
+    RED_FLAGS,
     SOFT_NERVE_SIGNS,
     TRIAGE_LEVELS,
     label,
@@ -107,8 +111,25 @@ def _finding(ctx, name: str, value=True, note: str = "") -> Premise:
 
 
 def _no_red_flag(ctx) -> Premise:
-    return Premise("no red flag" + (f" (present: {', '.join(ctx.red_flags)})" if ctx.red_flags else ""),
-                   not ctx.red_flags)
+    """No red flag is present; where flags were never asked the premise says they were not screened."""
+    if ctx.red_flags:
+        return Premise(f"no red flag (present: {', '.join(ctx.red_flags)})", False)
+    missing = ctx.case.missing("red_flags")
+    if not missing:
+        return Premise("no red flag (all screened, all absent)", True)
+    if len(missing) == len(RED_FLAGS):
+        return Premise("no red flag found, but the red flags were not screened", True)
+    return Premise(f"no red flag found, but not screened: {', '.join(label(f) for f in missing)}", True)
+
+
+def _screen_premises(ctx) -> list[Premise]:
+    """Both screens complete: every red flag and every nerve-screen sign answered yes or no."""
+    premises = []
+    for group, title in (("red_flags", "the red-flag screen"), ("nerve", "the nerve screen")):
+        missing = ctx.case.missing(group)
+        premises.append(Premise(f"{title} is complete" + (f": not screened: {', '.join(label(f) for f in missing)}"
+                                                          if missing else ""), not missing))
+    return premises
 
 
 def _primary_found(ctx) -> Premise:
@@ -135,6 +156,7 @@ class _Context:
         undecided = engine.facts_of(Undecided)
         self.undecided = tuple(undecided[0]["between"]) if undecided else ()
         self.red_flags = sorted(f["id"] for f in engine.facts_of(RedFlag))
+        self.conditions = {f["id"] for f in engine.facts_of(Condition)}
         self.nerve = engine.facts_of(NerveInvolvement)
         triage = engine.facts_of(Triage)
         self.triage = triage[0]["level"] if triage else None
@@ -297,13 +319,15 @@ def _primary_check(ctx, muscle: str) -> Check:
     if mine is not None:
         valid = [c for c in chains.values() if c.fits]
         top = max((c.support for c in valid), default=0.0)
-        premises.append(Premise("its chain fits the pain map (some member's referral pattern matches it)", mine.fits))
+        premises.append(Premise("its chain fits the pain map (some member's referral pattern matches it, or a member "
+                                "reproduces the pain)", mine.fits))
         premises.append(Premise("its chain has evidence besides the pain map (a tender point or a finding)",
                                 mine.corroborated))
+        confirmed = any(m in ctx.case.tender_points for m in mine.members)
         premises.append(Premise(
             f"its chain ({' → '.join(label(m) for m in mine.members)}, support {mine.support:.2f}, the certainty of "
-            f"its best-supported muscle) is within {margin:g} of the best chain ({top:.2f})",
-            mine.fits and top - mine.support < margin))
+            f"its best-supported muscle) is within {margin:g} of the best chain ({top:.2f}), or a member reproduces "
+            "the pain (a confirmed source)", mine.fits and (top - mine.support < margin or confirmed)))
         primary = ctx.decision.primary
         if primary is not None and primary.root != muscle and mine in (primary, *ctx.decision.secondary):
             premises.append(Premise(f"it comes first among the active chains (root certainty, then confirmed, then "
@@ -411,14 +435,35 @@ def _triage(ctx, level: str) -> WhyNot:
     checks: list[Check] = []
     if level == "emergency":
         checks.append(_flag_check(ctx, "SAF-001", CAUDA_EQUINA_FLAGS, level))
+        cancer, deficit = _finding(ctx, "cancer_history"), [_finding(ctx, s) for s in NERVE_DEFICIT_SIGNS]
+        checks.append(Check("SAF-007", [cancer, Premise("a sign of a neurological deficit: "
+                                                        + "; ".join(p.text for p in deficit), any(p.held for p in deficit))],
+                            cancer.held and any(p.held for p in deficit), ctx.steps("SAF-007"), f"triage vote {level}"))
+        infection = [_finding(ctx, "fever"), _finding(ctx, "immunosuppression")]
+        checks.append(Check("SAF-008", infection, all(p.held for p in infection), ctx.steps("SAF-008"),
+                            f"triage vote {level}"))
     elif level == "urgent_referral":
         checks.append(_flag_check(ctx, "SAF-002", OTHER_RED_FLAGS, level))
     elif level == "refer_nerve":
         checks += _nerve_checks(ctx)
-    elif level == "treat":
-        premises = [_primary_found(ctx), Premise("no nerve involvement", not ctx.nerve), _no_red_flag(ctx)]
-        checks.append(Check("SAF-004", premises, all(p.held for p in premises), ctx.steps("SAF-004"),
-                            "triage vote treat"))
+    elif level in ("treat", "screen_first"):
+        screens = _screen_premises(ctx)
+        complete = all(p.held for p in screens)
+        screens_ok = complete if level == "treat" else not complete
+        if level == "screen_first":
+            screens = [Premise("a screen is incomplete: " + "; ".join(p.text for p in screens), not complete)]
+        voted = (lambda d: d["type"] == "TriageVote" and d["level"] == level)
+        base = [Premise("no nerve involvement", not ctx.nerve), _no_red_flag(ctx)]
+        premises = [_primary_found(ctx)] + base + screens
+        checks.append(Check("SAF-004", premises, all(p.held for p in premises[:3]) and screens_ok,
+                            ctx.steps("SAF-004", voted), f"triage vote {level}"))
+        local = [c for c in LOCAL_CONDITIONS if c in ctx.conditions]
+        premises = [Premise("a local condition is concluded" + (f": {', '.join(label(c) for c in local)}" if local
+                                                               else " (IT band or greater trochanteric pain syndrome)"),
+                            bool(local)),
+                    Premise("no primary muscle", ctx.primary is None)] + base + screens
+        checks.append(Check("SAF-009", premises, all(p.held for p in premises[:4]) and screens_ok,
+                            ctx.steps("SAF-009", voted), f"triage vote {level}"))
     else:
         earlier = [v for v in ctx.votes if v[0] != "insufficient_evidence"]
         checks.append(Check("SAF-005", [Premise(
@@ -481,10 +526,19 @@ def _condition(ctx, condition: str) -> WhyNot:
                           _no_red_flag(ctx)], condition)
     else:  # myofascial_pseudo_sciatica
         leg = sorted(LEG_REGIONS & pain)
+        missing = ctx.case.missing("nerve")
+        positive = [s for s in NERVE_SCREEN if ctx.answer(s) is True]
+        screen = ("the nerve screen is complete and negative"
+                  + (f": not examined: {', '.join(label(s) for s in missing)}" if missing
+                     else f": present: {', '.join(label(s) for s in positive)}" if positive else ""))
         check("CON-006", [_primary_found(ctx),
                           Premise("no nerve involvement", not ctx.nerve),
                           Premise("the pain reaches the leg" + (f": {', '.join(leg)}" if leg else " (no leg region)"),
-                                  bool(leg))], condition)
+                                  bool(leg)),
+                          Premise(screen, not missing and not positive),
+                          Premise("the pain is not shooting or electric: "
+                                  + answer_text(ctx.answer("shooting_electric_pain")),
+                                  ctx.answer("shooting_electric_pain") is not True)], condition)
     concluded = any(c.held for c in checks if c.rule.startswith("CON"))
     summary = [f"The condition {label(condition)} IS concluded." if concluded
                else f"The condition {label(condition)} is not concluded."]
@@ -540,4 +594,5 @@ def why_not_lines(result: WhyNot) -> list[str]:
     return lines
 
 
-REPORT_STATEMENT = "The report names a chain only when the triage is treat or refer (nerve)."
+REPORT_STATEMENT = ("The report names a chain only when the triage is treat, screen first (as the working "
+                    "hypothesis) or refer (nerve).")

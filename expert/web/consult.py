@@ -13,12 +13,14 @@ from collections import OrderedDict
 from pydantic import ValidationError
 
 from myotrace.expert.errors import did_you_mean
-from myotrace.expert.interview.session import ASKABLE, RED_FLAG_SCREEN, Interview, Prompt, Session, Step, now
-from myotrace.expert.interview.tty import PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
+from myotrace.expert.interview.session import (
+    ASKABLE, CHECKLIST_KINDS, CHECKLISTS, Interview, Prompt, Session, Step, now,
+)
+from myotrace.expert.interview.tty import NERVE_SCREEN_HINT, PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
 from myotrace.expert.report import question_wording
 from myotrace.expert.web.store import Record, Store
 from myotrace.facts.case import History
-from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES, label
+from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, REGIONS, SIDES, label
 
 WORK = threading.Lock()  # one engine per process: one consultation's derivation at a time
 CACHE_SIZE = 32
@@ -51,14 +53,15 @@ def _is_answer(value) -> bool:
 
 def _check_value(item: str, value) -> None:
     """One clear message for a value that does not fit its item (pydantic's union errors are not)."""
-    if item == RED_FLAG_SCREEN:
+    if item in CHECKLISTS:
+        allowed, what = CHECKLISTS[item], "red flag" if item == "red_flags" else "nerve-screen sign"
         if not isinstance(value, dict):
-            raise ApiError(422, f'bad Step: red_flags takes an object from each red-flag id to {ANSWER}')
+            raise ApiError(422, f'bad Step: {item} takes an object from each {what} id to {ANSWER}')
         for flag, answer in value.items():
-            if flag not in RED_FLAGS:
-                raise ApiError(422, f"bad Step: red_flags: unknown red flag {flag!r}{did_you_mean(flag, RED_FLAGS)}")
+            if flag not in allowed:
+                raise ApiError(422, f"bad Step: {item}: unknown {what} {flag!r}{did_you_mean(str(flag), allowed)}")
             if not _is_answer(answer):
-                raise ApiError(422, f"bad Step: red_flags: {flag} is {answer!r}; answer {ANSWER}")
+                raise ApiError(422, f"bad Step: {item}: {flag} is {answer!r}; answer {ANSWER}")
     elif item == PAIN_MAP:
         if value == "unknown":
             return
@@ -89,16 +92,12 @@ def question(interview: Interview, prompt: Prompt | None) -> dict | None:
         return None
     kb = interview.engine.kb
     q: dict = {"item": prompt.item, "kind": prompt.kind}
-    if prompt.kind == "red_flag_screen":
-        q["text"] = "Red-flag screen: ask each item directly."
+    if prompt.kind in CHECKLIST_KINDS:
+        red = prompt.kind == "red_flag_screen"
+        q["text"] = "Red-flag screen: ask each item directly." if red else "Nerve screen: examine each sign."
         q["choices"] = list(prompt.items)
         q["labels"] = {flag: kb.findings[flag].question for flag in prompt.items}
-        q["hint"] = RED_FLAG_HINT
-    elif prompt.kind == "nerve_screen":
-        q["text"] = "Nerve screen: examine each sign."
-        q["choices"] = list(prompt.items)
-        q["labels"] = {sign: kb.findings[sign].question for sign in prompt.items}
-        q["hint"] = "Examine every sign; “don't know” leaves the screen incomplete and the treatment waits."
+        q["hint"] = RED_FLAG_HINT if red else NERVE_SCREEN_HINT
     elif prompt.kind == "pain_map":
         q["text"] = question_wording(kb, PAIN_MAP)
         q["choices"] = list(REGIONS)
@@ -136,7 +135,7 @@ def why_levels(interview: Interview, prompt: Prompt) -> list[str]:
 
 def prompt_of(q: dict) -> Prompt:
     """A Q back as the state machine's Prompt (for answer_from_case)."""
-    items = tuple(q["choices"]) if q["kind"] in ("red_flag_screen", "nerve_screen") else (q["item"],)
+    items = tuple(q["choices"]) if q["item"] in CHECKLISTS else (q["item"],)
     return Prompt(q["kind"], items, ())
 
 
@@ -152,7 +151,7 @@ def change_answer(session: Session, step: Step) -> None:
             break
     else:
         raise ApiError(422, f"{step.item} has not been answered yet; answer it when it is asked")
-    if isinstance(old.value, dict) and (not isinstance(step.value, dict) or set(step.value) != set(old.value)):
+    if step.item in CHECKLISTS and set(step.value) != set(old.value):
         raise ApiError(422, "the checklist needs an answer for each of " + ", ".join(old.value))
     answers = list(session.answers)
     answers[index] = step

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from myotrace.expert.interview.session import RED_FLAG_SCREEN, Prompt
+from myotrace.expert.interview.session import CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Prompt
 from myotrace.expert.present.html import chain_links
 from myotrace.expert.present.references import bibliography, trace_sources
 from myotrace.expert.web.chart import charts, legs_for, pain_input, tender_site
@@ -24,8 +24,6 @@ from myotrace.expert.web.labels import finding_name
 from myotrace.expert.web.templating import render, trusted_svg
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, label
 
-CHECKLISTS = {RED_FLAG_SCREEN: "Red-flag screen", "nerve_screen": "Nerve screen"}  # item -> title
-CHECKLIST_KINDS = {RED_FLAG_SCREEN: "red_flag_screen", "nerve_screen": "nerve_screen"}
 FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
 VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
 PALPATION_WORDS = {True: "reproduces the pain", False: "not tender", "unknown": "not palpated"}
@@ -56,12 +54,12 @@ def answer_rows(session) -> list[dict]:
     """The answers so far, as the summary and the side panel list them."""
     rows = []
     for index, step in enumerate(session.answers):
-        if isinstance(step.value, dict):  # a checklist: the red-flag screen or the nerve screen
+        if step.item in CHECKLISTS:
             present = [finding_name(f) for f, v in step.value.items() if v is True]
             unknown = [finding_name(f) for f, v in step.value.items() if v == "unknown"]
             text = ("present: " + ", ".join(present) if present else "none present") + (
                 f"; not known: {', '.join(unknown)}" if unknown else "")
-            title = f"{CHECKLISTS.get(step.item, 'Checklist')} ({len(step.value)} items)"
+            title = ("Red-flag screen" if step.item == RED_FLAG_SCREEN else "Nerve screen") + f" ({len(step.value)} items)"
         elif step.item == PAIN_MAP:
             title = "Pain map"
             text = "don't know" if step.value == "unknown" else ", ".join(label(r) for r in step.value) or "none"
@@ -101,16 +99,13 @@ def screen_context(record, interview, q=None, current=None, error=None) -> dict:
 
 def handout_words(report) -> dict:
     """What the patient handout says, in the patient's words (``patient``): never a clinician text."""
-    referral = report.triage in ("emergency", "urgent_referral", "refer_nerve")
-    own = getattr(report, "safety_net_patient", None)  # the report's own patient wording, when it has one
+    referral = report.leads_with_referral
     return {
         "lead": patient.LEAD.get(report.triage),
         "places": patient.MUSCLE_PLACES,
         "care": [] if referral else patient.care_lines(report.protocol.home_care),
         "avoid": [] if referral else patient.care_lines(report.protocol.avoid),
         "keeps_going": [] if referral else patient.keeps_going(report.perpetuating_factors),
-        "safety_net": list(own) if own else None,
-        "emergency_signs": patient.EMERGENCY_SIGNS, "come_back": patient.COME_BACK,
     }
 
 
@@ -189,8 +184,9 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             old = next((s for s in record.session.answers if s.item == item), None)
             if old is None:
                 raise ApiError(404, f"{item} has not been answered in this consultation")
-            if isinstance(old.value, dict):
-                prompt = Prompt(CHECKLIST_KINDS[item], tuple(old.value), ())
+            if item in CHECKLISTS:
+                kind = next(k for k, step_item in CHECKLIST_KINDS.items() if step_item == item)
+                prompt = Prompt(kind, tuple(old.value), ())
             else:
                 prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
             return room(request, record, interview, q=question(interview, prompt), current=old.value)
@@ -205,7 +201,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
 
     def report_context(record, interview) -> dict:
         report = interview.report
-        secondary = list(getattr(report, "secondary_chains", []) or [])
+        secondary = list(report.secondary_chains)
         treated = list(report.chain) + [m for chain in secondary for m in chain]
         links = chain_links(interview.trace, treated)
         side = record.session.side
@@ -213,7 +209,6 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         note = "" if report.chain else f"No chain is marked: the triage is {label(report.triage)}."
         drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, note, legs)
         return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
-                "unscreened": list(getattr(report, "unscreened_red_flags", []) or []),
                 "session": record.session, "how": interview.how(),
                 "sources": bibliography(trace_sources(interview.trace)),
                 "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}, "links": links}

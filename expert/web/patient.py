@@ -115,33 +115,3 @@ KEEPS_GOING = {
     "genu_varum": "The shape of your legs (bowlegs) puts more pressure on the outside of the knee. Your therapist "
                   "will show you how to take the load off it.",
 }
-
-# what the patient must be told (the report's safety net), used when the report carries no patient
-# wording of its own: go to an emergency department at once with the cauda equina signs (girft-ces-2023)
-EMERGENCY_SIGNS = [
-    "Numbness around your bottom, genitals or inner thighs (where you would sit on a saddle).",
-    "You cannot pass urine, you cannot hold it, or you do not feel it.",
-    "You cannot control your bowels, or you do not feel them.",
-    "A change in sexual feeling or function.",
-    "Weakness or numbness in both legs.",
-]
-COME_BACK = [
-    "The pain spreads to new places.",
-    "Your leg becomes weak.",
-    "The pain has not changed by your next review.",
-]
-
-
-def care_lines(texts) -> list[str]:
-    """The patient versions of these clinician texts, each once, in order; texts without one are left out."""
-    return list(dict.fromkeys(CARE[t] for t in texts if t in CARE))
-
-
-def keeps_going(factor_lines) -> list[str]:
-    """The report's perpetuating factors (``finding words: text``) as instructions."""
-    out = []
-    for line in factor_lines:
-        head = line.split(":", 1)[0].strip().replace(" ", "_")
-        if head in KEEPS_GOING and KEEPS_GOING[head] not in out:
-            out.append(KEEPS_GOING[head])
-    return out

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from myotrace.expert.errors import InputError
 from myotrace.expert.web.consult import WORK, ApiError
 from myotrace.expert.web.templating import render, trusted_svg
-from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, TRIAGE_LEVELS, label
+from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, TRIAGE_LEVELS
 
 
 @cache

@@ -227,7 +227,8 @@
     if (event.ctrlKey || event.metaKey || event.altKey || typing(document.activeElement)) { return; }
     var key = event.key;
     var question = document.getElementById("question");
-    if (question && question.querySelector(".checklist") && key in ANSWER_INDEX) {
+    var checklist = question && ["red_flag_screen", "nerve_screen"].indexOf(question.getAttribute("data-kind")) >= 0;
+    if (checklist && key in ANSWER_INDEX) {
       var rows = Array.prototype.slice.call(question.querySelectorAll(".flag-row"));
       var row = document.activeElement && document.activeElement.closest ? document.activeElement.closest(".flag-row") : null;
       if (!row) { row = rows.filter(function (r) { return !r.querySelector("input:checked"); })[0] || rows[0]; }
