@@ -321,7 +321,10 @@ def evaluate(
     from myotrace.expert.present.evaluation import write_json, write_text
 
     paths = paths or [LIBRARY]
-    files = case_paths(paths)
+    skipped: list[str] = []
+    files = case_paths(paths, skipped)
+    for problem in skipped:
+        typer.echo(f"skipped: {problem}", err=True)
     if not files:
         fail(f"no case files (*.yaml, *.yml, *.json) in {', '.join(map(str, paths))}")
     write = write_json if format is EvalFormat.json else write_text

@@ -154,7 +154,7 @@ class Guard:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", [])) + HEADERS
-                if path.startswith("/api/") or path.startswith("/c/"):
+                if not path.startswith("/static/"):  # pages and answers may hold patient data
                     message["headers"].append((b"cache-control", b"no-store"))
             await send(message)
 

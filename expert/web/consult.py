@@ -63,6 +63,9 @@ def _check_value(item: str, value) -> None:
             return
         if not isinstance(value, list):
             raise ApiError(422, 'bad Step: pain_map takes a list of region ids or "unknown"')
+        if len(value) > len(REGIONS):
+            raise ApiError(422, f"bad Step: pain_map lists {len(value)} regions; there are {len(REGIONS)}, "
+                                "each listed at most once")
         for region in value:
             if region not in REGIONS:
                 raise ApiError(422, f"bad Step: pain_map: unknown region {region!r}{did_you_mean(str(region), REGIONS)}")

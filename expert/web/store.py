@@ -71,22 +71,21 @@ class Unavailable(Exception):
         self.message = message
 
 
-def failure_text(error: Exception) -> str:
-    """What went wrong with the disk, and what the user can do about it."""
+def failure_text(error: Exception, running: bool = False) -> str:
+    """What went wrong with the disk, and what the user can do about it (``running``: while serving)."""
     text = str(error).lower()
-    code = getattr(error, "sqlite_errorcode", None)
-    if "full" in text or code == getattr(sqlite3, "SQLITE_FULL", 13):
+    if "full" in text:
         return "the disk holding the database is full: free some space, then retry"
     if "readonly" in text or "read-only" in text:
         return "the database is read-only (file permissions or a read-only disk): fix that, then retry"
     if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return ("the database file is damaged: stop the server, restore a backup (myotrace db backup "
-                "makes one) or start with a new --db")
+        return ("the database file is damaged: " + ("stop myotrace serve, then " if running else "")
+                + "restore a backup (myotrace db backup makes them) or start with a new --db")
     return f"the database failed ({error}): check the disk, then retry"
 
 
 def unavailable(error: Exception) -> Unavailable:
-    return Unavailable(failure_text(error) + "; the last change was not saved")
+    return Unavailable(failure_text(error, running=True) + "; this request changed nothing")
 
 
 def check_path(path: Path) -> bool:
@@ -135,8 +134,21 @@ def _open_file(path: Path) -> None:
         os.close(fd)
 
 
-def _check_contents(db: sqlite3.Connection, path: Path) -> None:
-    """This app's tables (or none yet), and a database that passes quick_check."""
+def _check_ours(path: Path) -> None:
+    """Before anything is changed: the file, read as it is (no lock, no side file created), holds this
+    app's tables or none. StoreError otherwise."""
+    try:
+        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+        try:
+            _check_contents(db, path, quick=False)
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        raise StoreError(f"{path}: {failure_text(error)}") from None
+
+
+def _check_contents(db: sqlite3.Connection, path: Path, quick: bool = True) -> None:
+    """This app's tables (or none yet), and (``quick``) a database that passes quick_check."""
     application_id = db.execute("PRAGMA application_id").fetchone()[0]
     tables = {name: {column[1] for column in db.execute(f"PRAGMA table_info('{name}')")}
               for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -145,6 +157,8 @@ def _check_contents(db: sqlite3.Connection, path: Path) -> None:
     if not ours:
         raise StoreError(f"{path}: a SQLite database of another program; give a new path or a myotrace "
                          "database as --db")
+    if not quick:
+        return
     problems = [row[0] for row in db.execute("PRAGMA quick_check")]
     if problems != ["ok"]:
         raise StoreError(f"{path}: the database is damaged ({problems[0]}); restore a backup or give a new --db")
@@ -178,7 +192,9 @@ class Store:
     def _prepare(self) -> None:
         """Check the path, create or open it owner-only, check its contents; StoreError says why not."""
         existed = check_path(self.path)
-        if not existed:
+        if existed:
+            _check_ours(self.path)
+        else:
             try:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as error:
