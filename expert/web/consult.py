@@ -20,7 +20,7 @@ from myotrace.expert.web.store import Record, Store
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, RED_FLAGS, REGIONS, SIDES, label
 
 WORK = threading.Lock()  # one engine per process: one consultation's derivation at a time
-CACHE_SIZE = 32
+CACHE_SIZE = 512  # interviews kept derived (~80 KiB each): a miss costs one more engine consult per answer
 
 
 class ApiError(Exception):
