@@ -188,7 +188,7 @@ def main():
     sides = {"this": (sys.executable, False)}
     if options.against:
         sides["against"] = (str(Path(options.against) / ".venv" / "bin" / "python"), True)
-    counts = [int(n) for n in options.open.split(",")]
+    counts = [int(n) for n in options.open.split(",") if n]
     folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     rows: dict[str, dict[str, str]] = {}
     for name, (python, old) in sides.items():

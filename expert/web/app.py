@@ -16,21 +16,22 @@ nested deeper than 32 levels or holding text that is not valid Unicode gets
 JSON line (the API) or a page saying what to do.
 
 Engine work never runs on the event loop: every route's handler runs in a
-worker thread once its (bounded) body has been read, so static files and the
-other requests keep flowing while a heavy page renders.
+worker thread, in the order the requests came, once its (bounded) body has
+been read, so static files keep flowing while a heavy page renders.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import escape
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -229,11 +230,17 @@ def _drive(endpoint, request):
     raise RuntimeError(f"{endpoint.__name__} waited for I/O in a worker thread")
 
 
+# One worker: the engine is one per process (consult.WORK) anyway, and a queue serves requests in
+# the order they came, where threads waiting on a lock are woken in any order (a flat-out client
+# could wait for seconds).
+WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="myotrace-work")
+
+
 def off_loop(endpoint):
-    """The handler, run in Starlette's thread pool after its body has been read on the event loop."""
+    """The handler, run in the worker thread after its body has been read on the event loop."""
     async def threaded(request: Request):
         await request.body()
-        return await run_in_threadpool(_drive, endpoint, request)
+        return await asyncio.get_running_loop().run_in_executor(WORKER, _drive, endpoint, request)
     threaded.__name__ = endpoint.__name__
     return threaded
 
