@@ -17,7 +17,7 @@ from myotrace.expert.report import build_report  # noqa: E402
 from myotrace.expert.web.consult import prompt_of  # noqa: E402
 from myotrace.facts.vocabulary import RED_FLAGS, REGIONS  # noqa: E402
 
-from webclient import BASE, BEARER, PORT, bare_client, client_for  # noqa: E402,F401
+from webclient import PORT, bare_client, client_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = case_paths([ROOT / "cases"])

@@ -32,7 +32,7 @@ from myotrace.expert.web.app import MAX_BODY, MAX_DEPTH, access_token, create_ap
 from myotrace.expert.web.serve import HOST, bind, config  # noqa: E402
 from myotrace.expert.web.store import Store  # noqa: E402
 from myotrace.facts.vocabulary import RED_FLAGS, REGIONS  # noqa: E402
-from webclient import ACCESS, BASE, BEARER, PORT, bare_client, client_for  # noqa: E402
+from webclient import ACCESS, BEARER, PORT, bare_client, client_for  # noqa: E402
 from webserver import Server  # noqa: E402
 
 API = "/api/consultations"
