@@ -618,3 +618,16 @@ def test_no_acknowledged_answer_is_lost_to_kill_9_under_50_concurrent_clients(tm
             assert stored[:len(steps)] == steps and len(stored) <= len(steps) + 1, (cid, len(steps), len(stored))
     finally:
         again.stop()
+
+
+def test_a_100_mb_body_is_refused_from_its_headers_without_being_read(tmp_path):
+    with live(tmp_path / "c.db") as (port, app):
+        sock = socket.create_connection((HOST, port))
+        sock.sendall(f"POST /api/consultations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {ACCESS}\r\n"
+                     f"X-CSRF-Token: {app.app.state.token}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {100 << 20}\r\n\r\n".encode())
+        sock.sendall(b"[" * 65536)  # a little of it; the rest never comes
+        sock.settimeout(5)
+        head = sock.recv(4096)
+        assert head.startswith(b"HTTP/1.1 413"), head[:100]
+        sock.close()
