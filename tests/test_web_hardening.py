@@ -519,7 +519,8 @@ def test_the_server_binds_port_0_and_prints_the_port_and_token(tmp_path):
 
 
 # ---- hostile bodies, generated ------------------------------------------------------------------------------
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(),
                     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children,
                                                                                        max_size=4),
                     max_leaves=20)
@@ -528,7 +529,9 @@ STEPS = st.fixed_dictionaries({"item": st.sampled_from(["red_flags", "pain_map",
                                "value": JSON | st.lists(st.sampled_from(REGIONS), max_size=40)
                                | st.dictionaries(st.sampled_from(RED_FLAGS), st.sampled_from([True, False, "unknown",
                                                                                               0, None]))})
-RAW = (st.binary(max_size=200) | st.text(max_size=50).map(lambda t: t.encode("utf-8", "surrogatepass"))
+RAW = (st.binary(max_size=200)
+       | st.sampled_from([b'{"case": NaN}', b'{"item": "ober_positive", "value": Infinity}',
+                          b'{"item": "pain_map", "value": [-Infinity]}', b'{"item": "red_flags", "value": {"fever": NaN}}']) | st.text(max_size=50).map(lambda t: t.encode("utf-8", "surrogatepass"))
        | st.integers(1, 3000).map(lambda n: nested(n).encode())
        | st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3)
        .map(lambda t: json.dumps({"case": t}).encode()))
