@@ -531,7 +531,8 @@ STEPS = st.fixed_dictionaries({"item": st.sampled_from(["red_flags", "pain_map",
                                                                                               0, None]))})
 RAW = (st.binary(max_size=200)
        | st.sampled_from([b'{"case": NaN}', b'{"item": "ober_positive", "value": Infinity}',
-                          b'{"item": "pain_map", "value": [-Infinity]}', b'{"item": "red_flags", "value": {"fever": NaN}}'])
+                          b'{"item": "pain_map", "value": [-Infinity]}',
+                          b'{"item": "red_flags", "value": {"fever": NaN}}'])
        | st.text(max_size=50).map(lambda t: t.encode("utf-8", "surrogatepass"))
        | st.integers(1, 3000).map(lambda n: nested(n).encode())
        | st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3)
