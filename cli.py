@@ -76,9 +76,11 @@ app = typer.Typer(cls=Group, rich_markup_mode=None, epilog=EXIT_CODES,
 rules_app = typer.Typer(cls=Group, help="The rule catalogue.", invoke_without_command=True)
 kb_app = typer.Typer(cls=Group, help="The knowledge base.", no_args_is_help=True)
 cases_app = typer.Typer(cls=Group, help="The case library that ships with myotrace.", invoke_without_command=True)
+db_app = typer.Typer(cls=Group, help="The consultations database of `myotrace serve`.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(kb_app, name="kb")
 app.add_typer(cases_app, name="cases")
+app.add_typer(db_app, name="db")
 
 
 class Format(str, Enum):
@@ -333,7 +335,10 @@ def evaluate(
     from myotrace.expert.present.evaluation import write_json, write_text
 
     paths = paths or [LIBRARY]
-    files = case_paths(paths)
+    skipped: list[str] = []
+    files = case_paths(paths, skipped)
+    for problem in skipped:
+        typer.echo(f"skipped: {problem}", err=True)
     if not files:
         fail(f"no case files (*.yaml, *.yml, *.json) in {', '.join(map(str, paths))}")
     write = write_json if format is EvalFormat.json else write_text
@@ -380,18 +385,33 @@ def cases_show(case_id: Annotated[str, typer.Argument(metavar="ID", help="A case
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(min=1, max=65535, help="The port on 127.0.0.1.")] = 8765,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="The port on 127.0.0.1 (0: any free port).")] = 8765,
     db: Annotated[Path | None, typer.Option(help="The consultations database [default: "
                                             "$XDG_DATA_HOME/myotrace/consultations.db].", show_default=False)] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the address in a browser.")] = False,
 ):
-    """The consultation room and the teaching room as a local web app on 127.0.0.1 (CONTRACT §6)."""
+    """The consultation room and the teaching room as a local web app on 127.0.0.1 (CONTRACT §6).
+
+    It prints the address to open, with its access token: a new random one at every start, or
+    the value of the environment variable MYOTRACE_TOKEN. Scripts send it as
+    `Authorization: Bearer TOKEN`."""
     from myotrace.expert.web.serve import run
 
-    try:
-        run(port=port, db=db, open_browser=open_browser, say=typer.echo)
-    except OSError as error:
-        fail(f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}; try another --port")
+    run(port=port, db=db, open_browser=open_browser, say=typer.echo)
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A new file for the copy.", show_default=False)],
+    db: Annotated[Path | None, typer.Option(help="The consultations database [default: "
+                                            "$XDG_DATA_HOME/myotrace/consultations.db].", show_default=False)] = None,
+):
+    """Copy the consultations database to FILE, safely even while `myotrace serve` runs (SQLite's online backup)."""
+    from myotrace.expert.web.store import backup, default_db_path
+
+    source = db or default_db_path()
+    backup(source, file)
+    typer.echo(f"backed up {source} to {file}")
 
 
 @rules_app.callback()

@@ -1,5 +1,6 @@
 """Read case files safely: size, encoding, YAML (safe loader), then pydantic."""
 import json
+import os
 from pathlib import Path
 
 import yaml
@@ -191,12 +192,26 @@ def load_case(path: Path | str) -> Case:
     return case
 
 
-def case_paths(paths) -> list[Path]:
-    """Case files named directly, or found in folders (sorted, recursive)."""
+def case_paths(paths, skipped: list[str] | None = None) -> list[Path]:
+    """Case files named directly, or found in folders (sorted, recursive). In a folder, a name with a
+    case suffix that is not a regular file (a FIFO, a device, a folder) is left out, and said so in
+    ``skipped`` when a list is given."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file()))
+            for candidate in sorted(p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES):
+                if candidate.is_file():
+                    found.append(candidate)
+                elif skipped is not None:
+                    skipped.append(f"{candidate}: not a regular file ({_kind(candidate)}); left out")
         else:
             found.append(path)
     return found
+
+
+def _kind(path: Path) -> str:
+    from myotrace.expert.files import _kind as kind_of_mode
+    try:
+        return kind_of_mode(os.stat(path).st_mode)
+    except OSError as error:  # a symlink to nothing
+        return (error.strerror or "cannot be read").lower()

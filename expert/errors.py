@@ -1,5 +1,4 @@
 """Errors the user can fix; the CLI prints them as one line and exits 2."""
-import difflib
 
 
 class InputError(Exception):
@@ -7,6 +6,7 @@ class InputError(Exception):
 
 
 def did_you_mean(word: object, allowed) -> str:
+    import difflib  # only when something is misspelt
     close = difflib.get_close_matches(str(word), list(allowed), n=1, cutoff=0.5)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -100,7 +100,7 @@ def settled(page):
 
 
 def start(page, server, label, side="right"):
-    page.goto(server.url + "/")
+    page.goto(server.entry("/"))
     page.fill("input[name=case]", label)
     page.select_option("select[name=side]", side)
     page.click("#new-consultation")
@@ -189,7 +189,7 @@ def test_every_question_fits_the_screen_and_the_page_never_scrolls_sideways(size
     page.wait_for_selector("#triage-banner")
     assert width(page) <= viewport["width"]
     page.screenshot(path=shots / f"room-{name}-04-result.png", full_page=True)
-    page.goto(server.url + "/")
+    page.goto(server.entry("/"))
     assert width(page) <= viewport["width"], "the consultation list scrolls sideways"
     page.screenshot(path=shots / f"room-{name}-00-home.png", full_page=True)
 
@@ -200,7 +200,7 @@ def test_the_result_prints_on_at_most_four_a4_pages(desk, server, shots):
     while desk.locator("#question[data-kind=question]").count():
         value = answer_from_case(CLASSIC, Prompt("question", (desk.get_attribute("#question", "data-item"),), ()))
         answer_and_wait(desk, f'#question button[data-key="{KEYS[value]}"]')
-    desk.goto(f"{server.url}/c/{cid}/result")
+    desk.goto(server.entry(f"/c/{cid}/result"))
     desk.emulate_media(media="print")
     pdf = shots / "room-result.pdf"
     desk.pdf(path=str(pdf), format="A4")
@@ -210,7 +210,7 @@ def test_the_result_prints_on_at_most_four_a4_pages(desk, server, shots):
     views = desk.locator(".result-chart figure").first.locator("svg.view")
     boxes = [views.nth(i).bounding_box() for i in range(views.count())]
     assert len(boxes) == 3 and len({round(b["y"]) for b in boxes}) == 1 and boxes[0]["height"] < 600
-    desk.goto(f"{server.url}/c/{cid}/handout")
+    desk.goto(server.entry(f"/c/{cid}/handout"))
     desk.emulate_media(media="print")
     handout = shots / "room-handout.pdf"
     desk.pdf(path=str(handout), format="A4")
@@ -235,12 +235,12 @@ def test_the_side_chosen_at_creation_is_kept_to_the_result_and_the_handout(desk,
     assert "left side" in desk.inner_text(".screen-head h1")
     from urllib.request import urlopen
     import json
-    with urlopen(f"{server.url}/api/consultations/{cid}") as answer:
+    with urlopen(server.request(f"/api/consultations/{cid}")) as answer:
         assert json.loads(answer.read())["side"] == "left"
-    desk.goto(f"{server.url}/c/{cid}/result")
+    desk.goto(server.entry(f"/c/{cid}/result"))
     assert desk.inner_text("#result-side") == "left"
     assert desk.locator('.result-chart figure[data-leg="right"]').count() == 0
-    desk.goto(f"{server.url}/c/{cid}/handout")
+    desk.goto(server.entry(f"/c/{cid}/handout"))
     assert "left side" in desk.inner_text("#handout")
 
 
@@ -274,7 +274,7 @@ def test_a_red_flag_shows_the_emergency_first_at_once(sized, server, shots):
 
 
 def test_a_whole_consultation_by_keyboard_only(desk, server):
-    desk.goto(server.url + "/")
+    desk.goto(server.entry("/"))
     while desk.evaluate("document.activeElement.name") != "case":
         desk.keyboard.press("Tab")
     desk.keyboard.type("keys-only")
@@ -344,7 +344,7 @@ def test_no_page_of_a_whole_consultation_shows_a_raw_id_and_the_handout_no_jargo
     assert "yes" in desk.inner_text("#current-answer")  # the change screen shows the answer it changes
     pages["change"] = visible_text(desk)
     for view in ("result", "handout"):
-        desk.goto(f"{server.url}/c/{cid}/{view}")
+        desk.goto(server.entry(f"/c/{cid}/{view}"))
         pages[view] = visible_text(desk)
     for name, text in pages.items():
         assert not RAW.search(text), (name, RAW.search(text).group(0))

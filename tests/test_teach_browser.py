@@ -63,7 +63,7 @@ def page_width(page) -> int:
 
 def test_differential_side_by_side_on_a_desk_and_stacked_on_a_phone(browser, server, shots):
     context, page, errors = open_page(browser, 1280, 900)
-    page.goto(f"{server.url}/teach/case/{L5}/differential")
+    page.goto(server.entry(f"/teach/case/{L5}/differential"))
     boxes = [page.locator(".picture").nth(i).bounding_box() for i in range(page.locator(".picture").count())]
     assert len(boxes) == 5
     assert len({round(box["y"]) for box in boxes}) == 1, "the five pictures share one row"
@@ -76,7 +76,7 @@ def test_differential_side_by_side_on_a_desk_and_stacked_on_a_phone(browser, ser
     assert not errors, errors
 
     context, page, errors = open_page(browser, 390, 844)
-    page.goto(f"{server.url}/teach/case/{L5}/differential")
+    page.goto(server.entry(f"/teach/case/{L5}/differential"))
     assert page_width(page) <= 390
     boxes = [page.locator(".picture").nth(i).bounding_box() for i in range(5)]
     assert all(box["x"] + box["width"] <= 390 for box in boxes)
@@ -89,7 +89,7 @@ def test_differential_side_by_side_on_a_desk_and_stacked_on_a_phone(browser, ser
 @pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
 def test_region_lookup_fits_the_screen(browser, server, shots, width, height):
     context, page, errors = open_page(browser, width, height)
-    page.goto(f"{server.url}/teach/refers-to")
+    page.goto(server.entry(f"/teach/refers-to"))
     page.select_option("#region", "lateral_calf")
     page.click("form button[type=submit]")
     page.wait_for_selector("#refers-essential")
@@ -116,13 +116,13 @@ def test_stepper_shows_the_state_after_the_firing_and_brings_it_into_view(browse
     fifth = trace[4]
     change = next(c for c in fifth.certainty if c["muscle"] == "gluteus_minimus")
     context, page, errors = open_page(browser, width, height)
-    page.goto(f"{server.url}/teach/case/{L5}?n=5")
+    page.goto(server.entry(f"/teach/case/{L5}?n=5"))
     node = page.locator("#dg-m_gluteus_minimus").text_content()
     assert f"cf {change['after']:.2f}" in node and "0.89" not in node       # the state after firing 5, not the end
     assert f"gluteus minimus: {change['before']:.2f} → {change['after']:.2f}" in page.inner_text("#certainty")
     assert page_width(page) <= width                                          # no sideways page scroll
     for n in (5, 14, len(trace)):
-        page.goto(f"{server.url}/teach/case/{L5}?n={n}")
+        page.goto(server.entry(f"/teach/case/{L5}?n={n}"))
         page.wait_for_timeout(50)
         lit = page.locator(".graph-pane .node.declared, .graph-pane .node.matched").first
         assert _inside(lit.bounding_box(), page.locator(".graph-scroll").bounding_box()), n
@@ -137,7 +137,7 @@ def test_stepper_shows_the_state_after_the_firing_and_brings_it_into_view(browse
 @pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
 def test_muscle_page_is_a_readable_size_and_prints_what_kb_show_prints(browser, server, shots, width, height):
     context, page, errors = open_page(browser, width, height)
-    page.goto(f"{server.url}/teach/muscle/gluteus_minimus")
+    page.goto(server.entry(f"/teach/muscle/gluteus_minimus"))
     total = page.evaluate("document.documentElement.scrollHeight")
     assert total < 5000, total                           # was ~20,000 px: every view drawn full width
     assert page_width(page) <= width
@@ -159,7 +159,7 @@ def test_an_educator_loads_a_case_file_into_the_teaching_room(browser, server, s
     own.write_text((Path(__file__).resolve().parent.parent / "cases" / f"{L5}.yaml").read_text(encoding="utf-8")
                    .replace(f"case: {L5}", "case: seminar-l5-mimic"), encoding="utf-8")
     context, page, errors = open_page(browser, 390, 844)
-    page.goto(f"{server.url}/teach")
+    page.goto(server.entry(f"/teach"))
     assert page_width(page) <= 390
     assert page.locator(".case-line").count() > 50          # every library case with a line of description
     page.set_input_files("#own-file", str(own))

@@ -9,31 +9,21 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
 
 from myotrace.expert.casefile import case_paths, load_case  # noqa: E402
 from myotrace.expert.engine import get_engine  # noqa: E402
 from myotrace.expert.interview.session import ASKABLE, answer_from_case  # noqa: E402
 from myotrace.expert.report import build_report  # noqa: E402
-from myotrace.expert.web.app import create_app  # noqa: E402
 from myotrace.expert.web.consult import prompt_of  # noqa: E402
 from myotrace.facts.vocabulary import RED_FLAGS, REGIONS  # noqa: E402
 
+from webclient import PORT, bare_client, client_for  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = case_paths([ROOT / "cases"])
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
 API = "/api/consultations"
 NO_FLAGS = {flag: False for flag in RED_FLAGS}
 CLASSIC_PAIN = ["buttock", "lateral_thigh", "lateral_knee", "lateral_calf"]
-
-
-def client_for(db: Path) -> tuple[TestClient, str]:
-    client = TestClient(create_app(db, PORT), base_url=BASE)
-    page = client.get("/")
-    token = page.text.split('name="csrf-token" content="')[1].split('"')[0]
-    client.headers["X-CSRF-Token"] = token
-    return client, token
 
 
 @pytest.fixture
@@ -274,7 +264,8 @@ def test_a_restart_loses_nothing(db):
     client.post(f"{API}/{cid}/answers", json={"item": "red_flags", "value": dict.fromkeys(created["next"]["choices"], False)})
     client.post(f"{API}/{cid}/answers", json={"item": "pain_map", "value": CLASSIC_PAIN})
     before = client.get(f"{API}/{cid}").json()
-    again = TestClient(create_app(db, PORT), base_url=BASE)  # a new process's app on the same file
+    again = bare_client(db, token="a-new-start")  # a new process's app on the same file
+    again.headers["Authorization"] = "Bearer a-new-start"
     again.headers["X-CSRF-Token"] = token  # an open page keeps working after a restart
     after = again.get(f"{API}/{cid}").json()
     assert after["answers"] == before["answers"] and after["next"] == before["next"]

@@ -77,7 +77,7 @@ def page(browser):
 
 
 def api(server, path):
-    with urllib.request.urlopen(server.url + path) as answer:
+    with urllib.request.urlopen(server.request(path)) as answer:
         return json.loads(answer.read())
 
 
@@ -86,7 +86,8 @@ def expected(case):
 
 
 def start(page, server, label, side="right"):
-    page.goto(server.url + "/")
+    page.goto(server.entry("/"))
+    assert "token" not in page.url  # the first visit sets the cookie and drops the token from the address
     page.fill("input[name=case]", label)
     page.select_option("select[name=side]", side)
     page.click("#new-consultation")
@@ -154,7 +155,7 @@ def test_whole_consultation_by_clicking(page, server, shots):
     page.screenshot(path=shots / "04-result-desktop.png", full_page=True)
     report = api(server, f"/api/consultations/{cid}/report")
     assert (report["triage"], report["primary_muscle"], report["chain"]) == (want.triage, want.primary_muscle, want.chain)
-    page.goto(server.url + "/")  # the patient list: its triage, then delete it
+    page.goto(server.entry("/"))  # the patient list: its triage, then delete it
     row = page.locator(f'tr[data-id="{cid}"]')
     assert want.triage.replace("_", " ") in row.inner_text()
     page.once("dialog", lambda dialog: dialog.accept())
@@ -164,7 +165,7 @@ def test_whole_consultation_by_clicking(page, server, shots):
 
 
 def test_whole_consultation_by_keyboard_only(page, server):
-    page.goto(server.url + "/")
+    page.goto(server.entry("/"))
     page.keyboard.press("Tab")  # the brand link
     while page.evaluate("document.activeElement.name") != "case":
         page.keyboard.press("Tab")
@@ -251,9 +252,9 @@ def test_resume_after_the_server_is_killed(browser, tmp_path):
         page.click("#submit")
         page.wait_for_selector("#question[data-kind=pain_map]")
         first.kill()
-        second = Server(tmp_path / "c.db", port=first.port).start()
+        second = Server(tmp_path / "c.db").start()  # a new start: a new port and a new access token
         try:
-            page.goto(f"{second.url}/c/{cid}")
+            page.goto(second.entry(f"/c/{cid}"))
             page.wait_for_selector("#question[data-kind=pain_map]")
             assert "none present" in page.inner_text(".answer-list")
             page.click('figure[data-leg=right] [data-region="buttock"]')
@@ -366,7 +367,7 @@ def test_phone_viewport_and_print(browser, server, shots):
 
 # ---- the teaching room ------------------------------------------------------------------------------------------
 def test_stepper_lights_the_graph_as_rules_fire(page, server, shots):
-    page.goto(server.url + "/teach/case/gmin-lateral-classic?n=0")
+    page.goto(server.entry("/teach/case/gmin-lateral-classic?n=0"))
     assert page.locator(".graph-pane .node.lit").count() == 0
     assert "salience" in page.inner_text("#why-next") or "only activation" in page.inner_text("#why-next")
     lit = []
@@ -376,7 +377,7 @@ def test_stepper_lights_the_graph_as_rules_fire(page, server, shots):
         lit.append(page.locator(".graph-pane .node.lit").count())
     assert lit[-1] > 0 and lit == sorted(lit)
     assert page.locator("#firing").count() == 1 and page.locator("#agenda tr.next").count() == 1
-    page.goto(server.url + "/teach/case/gmin-lateral-classic?n=17")  # MYT-001 declares three nodes
+    page.goto(server.entry("/teach/case/gmin-lateral-classic?n=17"))  # MYT-001 declares three nodes
     assert page.locator(".graph-pane .node.declared, .graph-pane .node.matched").count() >= 1
     page.screenshot(path=shots / "11-stepper.png", full_page=False)
     page.keyboard.press("ArrowLeft")
@@ -387,11 +388,11 @@ def test_stepper_lights_the_graph_as_rules_fire(page, server, shots):
 
 
 def test_what_if_by_clicking_a_finding(page, server, shots):
-    page.goto(server.url + "/teach/case/gmin-lateral-classic?n=200")
+    page.goto(server.entry("/teach/case/gmin-lateral-classic?n=200"))
     page.locator('.graph-pane .node[data-node="finding_ober_positive"]').click()
     page.wait_for_url("**whatif**")
     assert "ober positive: no" in page.inner_text("#changes")
-    page.goto(server.url + "/teach/case/redflag-fever-gmin-pattern")
+    page.goto(server.entry("/teach/case/redflag-fever-gmin-pattern"))
     page.locator('#findings a.flip:has-text("fever")').click()
     page.wait_for_url("**whatif**")
     assert "CHANGED" in page.inner_text("#verdict")
@@ -401,7 +402,7 @@ def test_what_if_by_clicking_a_finding(page, server, shots):
 def test_practice_critique_and_hints(page, server):
     from myotrace.expert.web.teach import practice_codes
     code = next(code for code, name in practice_codes().items() if name == "gmin-lateral-classic")
-    page.goto(server.url + f"/teach/practice?case={code}")
+    page.goto(server.entry(f"/teach/practice?case={code}"))
     page.click("#hint-link")
     assert page.locator("#hints li").count() == 1
     page.select_option("#p-triage", "treat")

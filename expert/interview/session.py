@@ -518,11 +518,13 @@ class Interview:
         (``pain_map``, ``red_flags``, a finding, ``palpate:<muscle>``), or one red flag
         of the checklist, or a muscle id for its palpation."""
         answers = self.session.answers
-        if isinstance(target, str) and target.strip().isdigit():
-            target = int(target)
-        if isinstance(target, int):
-            if not 1 <= target <= len(answers):
-                raise ValueError(f"no answer number {target}: "
+        if isinstance(target, str) and target.strip().isascii() and target.strip().isdigit():
+            digits = target.strip()
+            target = int(digits) if len(digits) <= 9 else digits  # Python refuses int() of 4,300+ digits
+        if isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
+            if isinstance(target, str) or not 1 <= target <= len(answers):
+                shown = str(target) if len(str(target)) <= 12 else str(target)[:12] + "…"
+                raise ValueError(f"no answer number {shown}: "
                                  + (f"choose 1 to {len(answers)}" if answers else "nothing is answered yet"))
             return target - 1, None
         item = target.strip().lower().replace(" ", "_").replace("-", "_")

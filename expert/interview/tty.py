@@ -730,10 +730,10 @@ class Terminal:
         try:
             write_private(path, text)
         except InputError as error:  # not a place for a file (a device, a folder, ...)
-            self.say(f"cannot write {error}", style="red")
+            self.bad(f"cannot write {error}")
             return
         except OSError as error:
-            self.say(f"cannot write {clip(str(path))}: {error.strerror}", style="red")
+            self.bad(f"cannot write {clip(str(path))}: {error.strerror}")
             return
         if kind == "case":
             self.say(f"Case file written to {path} (myotrace diagnose {path})", wrap=False)
@@ -777,9 +777,11 @@ def parse_intake(field: str, line: str):
 
 
 def _numbers(token: str, limit: int) -> list[int]:
-    match = re.fullmatch(r"(\d+)(?:-(\d+))?", token)
+    match = re.fullmatch(r"([0-9]+)(?:-([0-9]+))?", token)
     if not match:
         raise ValueError(f"not a number or range: {clip(token)!r}")
+    if max(len(match[1]), len(match[2] or "")) > 4:  # int() of thousands of digits is refused by Python itself
+        raise ValueError(f"{clip(token)}: choose numbers from 1 to {limit}")
     first, last = int(match[1]), int(match[2] or match[1])
     if not (1 <= first <= limit and 1 <= last <= limit):
         raise ValueError(f"{clip(token)}: choose numbers from 1 to {limit}")

@@ -15,7 +15,6 @@ one of the functions here:
 """
 from __future__ import annotations
 
-import html as _html
 import re
 import unicodedata
 
@@ -102,4 +101,5 @@ def markdown(text: object) -> str:
 
 def html(text: object, multiline: bool = False) -> str:
     """HTML text or attribute value: escaped, controls shown (newlines and tabs kept if multiline)."""
+    import html as _html  # here: the text and JSON reports never load it (html.entities)
     return _html.escape(visible(text, keep="\n\t" if multiline else ""), quote=True)

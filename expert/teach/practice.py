@@ -116,14 +116,19 @@ def _answer(value) -> str:
 
 
 # ---- reading answers -----------------------------------------------------------------
+def _echo(text: str, limit: int = 40) -> str:
+    """The user's text as an error message repeats it: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def parse_triage(text: str) -> str:
     key = user_key(text)
-    if key.isdigit() and 1 <= int(key) <= len(TRIAGE_LEVELS):
+    if key.isascii() and key.isdigit() and len(key) <= 2 and 1 <= int(key) <= len(TRIAGE_LEVELS):
         return TRIAGE_LEVELS[int(key) - 1]
     level = match_id(key, TRIAGE_LEVELS)
     if level is not None:
         return level
-    raise InputError(f"'{text}' is not a triage level: answer 1-{len(TRIAGE_LEVELS)} or one of {', '.join(TRIAGE_LEVELS)}"
+    raise InputError(f"'{_echo(text)}' is not a triage level: answer 1-{len(TRIAGE_LEVELS)} or one of {', '.join(TRIAGE_LEVELS)}"
                      + did_you_mean(key, TRIAGE_LEVELS))
 
 
@@ -134,7 +139,7 @@ def parse_muscle(text: str, allow_none: bool = True) -> str | None:
     muscle = match_id(MUSCLE_ALIASES.get(key, key), MUSCLES)
     if muscle is not None:
         return muscle
-    raise InputError(f"'{text}' is not a muscle: one of {', '.join(MUSCLES)}"
+    raise InputError(f"'{_echo(text)}' is not a muscle: one of {', '.join(MUSCLES)}"
                      f" (or {', '.join(MUSCLE_ALIASES)}){' or none' if allow_none else ''}"
                      + did_you_mean(key, list(MUSCLES) + list(MUSCLE_ALIASES)))
 
@@ -273,7 +278,7 @@ def resolve_item(text: str) -> str:
     muscle = match_id(MUSCLE_ALIASES.get(key, key), MUSCLES)
     if muscle is not None:
         return PALPATE + muscle
-    raise InputError(f"'{text}' is neither a finding nor a muscle to palpate"
+    raise InputError(f"'{_echo(text)}' is neither a finding nor a muscle to palpate"
                      + did_you_mean(key, list(FINDINGS) + list(MUSCLES) + list(MUSCLE_ALIASES)))
 
 

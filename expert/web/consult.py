@@ -23,7 +23,7 @@ from myotrace.facts.case import History
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, REGIONS, SIDES, label
 
 WORK = threading.Lock()  # one engine per process: one consultation's derivation at a time
-CACHE_SIZE = 32
+CACHE_SIZE = 512  # interviews kept derived (~80 KiB each): a miss costs one more engine consult per answer
 
 
 class ApiError(Exception):
@@ -67,6 +67,9 @@ def _check_value(item: str, value) -> None:
             return
         if not isinstance(value, list):
             raise ApiError(422, 'bad Step: pain_map takes a list of region ids or "unknown"')
+        if len(value) > len(REGIONS):
+            raise ApiError(422, f"bad Step: pain_map lists {len(value)} regions; there are {len(REGIONS)}, "
+                                "each listed at most once")
         for region in value:
             if region not in REGIONS:
                 raise ApiError(422, f"bad Step: pain_map: unknown region {region!r}{did_you_mean(str(region), REGIONS)}")
