@@ -13,6 +13,10 @@ if "MYOTRACE_CACHE_DIR" not in os.environ:
 
 from myotrace.expert.engine import get_engine  # noqa: E402
 
+import profiles  # noqa: E402  (tests/profiles.py: the hypothesis profiles, ci unless MYOTRACE_HYPOTHESIS says)
+
+profiles.load()
+
 pytest_plugins = ["pytester"]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -235,6 +235,21 @@ def test_xfail_is_strict_by_default():
     assert options.get("xfail_strict") is True
 
 
+def test_hypothesis_runs_the_profile_asked_for():
+    """The ci profile (150 derandomized examples) unless MYOTRACE_HYPOTHESIS=dev outside CI."""
+    import os
+
+    from hypothesis import settings
+
+    import profiles
+    current = settings()
+    if os.environ.get("MYOTRACE_HYPOTHESIS", "ci") == "ci":
+        assert (current.max_examples, current.derandomize, current.database) == (150, True, None)
+    else:
+        assert current.max_examples == profiles.EXAMPLES["dev"] and not current.derandomize
+    assert profiles.at_most(40) == min(40, current.max_examples)
+
+
 # ---- the check itself can fail --------------------------------------------------------------
 HELPERS = '''
 import pytest
