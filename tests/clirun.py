@@ -28,8 +28,13 @@ class Ran:
 
 
 def run(*args: str, stdin: str | None = None, columns: int = 80, env: dict | None = None) -> Ran:
+    """``myotrace ARGS`` with ``stdin`` piped in, in a terminal of ``columns``.
+
+    CliRunner fixes click's help width at 80; a process takes the terminal's, less 2, at most
+    78 (click's HelpFormatter), so that is passed as the context's terminal width."""
     result = CliRunner().invoke(app, hoist_global_flags([str(a) for a in args]), input=stdin,
-                                env={"COLUMNS": str(columns), **(env or {})}, prog_name="myotrace")
+                                env={"COLUMNS": str(columns), **(env or {})}, prog_name="myotrace",
+                                terminal_width=max(min(columns, 80) - 2, 50))
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
