@@ -54,6 +54,27 @@ def chromedriver_path() -> str:
     return _require(_which(DRIVER_NAMES), "chromedriver")
 
 
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One headless Chromium, driven by Playwright, for every browser test of the run (a launch
+    costs a second or more; each test opens its own context or page in it)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        message = "playwright is not installed (pip install -e '.[test]')"
+        if in_ci():
+            pytest.fail(f"{message}; under CI=true the browser tests must run, not skip", pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI=true a skipped test fails: the run must end with no test skipped."""

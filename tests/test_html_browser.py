@@ -6,7 +6,6 @@ between the right landmarks, arrows that end in their zone, no horizontal
 overflow on a 390-px phone, graph columns in reasoning order at 100 % zoom
 with text of at least 12 px, and a printout of at most 3 A4 pages.
 """
-import os
 import re
 from pathlib import Path
 
@@ -17,29 +16,14 @@ from typer.testing import CliRunner
 from casedata import CLASSIC
 from myotrace.cli import app
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """A headless Chromium; missing it skips locally and fails under CI=true."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("playwright is not installed (pip install -e '.[test]')")
-        pytest.skip("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    """conftest.py's headless Chromium, shared by the run: missing, it skips locally and fails under CI=true."""
+    return browser
 
 
 def report_file(tmp_path, *cases) -> Path:

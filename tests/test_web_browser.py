@@ -2,7 +2,8 @@
 by clicking and by keyboard only, back and why, resume after a server crash, the body chart on both
 legs in every view, the teaching stepper with the graph lit, what-if, a 390-px phone and print.
 
-Under CI=true a missing browser or Playwright fails the run; elsewhere these tests are skipped.
+The browser is conftest.py's, shared by the whole run. Under CI=true a missing browser or
+Playwright fails the run; elsewhere these tests are skipped.
 Screenshots go to $MYOTRACE_SHOTS (default: a temporary folder).
 """
 import json
@@ -20,32 +21,8 @@ from myotrace.expert.report import build_report
 from browsing import arrive, click, press, settle
 from webserver import Server
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _missing(reason):
-    if IN_CI:
-        pytest.fail(f"browser tests cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        _missing(f"no {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
