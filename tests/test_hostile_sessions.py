@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clirun import run
 from myotrace.cli import app
 from myotrace.expert.errors import InputError
 from myotrace.expert.interview import store
@@ -145,8 +146,9 @@ def test_resuming_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_pat
 
 
 # ---- no place to save -----------------------------------------------------------------------
+# In process (tests/clirun.py): the console script's exit code and output, byte for byte, for both.
 def test_a_session_in_proc_is_one_line():
-    message = one_error_line(myotrace("interview", "--session", "/proc/myotrace-session.json"))
+    message = one_error_line(run("interview", "--session", "/proc/myotrace-session.json", stdin=""))
     assert "/proc" in message
 
 
@@ -154,7 +156,7 @@ def test_a_session_in_a_read_only_place_is_one_line(tmp_path):
     """A folder that cannot hold files (a regular file stands where the folder should be)."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    message = one_error_line(myotrace("interview", "--session", str(blocker / "s.json")))
+    message = one_error_line(run("interview", "--session", str(blocker / "s.json"), stdin=""))
     assert "not-a-folder" in message
 
 
