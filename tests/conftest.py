@@ -11,6 +11,11 @@ if "MYOTRACE_CACHE_DIR" not in os.environ:
     _CACHE = tempfile.TemporaryDirectory(prefix="myotrace-test-cache-")  # removed when pytest exits
     os.environ["MYOTRACE_CACHE_DIR"] = _CACHE.name
 
+# The terminal size comes from each test: a COLUMNS or LINES inherited from the shell, or set
+# by pytest-xdist in its workers (80x24), would override the size of a test's pseudo-terminal.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 from myotrace.expert.engine import get_engine  # noqa: E402
 
 import profiles  # noqa: E402  (tests/profiles.py: the hypothesis profiles, ci unless MYOTRACE_HYPOTHESIS says)
