@@ -11,7 +11,16 @@ if "MYOTRACE_CACHE_DIR" not in os.environ:
     _CACHE = tempfile.TemporaryDirectory(prefix="myotrace-test-cache-")  # removed when pytest exits
     os.environ["MYOTRACE_CACHE_DIR"] = _CACHE.name
 
+# The terminal size comes from each test: a COLUMNS or LINES inherited from the shell, or set
+# by pytest-xdist in its workers (80x24), would override the size of a test's pseudo-terminal.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 from myotrace.expert.engine import get_engine  # noqa: E402
+
+import profiles  # noqa: E402  (tests/profiles.py: the hypothesis profiles, ci unless MYOTRACE_HYPOTHESIS says)
+
+profiles.load()
 
 pytest_plugins = ["pytester"]
 
@@ -48,6 +57,27 @@ def chromium_path() -> str:
 def chromedriver_path() -> str:
     """The Chromium WebDriver (Selenium, or Playwright's executable_path), same rule as chromium_path."""
     return _require(_which(DRIVER_NAMES), "chromedriver")
+
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One headless Chromium, driven by Playwright, for every browser test of the run (a launch
+    costs a second or more; each test opens its own context or page in it)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        message = "playwright is not installed (pip install -e '.[test]')"
+        if in_ci():
+            pytest.fail(f"{message}; under CI=true the browser tests must run, not skip", pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -2,7 +2,7 @@
 import itertools
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from myotrace.expert.certainty import combine, combine_two, conclude, premise
@@ -10,7 +10,6 @@ from myotrace.expert.certainty import combine, combine_two, conclude, premise
 cf = st.floats(min_value=-1.0, max_value=1.0, allow_nan=False)
 positive = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 cf_lists = st.lists(cf, max_size=8)
-FAST = settings(max_examples=150, deadline=None)
 
 
 @pytest.mark.parametrize(("a", "b", "expected"), [
@@ -49,26 +48,22 @@ def test_premise_and_conclude():
     assert conclude(1.0, 0.6) == pytest.approx(0.6)
 
 
-@FAST
 @given(cf, cf)
 def test_combine_two_bounds(a, b):
     assert -1.0 <= combine_two(a, b) <= 1.0
 
 
-@FAST
 @given(positive, positive)
 def test_combine_two_same_sign_is_symmetric(a, b):
     assert combine_two(a, b) == pytest.approx(combine_two(b, a))
     assert combine_two(-a, -b) == pytest.approx(combine_two(-b, -a))
 
 
-@FAST
 @given(cf_lists)
 def test_combine_bounds(cfs):
     assert -1.0 <= combine(cfs) <= 1.0
 
 
-@FAST
 @given(cf_lists, st.randoms(use_true_random=False))
 def test_combine_is_order_independent(cfs, rng):
     shuffled = list(cfs)
@@ -76,31 +71,27 @@ def test_combine_is_order_independent(cfs, rng):
     assert combine(shuffled) == combine(cfs)
 
 
-@FAST
 @given(cf_lists, st.floats(min_value=0.0, max_value=1.0, exclude_min=True, allow_nan=False))
 def test_evidence_for_never_lowers_certainty(cfs, extra):
     assert combine([*cfs, extra]) >= combine(cfs) - 1e-6
 
 
-@FAST
 @given(cf_lists, st.floats(min_value=-1.0, max_value=0.0, exclude_max=True, allow_nan=False))
 def test_evidence_against_never_raises_certainty(cfs, extra):
     assert combine([*cfs, extra]) <= combine(cfs) + 1e-6
 
 
-@FAST
 @given(st.lists(positive, min_size=1, max_size=8))
 def test_positive_evidence_only_is_at_least_the_strongest(cfs):
     assert combine(cfs) >= max(cfs) - 1e-6
 
 
-@FAST
 @given(cf_lists)
 def test_zero_evidence_changes_nothing(cfs):
     assert combine([*cfs, 0.0]) == combine(cfs)
 
 
-@FAST
 @given(cf_lists)
+@example([0.9999999999999998, 0.6771967302525354, -1.0])  # found by hypothesis: 1 vs -1 once the sum rounds to 1
 def test_mirror_symmetry(cfs):
     assert combine([-x for x in cfs]) == pytest.approx(-combine(cfs), abs=1e-6)

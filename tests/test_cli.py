@@ -162,10 +162,36 @@ def test_diagnose_trace_entries(classic):
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
 def test_diagnose_other_formats(classic, fmt):
-    result = myotrace("diagnose", str(classic), "--format", fmt)
-    assert result.returncode == 0, result.stderr
+    """The report of the case, whole, in that format: the conclusion the JSON gives, every
+    protocol step, and the same text the renderer gives in process."""
+    from rich.console import Console
+
+    from myotrace.expert.casefile import load_case
+    from myotrace.expert.engine import get_engine
+    from myotrace.expert.present.render import render_markdown, render_text
+    from myotrace.expert.report import build_report
+
+    result = runner.invoke(app, ["diagnose", str(classic), "--format", fmt], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    assert "gluteus" in result.stdout.lower()
+    case = load_case(classic)
+    report = build_report(get_engine().consult(case), case)
+    if fmt == "markdown":
+        assert result.stdout == render_markdown(report, case) + "\n"
+        assert result.stdout.startswith(f"# myotrace report: {case.case}\n")
+        assert f"**Triage: {report.triage}**" in result.stdout
+    else:
+        console = Console(record=True, width=200, highlight=False, color_system=None)
+        render_text(report, console, case)
+        lines = [line.rstrip() for line in result.stdout.splitlines()]
+        assert lines == [line.rstrip() for line in console.export_text().splitlines()]
+        assert "TREAT" in result.stdout
+    conclusion = " → ".join(m.replace("_", " ") for m in report.chain)
+    assert report.chain == CLASSIC["expect"]["chain"]
+    assert conclusion.split(" → ")[0] in result.stdout and "→ vastus lateralis" in result.stdout
+    flat = " ".join(result.stdout.split())  # the text format wraps long lines
+    for step in report.protocol.steps:
+        assert " ".join(step.split()) in flat, step
 
 
 # ---- rules ---------------------------------------------------------------------------

@@ -143,6 +143,8 @@ def test_step_in_a_real_terminal(classic):
     child.sendline("q")
     child.expect("Stopped after 1 firings")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
 
 
 def test_step_says_why_the_next_rule_leads_and_what_a_firing_changed(classic):
@@ -216,6 +218,8 @@ def test_step_back_in_a_real_terminal(classic):
     child.sendline("q")
     child.expect("Stopped after 1 firings")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
 
 
 # ---- --why-not ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ UnicodeError ...). Outputs: whatever the case id and notes, every format
 renders, encodes as strict UTF-8, carries no raw control character, and keeps
 the document's structure (one heading, no tag, no link).
 
-Deterministic for CI (derandomize, no example database) and a few seconds each.
+Deterministic under the ci profile (tests/profiles.py) and a few seconds each.
 """
 import io
 import json
@@ -30,12 +30,13 @@ from myotrace.expert.present.safe import clean, visible
 from myotrace.expert.report import build_report
 from myotrace.facts.case import Case
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
+from profiles import at_most
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC_YAML = (ROOT / "cases" / "gmin-lateral-classic.yaml").read_bytes()
-FUZZ = settings(max_examples=120, derandomize=True, database=None, deadline=None,
+FUZZ = settings(max_examples=at_most(120),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-RENDER_FUZZ = settings(FUZZ, max_examples=40)  # a full report per example: fewer, to stay a few seconds
+RENDER_FUZZ = settings(FUZZ, max_examples=at_most(40))  # a full report per example: fewer, to stay a few seconds
 
 FRAGMENTS = [
     "[/b]", "[left]", "[bold red]", "[link=javascript:alert(1)]", "\\", "<script>", "</section>", "<!--",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run as run_in_process
 from myotrace.expert.casefile import MAX_BYTES, load_case
 from myotrace.expert.errors import InputError
 from myotrace.expert.interview.store import load_session
@@ -21,12 +22,18 @@ ROOT = Path(__file__).resolve().parent.parent
 HUGE = "7" * 5000  # over CPython's 4,300-digit limit for int(str)
 
 
-def run(*args: str, timeout: float = 30, **kwargs) -> subprocess.CompletedProcess:
+def run_process(*args: str, timeout: float = 30, **kwargs) -> subprocess.CompletedProcess:
+    """The console script: for the files that could block a reader, so a hang is a timeout."""
     return subprocess.run([str(MYOTRACE), *args], capture_output=True, text=True, timeout=timeout,
                           check=False, **kwargs)
 
 
-def one_error_line(result: subprocess.CompletedProcess) -> str:
+def run(*args: str, input: str | None = None):
+    """In process (tests/clirun.py): the same exit code and output as the console script."""
+    return run_in_process(*args, stdin=input)
+
+
+def one_error_line(result) -> str:
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     lines = result.stderr.splitlines()
@@ -85,7 +92,7 @@ def _link(path: Path, target: str) -> Path:
 @pytest.mark.parametrize("kind", ["/dev/zero", "fifo", "directory", "symlink to /dev/zero"])
 def test_a_non_regular_case_file_is_refused_at_once(tmp_path, kind):
     path = special_files(tmp_path)[kind]
-    message = one_error_line(run("diagnose", str(path), timeout=20))
+    message = one_error_line(run_process("diagnose", str(path), timeout=20))
     assert str(path) in message
     assert "directory" in message if kind == "directory" else "not a regular file" in message
 
@@ -93,7 +100,7 @@ def test_a_non_regular_case_file_is_refused_at_once(tmp_path, kind):
 @pytest.mark.parametrize("kind", ["/dev/zero", "fifo", "directory", "symlink to /dev/zero"])
 def test_a_non_regular_session_file_is_refused_at_once(tmp_path, kind):
     path = special_files(tmp_path)[kind]
-    message = one_error_line(run("interview", "--resume", str(path), input="", timeout=20))
+    message = one_error_line(run_process("interview", "--resume", str(path), input="", timeout=20))
     assert str(path) in message
 
 

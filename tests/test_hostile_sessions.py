@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clirun import run
 from myotrace.cli import app
 from myotrace.expert.errors import InputError
 from myotrace.expert.interview import store
@@ -145,8 +146,9 @@ def test_resuming_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_pat
 
 
 # ---- no place to save -----------------------------------------------------------------------
+# In process (tests/clirun.py): the console script's exit code and output, byte for byte, for both.
 def test_a_session_in_proc_is_one_line():
-    message = one_error_line(myotrace("interview", "--session", "/proc/myotrace-session.json"))
+    message = one_error_line(run("interview", "--session", "/proc/myotrace-session.json", stdin=""))
     assert "/proc" in message
 
 
@@ -154,7 +156,7 @@ def test_a_session_in_a_read_only_place_is_one_line(tmp_path):
     """A folder that cannot hold files (a regular file stands where the folder should be)."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    message = one_error_line(myotrace("interview", "--session", str(blocker / "s.json")))
+    message = one_error_line(run("interview", "--session", str(blocker / "s.json"), stdin=""))
     assert "not-a-folder" in message
 
 
@@ -175,17 +177,60 @@ def test_disk_full_during_an_interview_is_one_line_and_keeps_the_last_save(tmp_p
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"], "a temporary file was left behind"
 
 
+# Run in a fresh interpreter: it holds no thread, so os.fork is safe there (inside pytest, a
+# browser or anyio thread may hold a lock the forked child then waits on for ever). For each
+# round it forks a child that saves in a loop and writes one byte to a pipe after each save;
+# the parent waits for the first byte (so the child has saved at least once and is saving
+# again), lets it run 0-4 ms more, kills it with SIGKILL, and keeps a copy of the session file
+# and its mode as the kill left them, with the number of saves the child finished.
+KILLER = r"""
+import json, os, random, select, shutil, signal, sys, time
+from pathlib import Path
+from myotrace.expert.interview import store
+from myotrace.expert.interview.session import Session
+
+path, snapshots, rounds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+sessions = [Session.model_validate(s) for s in json.loads(Path(sys.argv[4]).read_text())]
+chance = random.Random(10)
+for number in range(rounds):
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read_end)
+        try:
+            index = number
+            while True:
+                store.save_session(sessions[index % len(sessions)], path)
+                os.write(write_end, b".")
+                index += 1
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    if not select.select([read_end], [], [], 30)[0]:
+        raise SystemExit("the child never finished a save")
+    time.sleep(chance.uniform(0, 0.004))
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    saves = 0
+    while chunk := os.read(read_end, 65536):
+        saves += len(chunk)
+    os.close(read_end)
+    shutil.copyfile(path, snapshots / f"{number}.json")
+    orphans = len(list(path.parent.glob(f".{path.name}.*.tmp")))
+    print(json.dumps({"saves": saves, "mode": os.stat(path).st_mode & 0o777, "orphans": orphans}), flush=True)
+"""
+
+
 def test_two_hundred_kill_9_during_saves_leave_a_valid_private_session(tmp_path, monkeypatch):
     """A save killed at any instant leaves the previous or the next file, whole, mode 0600;
     the temporary files of the killed saves are removed when the session is next opened."""
-    import random
-    import signal
-    import stat as stat_module
-
     from myotrace.expert.interview.session import Interview, answer_from_case
     from myotrace.expert.casefile import load_case
 
-    path = tmp_path / "s.json"
+    folder, snapshots = tmp_path / "sessions", tmp_path / "snapshots"
+    folder.mkdir()
+    snapshots.mkdir()
+    path = folder / "s.json"
     shadow = Interview()
     case = load_case(Path(__file__).resolve().parent.parent / "cases" / "gmin-lateral-classic.yaml")
     sessions = []
@@ -193,24 +238,20 @@ def test_two_hundred_kill_9_during_saves_leave_a_valid_private_session(tmp_path,
         shadow.answer(answer_from_case(case, prompt))
         sessions.append(shadow.session.model_copy(deep=True))
     store.save_session(sessions[0], path)
-    chance = random.Random(10)
-    for _ in range(200):
-        child = os.fork()
-        if child == 0:  # the child saves as fast as it can until it is killed
-            try:
-                index = 0
-                while True:
-                    store.save_session(sessions[index % len(sessions)], path)
-                    index += 1
-            finally:
-                os._exit(0)
-        time.sleep(chance.uniform(0, 0.004))
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
-        loaded = load_session(path)
-        assert loaded.answers == sessions[len(loaded.answers) - 1].answers
-        assert stat_module.S_IMODE(os.stat(path).st_mode) == 0o600
+    given = tmp_path / "sessions.json"
+    given.write_text(json.dumps([s.model_dump(mode="json") for s in sessions]))
+    result = subprocess.run([sys.executable, "-c", KILLER, str(path), str(snapshots), "200", str(given)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    rounds = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rounds) == 200
+    for number, round_ in enumerate(rounds):
+        assert round_["saves"] >= 1, f"round {number}: killed before its first save"
+        loaded = load_session(snapshots / f"{number}.json")
+        assert loaded.answers == sessions[len(loaded.answers) - 1].answers, f"round {number}: a torn file"
+        assert round_["mode"] == 0o600, f"round {number}: mode {round_['mode']:o}"
+    assert rounds[-1]["orphans"] > 0, "no kill landed inside a save: the rounds tested only whole files"
     monkeypatch.setattr(store, "STARTED", time.time() + 1)  # a later process opens the session
     _, _, lock = claim_session(path)
     lock.release()
-    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+    assert [p.name for p in folder.iterdir()] == ["s.json"]

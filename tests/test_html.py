@@ -2,7 +2,6 @@
 import json
 import re
 import struct
-import subprocess
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -240,14 +239,16 @@ def count_pixels(counts, test) -> int:
     return sum(n for (r, g, b), n in counts.items() if test(r, g, b))
 
 
-def test_headless_chromium_shows_the_chart(tmp_path, classic, chromium_path):
+def test_headless_chromium_shows_the_chart(tmp_path, classic, browser):
     page = tmp_path / "report.html"
     page.write_text(html_of(classic), encoding="utf-8")
     shot = tmp_path / "report.png"
-    subprocess.run([chromium_path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1000",
-                    page.as_uri()], capture_output=True, timeout=120, check=False)
+    view = browser.new_page(viewport={"width": 1200, "height": 1000})
+    try:
+        view.goto(page.as_uri())
+        view.screenshot(path=str(shot))
+    finally:
+        view.close()
     assert shot.is_file(), "chromium wrote no screenshot"
     counts = colours(shot)
     # the shaded pain regions (#e53935 at 62% over the pale skin) cover a good part of the chart

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from myotrace.expert.casefile import case_paths, load_case
@@ -20,6 +20,7 @@ from myotrace.expert.interview.store import case_yaml, load_session, save_sessio
 from myotrace.expert.interview.tty import keys_for, parse_checklist, parse_regions
 from myotrace.expert.report import build_report
 from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_SCREEN, RED_FLAGS, REGIONS
+from profiles import at_most
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = case_paths([ROOT / "cases"])
@@ -195,7 +196,7 @@ def test_back_out_of_a_red_flag():
     assert interview.back() is None
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=at_most(40))
 @given(st.lists(st.sampled_from([True, False, "unknown", "back"]), max_size=25),
        st.lists(st.sampled_from(REGIONS), max_size=6))
 def test_any_sequence_of_answers_is_consistent(moves, pain):

@@ -52,8 +52,7 @@ def test_every_library_case_fires_the_same_rules_in_the_same_order(path, referen
     assert firings(get_engine(), case) == firings(reference, case)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=cases())
 def test_random_cases_fire_the_same_rules_in_the_same_order(case, reference):
     assert firings(get_engine(), case) == firings(reference, case)

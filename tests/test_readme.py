@@ -3,6 +3,7 @@ is what `diagnose` prints, its example case is the library's, and it links nothi
 not ship."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,14 +29,63 @@ def test_the_two_set_up_commands():
     assert ci[-1] == tests.strip()  # .ci/run ends with exactly the README's test command
 
 
-def test_ci_installs_the_browser_only_when_missing():
-    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "command -v chromium" in script and "command -v chromedriver" in script
-    assert "DEBIAN_FRONTEND=noninteractive" in script
-    assert script.index("apt-get update") < script.index("apt-get install -y")
-    assert "chromium chromium-driver" in script
-    assert 'CI="${CI:-true}"' in script
+def stub(path: Path, body: str = "") -> None:
+    """A command that logs ``name args|CI|DEBIAN_FRONTEND``, then runs ``body``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'#!/bin/sh\necho "{path.name} $*|$CI|$DEBIAN_FRONTEND" >> "$LOG"\n{body}\n')
+    path.chmod(0o755)
+
+
+def run_ci(tmp_path: Path, *, browser: bool, uid: int = 0, ci: str | None = None) -> list[tuple[str, str, str]]:
+    """.ci/run in a copy of the repository, each command it runs replaced by a stub that logs it;
+    returns (command, CI, DEBIAN_FRONTEND) for each call, in order."""
+    repo, bin_ = tmp_path / "repo", tmp_path / "bin"
+    (repo / ".ci").mkdir(parents=True)
+    shutil.copy2(ROOT / ".ci" / "run", repo / ".ci" / "run")
+    bin_.mkdir()
+    for tool in ("dirname", "mkdir", "chmod", "cp"):
+        (bin_ / tool).symlink_to(shutil.which(tool))
+    if browser:
+        stub(bin_ / "chromium")
+        stub(bin_ / "chromedriver")
+    stub(bin_ / "id", f"echo {uid}")
+    stub(bin_ / "sudo", '"$@"')
+    stub(bin_ / "apt-get")
+    stub(tmp_path / "venv-bin" / "pip")
+    stub(tmp_path / "venv-bin" / "python")
+    stub(bin_ / "python3", f'mkdir -p .venv && cp -r {tmp_path / "venv-bin"} .venv/bin')
+    log = tmp_path / "log"
+    env = {"PATH": str(bin_), "LOG": str(log)}
+    if ci is not None:
+        env["CI"] = ci
+    result = subprocess.run(["/bin/bash", str(repo / ".ci" / "run")], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return [tuple(line.split("|")) for line in log.read_text().splitlines()]
+
+
+def test_ci_with_the_browser_installed_runs_exactly_the_readme_command(tmp_path):
+    calls = [command for command, _, _ in run_ci(tmp_path, browser=True) if not command.startswith("id ")]
+    assert calls == ["python3 -m venv .venv", "pip install -q -e .[test]", "python -m pytest"]
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
+
+
+def test_ci_without_the_browser_installs_it_first_without_questions(tmp_path):
+    calls = run_ci(tmp_path, browser=False)
+    assert [c for c in calls if not c[0].startswith("id ")] == [
+        ("apt-get update -q", "true", "noninteractive"),
+        ("apt-get install -y -q --no-install-recommends chromium chromium-driver", "true", "noninteractive"),
+        ("python3 -m venv .venv", "true", "noninteractive"), ("pip install -q -e .[test]", "true", "noninteractive"),
+        ("python -m pytest", "true", "noninteractive")]
+
+
+def test_ci_uses_sudo_only_when_not_root_and_keeps_a_ci_value_given(tmp_path):
+    calls = [command for command, ci, _ in run_ci(tmp_path, browser=False, uid=1000, ci="1") if ci == "1"]
+    assert [c for c in calls if c.startswith(("sudo", "apt-get"))] == [
+        "sudo apt-get update -q", "apt-get update -q",
+        "sudo apt-get install -y -q --no-install-recommends chromium chromium-driver",
+        "apt-get install -y -q --no-install-recommends chromium chromium-driver"]
+    assert calls[-1] == "python -m pytest"
 
 
 def test_the_example_output_is_what_diagnose_prints():

@@ -220,11 +220,24 @@ def test_two_tabs_answering_the_same_question_lose_nothing(client):
     assert answers == [{"item": "red_flags", "value": dict.fromkeys(choices, False)}]
 
 
-def test_concurrent_answers_from_two_clients_are_serialised(db):
+def test_concurrent_answers_from_two_clients_are_serialised(db, monkeypatch):
+    """Both answers are inside the server at once (a barrier holds each until the other has
+    arrived), then exactly one is recorded and the other is told it came too late."""
+    from myotrace.expert.web.consult import Consultations
+
     one, _ = client_for(db)
     two, _ = client_for(db)
     created = new(one)
     cid, choices = created["id"], created["next"]["choices"]
+    both_in = threading.Barrier(2, timeout=30)
+    arrived = []
+    real_answer = Consultations.answer
+
+    def answer_when_both_are_in(self, *args, **kwargs):
+        arrived.append(both_in.wait())  # raises BrokenBarrierError if the other never comes
+        return real_answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(Consultations, "answer", answer_when_both_are_in)
     results = []
 
     def answer(client, value):
@@ -235,7 +248,8 @@ def test_concurrent_answers_from_two_clients_are_serialised(db):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(60)
+    assert sorted(arrived) == [0, 1], "the two answers were not in flight together"
     assert sorted(results) == [200, 409]
     shown = one.get(f"{API}/{cid}").json()
     assert len(shown["answers"]) == 1 and shown["next"]["item"] == "pain_map"

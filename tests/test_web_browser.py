@@ -2,7 +2,8 @@
 by clicking and by keyboard only, back and why, resume after a server crash, the body chart on both
 legs in every view, the teaching stepper with the graph lit, what-if, a 390-px phone and print.
 
-Under CI=true a missing browser or Playwright fails the run; elsewhere these tests are skipped.
+The browser is conftest.py's, shared by the whole run. Under CI=true a missing browser or
+Playwright fails the run; elsewhere these tests are skipped.
 Screenshots go to $MYOTRACE_SHOTS (default: a temporary folder).
 """
 import json
@@ -17,34 +18,11 @@ from myotrace.expert.engine import get_engine
 from myotrace.expert.interview.session import Prompt, answer_from_case
 from myotrace.expert.report import build_report
 
+from browsing import arrive, click, press, settle
 from webserver import Server
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _missing(reason):
-    if IN_CI:
-        pytest.fail(f"browser tests cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        _missing(f"no {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -90,16 +68,16 @@ def start(page, server, label, side="right"):
     assert "token" not in page.url  # the first visit sets the cookie and drops the token from the address
     page.fill("input[name=case]", label)
     page.select_option("select[name=side]", side)
-    page.click("#new-consultation")
-    page.wait_for_selector("#question[data-kind=red_flag_screen]")
+    click(page, "#new-consultation")
+    arrive(page, "#question[data-kind=red_flag_screen]")
     return page.url.rsplit("/", 1)[1]
 
 
 def nerve_screen_none(page):
     """The nerve screen after the pain map: every sign examined and absent."""
-    page.wait_for_selector("#question[data-kind=nerve_screen]")
-    page.click("#all-no")
-    page.click("#submit")
+    arrive(page, "#question[data-kind=nerve_screen]")
+    click(page, "#all-no")
+    click(page, "#submit")
 
 
 def current_item(page):
@@ -108,9 +86,8 @@ def current_item(page):
 
 def wait_for_next(page, previous_count):
     """Until the answer is in the list and htmx has finished swapping and settling the new screen."""
-    page.wait_for_function("n => document.querySelectorAll('.answer-list li').length !== n"
-                           " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')",
-                           arg=previous_count)
+    page.wait_for_function("n => document.querySelectorAll('.answer-list li').length !== n", arg=previous_count)
+    settle(page)
 
 
 def answered(page):
@@ -123,7 +100,7 @@ def answer_questions_by_clicking(page, case):
         value = answer_from_case(case, Prompt("question", (item,), ()))
         key = {True: "1", False: "2", "unknown": "3"}[value]
         count = answered(page)
-        page.click(f'#question button[data-key="{key}"]')
+        click(page, f'#question button[data-key="{key}"]')
         wait_for_next(page, count)
 
 
@@ -131,21 +108,21 @@ def answer_questions_by_clicking(page, case):
 def test_whole_consultation_by_clicking(page, server, shots):
     cid = start(page, server, "click-classic")
     page.screenshot(path=shots / "01-red-flags.png", full_page=True)
-    page.click("#all-no")
-    page.click("#submit")
-    page.wait_for_selector("#question[data-kind=pain_map]")
+    click(page, "#all-no")
+    click(page, "#submit")
+    arrive(page, "#question[data-kind=pain_map]")
     for region in CLASSIC.pain:
-        page.click(f'figure[data-leg=right] [data-region="{region}"]')
+        click(page, f'figure[data-leg=right] [data-region="{region}"]')
     page.screenshot(path=shots / "02-pain-map.png", full_page=True)
-    page.click("#submit")
+    click(page, "#submit")
     nerve_screen_none(page)
-    page.wait_for_selector("#question[data-kind=question]")
+    arrive(page, "#question[data-kind=question]")
     page.screenshot(path=shots / "03-question.png", full_page=True)
     answer_questions_by_clicking(page, CLASSIC)
-    page.wait_for_selector("#summary")
+    arrive(page, "#summary")
     assert "Pain map" in page.inner_text("#summary")
-    page.click("#see-result")
-    page.wait_for_selector("#triage-banner")
+    click(page, "#see-result")
+    arrive(page, "#triage-banner")
     want = expected(CLASSIC)
     assert f"triage: {want.triage}" in page.inner_text("#triage-banner")
     chain_text = page.inner_text("#chain")
@@ -159,86 +136,90 @@ def test_whole_consultation_by_clicking(page, server, shots):
     row = page.locator(f'tr[data-id="{cid}"]')
     assert want.triage.replace("_", " ") in row.inner_text()
     page.once("dialog", lambda dialog: dialog.accept())
-    row.locator("button.danger").click()
+    click(page, row.locator("button.danger"))
     row.wait_for(state="detached")
     assert cid not in [c["id"] for c in api(server, "/api/consultations")]
 
 
 def test_whole_consultation_by_keyboard_only(page, server):
     page.goto(server.entry("/"))
-    page.keyboard.press("Tab")  # the brand link
-    while page.evaluate("document.activeElement.name") != "case":
-        page.keyboard.press("Tab")
+    for _ in range(20):  # from the brand link, a few links and fields down to the case label
+        press(page, "Tab")
+        if page.evaluate("document.activeElement.name") == "case":
+            break
+    else:
+        pytest.fail("20 presses of Tab never reached the case label field")
     page.keyboard.type("keyboard-classic")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#question[data-kind=red_flag_screen]")
+    press(page, "Enter")
+    arrive(page, "#question[data-kind=red_flag_screen]")
     for _ in range(page.locator(".flag-row").count()):
-        page.keyboard.press("2")  # no, then the next row
+        press(page, "2")  # no, then the next row
     assert page.evaluate("document.activeElement.id") == "submit"
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#question[data-kind=pain_map]")
+    press(page, "Enter")
+    arrive(page, "#question[data-kind=pain_map]")
     wanted = set(CLASSIC.pain)
     for _ in range(80):
-        page.keyboard.press("Tab")
+        press(page, "Tab")
         region = page.evaluate("document.activeElement.getAttribute('data-region')")
         if region in wanted:
-            page.keyboard.press("Space")
+            press(page, "Space")
             wanted.discard(region)
         if not wanted:
             break
     assert not wanted
     assert page.inner_text("#region-tip")  # the focused region's name is shown
     page.evaluate("document.activeElement.blur()")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#question[data-kind=nerve_screen]")
+    press(page, "Enter")
+    arrive(page, "#question[data-kind=nerve_screen]")
     for _ in range(page.locator(".flag-row").count()):
-        page.keyboard.press("2")  # no, then the next sign
+        press(page, "2")  # no, then the next sign
     assert page.evaluate("document.activeElement.id") == "submit"
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#question[data-kind=question]")
+    press(page, "Enter")
+    arrive(page, "#question[data-kind=question]")
     first = current_item(page)
     count = answered(page)
-    page.keyboard.press("3")  # don't know
+    press(page, "3")  # don't know
     wait_for_next(page, count)
-    page.keyboard.press("Backspace")  # back: the same question again
+    press(page, "Backspace")  # back: the same question again
     page.wait_for_function("item => document.querySelector('#question').dataset.item === item", arg=first)
+    settle(page)
     while page.locator("#question[data-kind=question]").count():
         value = answer_from_case(CLASSIC, Prompt("question", (current_item(page),), ()))
         count = answered(page)
-        page.keyboard.press({True: "1", False: "2", "unknown": "3"}[value])
+        press(page, {True: "1", False: "2", "unknown": "3"}[value])
         wait_for_next(page, count)
-    page.wait_for_selector("#summary")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#triage-banner")
+    arrive(page, "#summary")
+    press(page, "Enter")
+    arrive(page, "#triage-banner")
     want = expected(CLASSIC)
     assert f"triage: {want.triage}" in page.inner_text("#triage-banner")
 
 
 def test_why_climbs_and_back_and_change_an_earlier_answer(page, server):
     cid = start(page, server, "why-back")
-    page.click("#all-no")
-    page.click("#submit")
-    page.wait_for_selector("#question[data-kind=pain_map]")
-    page.click("#why")
+    click(page, "#all-no")
+    click(page, "#submit")
+    arrive(page, "#question[data-kind=pain_map]")
+    click(page, "#why")
     levels = page.locator(".why-level:visible")
     assert levels.count() == 1 and levels.first.inner_text()
-    page.keyboard.press("?")
+    press(page, "?")
     assert page.locator(".why-level:visible").count() == 2
-    page.click("#back")
-    page.wait_for_selector("#question[data-kind=red_flag_screen]")
-    page.click("#all-no")
-    page.click("#submit")
-    page.wait_for_selector("#question[data-kind=pain_map]")
+    click(page, "#back")
+    arrive(page, "#question[data-kind=red_flag_screen]")
+    click(page, "#all-no")
+    click(page, "#submit")
+    arrive(page, "#question[data-kind=pain_map]")
     for region in CLASSIC.pain:
-        page.click(f'figure[data-leg=right] [data-region="{region}"]')
-    page.click("#submit")
+        click(page, f'figure[data-leg=right] [data-region="{region}"]')
+    click(page, "#submit")
     nerve_screen_none(page)
-    page.wait_for_selector("#question[data-kind=question]")
-    page.click('button.change[data-item="red_flags"]')
-    page.wait_for_selector(".changing")
+    arrive(page, "#question[data-kind=question]")
+    click(page, 'button.change[data-item="red_flags"]')
+    arrive(page, ".changing")
     page.check('input[name="flag:fever"][value="true"]')
-    page.click("#submit")
-    page.wait_for_selector("#emergency")  # a red flag ends it at once, the referral first
+    click(page, "#submit")
+    arrive(page, "#emergency")  # a red flag ends it at once, the referral first
     assert "fever" in page.inner_text(".answer-list")
     assert api(server, f"/api/consultations/{cid}/report")["triage"] == "urgent_referral"
 
@@ -248,19 +229,19 @@ def test_resume_after_the_server_is_killed(browser, tmp_path):
     page = browser.new_page()
     try:
         cid = start(page, first, "restart")
-        page.click("#all-no")
-        page.click("#submit")
-        page.wait_for_selector("#question[data-kind=pain_map]")
+        click(page, "#all-no")
+        click(page, "#submit")
+        arrive(page, "#question[data-kind=pain_map]")
         first.kill()
         second = Server(tmp_path / "c.db").start()  # a new start: a new port and a new access token
         try:
             page.goto(second.entry(f"/c/{cid}"))
-            page.wait_for_selector("#question[data-kind=pain_map]")
+            arrive(page, "#question[data-kind=pain_map]")
             assert "none present" in page.inner_text(".answer-list")
-            page.click('figure[data-leg=right] [data-region="buttock"]')
-            page.click("#submit")
+            click(page, 'figure[data-leg=right] [data-region="buttock"]')
+            click(page, "#submit")
             nerve_screen_none(page)
-            page.wait_for_selector("#question[data-kind=question]")
+            arrive(page, "#question[data-kind=question]")
             assert [a["item"] for a in api(second, f"/api/consultations/{cid}")["answers"]] == ["red_flags", "pain_map", "nerve_screen"]
         finally:
             second.stop()
@@ -275,17 +256,18 @@ VIEW_REGION = {"front": "anterior_thigh", "side": "lateral_hip", "back": "poster
 
 def test_body_chart_both_legs_every_view_mirrored(page, server, shots):
     cid = start(page, server, "chart", side="both")
-    page.click("#all-no")
-    page.click("#submit")
-    page.wait_for_selector("#question[data-kind=pain_map]")
+    click(page, "#all-no")
+    click(page, "#submit")
+    arrive(page, "#question[data-kind=pain_map]")
     boxes = {}
     for leg in ("right", "left"):
-        page.click(f'.leg-button[data-leg="{leg}"]')
+        click(page, f'.leg-button[data-leg="{leg}"]')
         for view, region in VIEW_REGION.items():
             element = page.locator(f'figure[data-leg="{leg}"] [data-region="{region}"][data-side="{leg}"]').first
+            settle(page)
             element.hover()
             assert region.replace("_", " ") in page.inner_text("#region-tip")
-            element.click()
+            click(page, element)
             assert element.get_attribute("aria-checked") == "true"
             boxes[leg, view] = element.bounding_box()
         other = "left" if leg == "right" else "right"
@@ -296,9 +278,9 @@ def test_body_chart_both_legs_every_view_mirrored(page, server, shots):
     assert boxes["right", "back"]["x"] > boxes["left", "back"]["x"]
     page.focus('figure[data-leg="left"] [data-region="sole"]')
     assert "sole" in page.inner_text("#region-tip")
-    page.click("#submit")
+    click(page, "#submit")
     nerve_screen_none(page)
-    page.wait_for_selector("#question[data-kind=question]")
+    arrive(page, "#question[data-kind=question]")
     shown = api(server, f"/api/consultations/{cid}")
     assert shown["side"] == "both"
     assert set(shown["answers"][1]["value"]) == set(VIEW_REGION.values())
@@ -306,25 +288,25 @@ def test_body_chart_both_legs_every_view_mirrored(page, server, shots):
 
 def test_tender_point_by_clicking_its_site(page, server):
     start(page, server, "tender")
-    page.click("#all-no")
-    page.click("#submit")
-    page.wait_for_selector("#question[data-kind=pain_map]")
+    click(page, "#all-no")
+    click(page, "#submit")
+    arrive(page, "#question[data-kind=pain_map]")
     for region in CLASSIC.pain:
-        page.click(f'figure[data-leg=right] [data-region="{region}"]')
-    page.click("#submit")
+        click(page, f'figure[data-leg=right] [data-region="{region}"]')
+    click(page, "#submit")
     nerve_screen_none(page)
-    page.wait_for_selector("#question[data-kind=question]")
+    arrive(page, "#question[data-kind=question]")
     for _ in range(30):
         if current_item(page).startswith("palpate:"):
             break
         count = answered(page)
-        page.click('#question button[data-key="3"]')
+        click(page, '#question button[data-key="3"]')
         wait_for_next(page, count)
     item = current_item(page)
     assert item.startswith("palpate:")
     muscle = item.removeprefix("palpate:")
     count = answered(page)
-    page.click(f'.tender-input [data-muscle="{muscle}"] circle')
+    click(page, f'.tender-input [data-muscle="{muscle}"] circle')
     wait_for_next(page, count)
     assert "reproduces the pain" in page.locator(".answer-list li").last.inner_text()
 
@@ -337,19 +319,19 @@ def test_phone_viewport_and_print(browser, server, shots):
         start(page, server, "phone")
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
         page.screenshot(path=shots / "06-phone-red-flags.png", full_page=True)
-        page.click("#all-no")
-        page.click("#submit")
-        page.wait_for_selector("#question[data-kind=pain_map]")
+        click(page, "#all-no")
+        click(page, "#submit")
+        arrive(page, "#question[data-kind=pain_map]")
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
         for region in CLASSIC.pain:
-            page.click(f'figure[data-leg=right] [data-region="{region}"]')
+            click(page, f'figure[data-leg=right] [data-region="{region}"]')
         page.screenshot(path=shots / "07-phone-pain-map.png", full_page=True)
-        page.click("#submit")
+        click(page, "#submit")
         nerve_screen_none(page)
-        page.wait_for_selector("#question[data-kind=question]")
+        arrive(page, "#question[data-kind=question]")
         answer_questions_by_clicking(page, CLASSIC)
-        page.click("#see-result")
-        page.wait_for_selector("#triage-banner")
+        click(page, "#see-result")
+        arrive(page, "#triage-banner")
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
         page.screenshot(path=shots / "08-phone-result.png")
         page.locator("table.evidence").scroll_into_view_if_needed()
@@ -372,28 +354,29 @@ def test_stepper_lights_the_graph_as_rules_fire(page, server, shots):
     assert "salience" in page.inner_text("#why-next") or "only activation" in page.inner_text("#why-next")
     lit = []
     for step in range(1, 13):
-        page.keyboard.press("ArrowRight")
+        press(page, "ArrowRight")
         page.wait_for_url(f"**?n={step}")
+        settle(page)
         lit.append(page.locator(".graph-pane .node.lit").count())
     assert lit[-1] > 0 and lit == sorted(lit)
     assert page.locator("#firing").count() == 1 and page.locator("#agenda tr.next").count() == 1
     page.goto(server.entry("/teach/case/gmin-lateral-classic?n=17"))  # MYT-001 declares three nodes
     assert page.locator(".graph-pane .node.declared, .graph-pane .node.matched").count() >= 1
     page.screenshot(path=shots / "11-stepper.png", full_page=False)
-    page.keyboard.press("ArrowLeft")
+    press(page, "ArrowLeft")
     page.wait_for_url("**n=16")
-    page.locator('.graph-pane .node[data-node="m_gluteus_minimus"]').click()
+    click(page, page.locator('.graph-pane .node[data-node="m_gluteus_minimus"]'))
     page.wait_for_url("**whynot?target=gluteus_minimus")
     assert "gluteus minimus" in page.inner_text("#whynot-summary").lower()
 
 
 def test_what_if_by_clicking_a_finding(page, server, shots):
     page.goto(server.entry("/teach/case/gmin-lateral-classic?n=200"))
-    page.locator('.graph-pane .node[data-node="finding_ober_positive"]').click()
+    click(page, page.locator('.graph-pane .node[data-node="finding_ober_positive"]'))
     page.wait_for_url("**whatif**")
     assert "ober positive: no" in page.inner_text("#changes")
     page.goto(server.entry("/teach/case/redflag-fever-gmin-pattern"))
-    page.locator('#findings a.flip:has-text("fever")').click()
+    click(page, page.locator('#findings a.flip:has-text("fever")'))
     page.wait_for_url("**whatif**")
     assert "CHANGED" in page.inner_text("#verdict")
     page.screenshot(path=shots / "12-what-if.png", full_page=True)
@@ -403,11 +386,14 @@ def test_practice_critique_and_hints(page, server):
     from myotrace.expert.web.teach import practice_codes
     code = next(code for code, name in practice_codes().items() if name == "gmin-lateral-classic")
     page.goto(server.entry(f"/teach/practice?case={code}"))
-    page.click("#hint-link")
+    click(page, "#hint-link")
+    page.wait_for_url("**hints=1")
+    arrive(page, "#hints li")
     assert page.locator("#hints li").count() == 1
     page.select_option("#p-triage", "treat")
     page.select_option("#p-primary", "vastus_lateralis")
     page.fill("#p-chain", "vl")
-    page.click("#p-submit")
+    click(page, "#p-submit")
+    arrive(page, "#critique")
     critique = page.inner_text("#critique")
     assert "correct" in critique and "the rules say the gluteus minimus" in critique
