@@ -21,37 +21,14 @@ from myotrace.expert.interview.session import Prompt, answer_from_case
 from myotrace.expert.report import build_report
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 
+from browsing import settle
 from webserver import Server
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 DESK = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 KEYS = {True: "1", False: "2", "unknown": "3"}
-
-
-def _missing(reason):
-    if IN_CI:
-        pytest.fail(f"browser tests cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        _missing(f"no {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +72,7 @@ def desk(browser):
 
 def settled(page):
     """Until htmx has swapped and settled: a key pressed before that would submit an unwired form."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
-                           ".htmx-added')")
+    settle(page)
 
 
 def start(page, server, label, side="right"):

@@ -10,24 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from test_web_browser import _missing, ARGS, CHROMIUM  # noqa: F401  (same browser set-up)
 from webserver import Server
 
 L5 = "gmin-mistaken-for-l5"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        _missing(f"no {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +74,7 @@ def test_differential_side_by_side_on_a_desk_and_stacked_on_a_phone(browser, ser
 @pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
 def test_region_lookup_fits_the_screen(browser, server, shots, width, height):
     context, page, errors = open_page(browser, width, height)
-    page.goto(server.entry(f"/teach/refers-to"))
+    page.goto(server.entry("/teach/refers-to"))
     page.select_option("#region", "lateral_calf")
     page.click("form button[type=submit]")
     page.wait_for_selector("#refers-essential")
@@ -137,7 +122,7 @@ def test_stepper_shows_the_state_after_the_firing_and_brings_it_into_view(browse
 @pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
 def test_muscle_page_is_a_readable_size_and_prints_what_kb_show_prints(browser, server, shots, width, height):
     context, page, errors = open_page(browser, width, height)
-    page.goto(server.entry(f"/teach/muscle/gluteus_minimus"))
+    page.goto(server.entry("/teach/muscle/gluteus_minimus"))
     total = page.evaluate("document.documentElement.scrollHeight")
     assert total < 5000, total                           # was ~20,000 px: every view drawn full width
     assert page_width(page) <= width
@@ -159,7 +144,7 @@ def test_an_educator_loads_a_case_file_into_the_teaching_room(browser, server, s
     own.write_text((Path(__file__).resolve().parent.parent / "cases" / f"{L5}.yaml").read_text(encoding="utf-8")
                    .replace(f"case: {L5}", "case: seminar-l5-mimic"), encoding="utf-8")
     context, page, errors = open_page(browser, 390, 844)
-    page.goto(server.entry(f"/teach"))
+    page.goto(server.entry("/teach"))
     assert page_width(page) <= 390
     assert page.locator(".case-line").count() > 50          # every library case with a line of description
     page.set_input_files("#own-file", str(own))

@@ -143,7 +143,7 @@ def picture_view(kb, picture_id: str, picture, case, report) -> PictureView:
 
 def differential(engine, case) -> DifferentialView:
     """Every picture of the knowledge base for one case, from the same run and report as ``diagnose``."""
-    from myotrace.expert.present.render import TRIAGE_HEADLINE
+    from myotrace.expert.report import TRIAGE_HEADLINE
     from myotrace.expert.report import build_report
 
     report = build_report(engine.consult(case), case)

@@ -8,7 +8,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from myotrace.expert.present.render import TRIAGE_HEADLINE
+from myotrace.expert.report import TRIAGE_HEADLINE
 from myotrace.expert.web.labels import finding_name, question_words, reason_words
 from myotrace.facts.vocabulary import label
 
