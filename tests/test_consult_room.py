@@ -60,7 +60,11 @@ def test_the_handout_of_every_case_is_in_the_patients_words(path):
     words = [w for w in JARGON if w in re.sub(r"\([a-z ]+\)", "", lowered)]
     assert not words, words
     assert "?" not in text
-    assert "emergency department" in text
+    # the safety net in the patient's words on every handout of a report that acts (none is
+    # drawn from an insufficient_evidence report, which acts on nothing)
+    assert ("emergency department" in text) == bool(report.safety_net_patient)
+    for text_line in report.safety_net_patient:
+        assert text_line in text
     for line in report.protocol.home_care + report.protocol.avoid + report.advice:
         assert line not in text  # never the clinician's text
     if report.triage == "emergency":

@@ -47,6 +47,11 @@ def fact_brief(fact: dict) -> str:
     if kind == "Palpation":
         return (f"palpating the {label(fact['muscle'])} "
                 + ("reproduces the pain" if fact["reproduces"] else "does not reproduce the pain"))
+    if kind == "Screen":
+        group = "red-flag screen" if fact["group"] == "red_flags" else "nerve screen"
+        if not fact["complete"]:
+            return f"{group}: incomplete, not yet answered: " + _names(fact["missing"])
+        return f"{group}: complete, " + ("all absent" if fact["negative"] else "something present")
     if kind == "SatelliteEdge":
         return f"satellite link in the knowledge base: {label(fact['key'])} → {label(fact['satellite'])}"
     if kind == "Evidence":

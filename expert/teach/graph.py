@@ -54,7 +54,7 @@ class Graph:
 
 
 PROTOCOL_NAMES = {"step": "steps", "home_care": "home care", "avoid": "avoid",
-                  "referral": "referral advice", "factor": "perpetuating factors"}
+                  "referral": "referral advice", "safety_net": "safety net", "factor": "perpetuating factors"}
 
 
 def _value(value) -> str:

@@ -115,3 +115,18 @@ KEEPS_GOING = {
     "genu_varum": "The shape of your legs (bowlegs) puts more pressure on the outside of the knee. Your therapist "
                   "will show you how to take the load off it.",
 }
+
+
+def care_lines(texts) -> list[str]:
+    """The patient versions of these clinician texts, each once, in order; texts without one are left out."""
+    return list(dict.fromkeys(CARE[t] for t in texts if t in CARE))
+
+
+def keeps_going(factor_lines) -> list[str]:
+    """The report's perpetuating factors (``finding words: text``) as instructions."""
+    out = []
+    for line in factor_lines:
+        head = line.split(":", 1)[0].strip().replace(" ", "_")
+        if head in KEEPS_GOING and KEEPS_GOING[head] not in out:
+            out.append(KEEPS_GOING[head])
+    return out
