@@ -107,13 +107,16 @@ def _satellite_claims(kb):
 
 
 PROTOCOL_KINDS = {"steps": "protocol step", "home_care": "home care", "avoid": "advice to avoid",
-                  "corrections": "myth correction", "advice": "triage advice", "itbs_factors": "IT band factor"}
+                  "corrections": "myth correction", "advice": "triage advice", "itbs_factors": "IT band factor",
+                  "conditions": "condition management"}
 
 
 def _protocol_claims(kb):
     for section, kind in PROTOCOL_KINDS.items():
         for key, item in getattr(kb.protocol, section).items():
             yield f"{section} {key}", kind, item.text.replace("{muscle}", "the muscle"), item.source
+    for key, item in kb.protocol.safety_net.items():
+        yield f"safety_net {key}", "safety net", f"{item.clinician} (to the patient: {item.patient})", item.source
 
 
 def _finding_claims(kb):

@@ -275,14 +275,15 @@ def test_every_special_export_target_is_refused_before_the_first_question(tmp_pa
 
 
 def test_report_command_refuses_a_special_file_and_keeps_it(tmp_path):
+    """Piped, a report that cannot be written ends the run with exit 2 and the reason on stderr
+    (a script must see the failure); the special file is left as it was, even with --force."""
     from test_interview_cli import script_for
-    targets = special_targets(tmp_path)
-    typed = script_for(CLASSIC_FILE) + [f"report {t} --force" for t in targets.values()] + ["quit"]  # even forced
-    result = runner.invoke(app, ["interview", "--session", str(tmp_path / "s.json")],
-                           input="".join(f"{line}\n" for line in typed))
-    assert result.exit_code == 0, result.output
-    assert result.output.count("cannot write") == len(targets)
-    for name, target in targets.items():
+    for number, (name, target) in enumerate(special_targets(tmp_path).items()):
+        typed = script_for(CLASSIC_FILE) + [f"report {target} --force", "quit"]
+        result = runner.invoke(app, ["interview", "--session", str(tmp_path / f"s{number}.json")],
+                               input="".join(f"{line}\n" for line in typed))
+        assert result.exit_code == 2, (name, result.output)
+        assert "cannot write" in result.stderr, (name, result.stderr)
         assert kind(target) == {"missing folder": "absent", "directory": "d", "fifo": "p",
                                 "symlink to /dev/null": "l", "device": "c"}[name], name
 

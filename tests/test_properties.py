@@ -21,6 +21,7 @@ from myotrace.facts.knowledge import knowledge
 from myotrace.facts.types import Triage
 from myotrace.facts.vocabulary import (
     CAUDA_EQUINA_FLAGS,
+    NERVE_DEFICIT_SIGNS,
     FINDINGS,
     MUSCLES,
     OBJECTIVE_NERVE_SIGNS,
@@ -129,7 +130,12 @@ def test_red_flags_reported_are_the_flags_present(case):
     _, report = consult(case)
     present = [f for f in RED_FLAGS if case.findings.get(f) is True]
     assert report.red_flags == present
-    if any(case.findings.get(f) is True for f in CAUDA_EQUINA_FLAGS):
+    def has(finding):
+        return case.findings.get(finding) is True
+
+    emergency_combination = (has("cancer_history") and any(has(s) for s in NERVE_DEFICIT_SIGNS)) or (
+        has("fever") and has("immunosuppression"))  # suspected cord compression; spinal infection
+    if any(has(f) for f in CAUDA_EQUINA_FLAGS) or emergency_combination:
         assert report.triage == "emergency"
     elif any(case.findings.get(f) is True for f in OTHER_RED_FLAGS):
         assert report.triage == "urgent_referral"

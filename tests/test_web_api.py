@@ -221,14 +221,16 @@ def test_two_tabs_answering_the_same_question_lose_nothing(client):
 
 
 def test_concurrent_answers_from_two_clients_are_serialised(db, monkeypatch):
-    """Both answers are inside the server at once (a barrier holds each until the other has
-    arrived), then exactly one is recorded and the other is told it came too late."""
-    from myotrace.expert.web.consult import Consultations
+    """Two services over the same database, as two server processes would be (one server runs
+    its handlers one at a time, so two answers can only meet in the database): a barrier holds
+    each answer until the other has arrived, then exactly one is recorded and the other is told
+    it came too late."""
+    from myotrace.expert.web.consult import ApiError, Consultations
+    from myotrace.expert.web.store import Store
 
-    one, _ = client_for(db)
-    two, _ = client_for(db)
-    created = new(one)
+    created = new(client_for(db)[0])
     cid, choices = created["id"], created["next"]["choices"]
+    services = [Consultations(Store(db)), Consultations(Store(db))]
     both_in = threading.Barrier(2, timeout=30)
     arrived = []
     real_answer = Consultations.answer
@@ -240,18 +242,21 @@ def test_concurrent_answers_from_two_clients_are_serialised(db, monkeypatch):
     monkeypatch.setattr(Consultations, "answer", answer_when_both_are_in)
     results = []
 
-    def answer(client, value):
-        results.append(client.post(f"{API}/{cid}/answers",
-                                   json={"item": "red_flags", "value": dict.fromkeys(choices, value)}).status_code)
+    def answer(service, value):
+        try:
+            service.answer(cid, {"item": "red_flags", "value": dict.fromkeys(choices, value)})
+            results.append(200)
+        except ApiError as refused:
+            results.append(refused.status)
 
-    threads = [threading.Thread(target=answer, args=(c, v)) for c, v in ((one, False), (two, "unknown"))]
+    threads = [threading.Thread(target=answer, args=(s, v)) for s, v in zip(services, (False, "unknown"))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
     assert sorted(arrived) == [0, 1], "the two answers were not in flight together"
     assert sorted(results) == [200, 409]
-    shown = one.get(f"{API}/{cid}").json()
+    shown = client_for(db)[0].get(f"{API}/{cid}").json()
     assert len(shown["answers"]) == 1 and shown["next"]["item"] == "pain_map"
 
 
