@@ -368,6 +368,7 @@ class Interview:
         muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
         inside = {m for m in MUSCLES if any(set(self.case.pain) & set(p.essential + p.spillover)
                                             for p in self.kb.muscles[m].patterns)}
+        muscles += [m for m in MUSCLES if m in inside and m not in muscles]  # the rest of the map's zones
         if all(PALPATE + m in answered for m in inside):  # every muscle in the pain map's zones palpated:
             muscles += [m for m in MUSCLES if m not in muscles]  # one outside them may still reproduce it
         questions = []
