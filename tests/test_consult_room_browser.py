@@ -117,6 +117,13 @@ def expected(case):
     return build_report(get_engine().consult(case), case)
 
 
+def nerve_screen_none(page):
+    """The nerve screen after the pain map: every sign examined and absent (as the classic case says)."""
+    page.wait_for_selector("#question[data-kind=nerve_screen]")
+    page.click("#all-no")
+    answer_and_wait(page, "#submit")
+
+
 def red_flags_and_map(page, viewport, case=CLASSIC, leg="right"):
     assert on_first_screen(page, "#submit", viewport) or viewport is PHONE
     page.click("#all-no")
@@ -125,6 +132,7 @@ def red_flags_and_map(page, viewport, case=CLASSIC, leg="right"):
     for region in case.pain:
         page.click(f'figure[data-leg={leg}] [data-region="{region}"]')
     answer_and_wait(page, "#submit")
+    nerve_screen_none(page)
 
 
 # ---- what a therapist sees, measured --------------------------------------------------------
@@ -146,7 +154,12 @@ def test_every_question_fits_the_screen_and_the_page_never_scrolls_sideways(size
         page.click(f'figure[data-leg=right] [data-region="{region}"]')
     page.screenshot(path=shots / f"room-{name}-02-pain-map.png", full_page=True)
     answer_and_wait(page, "#submit")
-    asked = 2
+    page.wait_for_selector("#question[data-kind=nerve_screen]")
+    assert width(page) <= viewport["width"]
+    if viewport is DESK:
+        assert on_first_screen(page, "#submit", viewport), "the nerve screen's Record button is below the fold"
+    nerve_screen_none(page)
+    asked = 3
     while page.locator("#question[data-kind=question]").count():
         item = page.get_attribute("#question", "data-item")
         assert width(page) <= viewport["width"], item
@@ -273,6 +286,11 @@ def test_a_whole_consultation_by_keyboard_only(desk, server):
             break
     assert not wanted
     desk.evaluate("document.activeElement.blur()")
+    desk.keyboard.press("Enter")
+    desk.wait_for_selector("#question[data-kind=nerve_screen]")
+    settled(desk)
+    for _ in range(desk.locator(".flag-row").count()):
+        desk.keyboard.press("2")  # examined, absent; then the next sign
     desk.keyboard.press("Enter")
     desk.wait_for_selector("#question[data-kind=question]")
     settled(desk)
