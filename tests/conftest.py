@@ -1,6 +1,7 @@
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import myotrace.expert._compat  # noqa: F401  (before experta)
 import pytest
@@ -94,3 +95,21 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def engine():
     return get_engine()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`myotrace serve` on a new database, one per browser test module (port and token read from
+    its output)."""
+    from webserver import Server
+    running = Server(tmp_path_factory.mktemp("serve") / "consultations.db").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Where browser tests leave their screenshots and PDFs: $MYOTRACE_SHOTS, or a temporary folder."""
+    folder = Path(os.environ.get("MYOTRACE_SHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

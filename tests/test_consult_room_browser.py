@@ -7,7 +7,6 @@ handout, for clinical jargon.
 Under CI=true a missing browser or Playwright fails the run; elsewhere these tests are skipped.
 Screenshots and PDFs go to $MYOTRACE_SHOTS (default: a temporary folder).
 """
-import os
 import re
 import shutil
 import subprocess
@@ -22,27 +21,12 @@ from myotrace.expert.report import build_report
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 
 from browsing import settle
-from webserver import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
 DESK = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 KEYS = {True: "1", False: "2", "unknown": "3"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("room") / "consultations.db").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = Path(os.environ.get("MYOTRACE_SHOTS") or tmp_path_factory.mktemp("room-shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def open_page(browser, viewport):

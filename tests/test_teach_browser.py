@@ -4,29 +4,13 @@ at 390 px, the region lookup, and their printed size; no page scrolls sideways.
 Under CI=true a missing browser or Playwright fails the run; elsewhere these tests are skipped.
 Screenshots and PDFs go to $MYOTRACE_SHOTS (default: a temporary folder).
 """
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from webserver import Server
 
 L5 = "gmin-mistaken-for-l5"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("serve") / "consultations.db").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = Path(os.environ.get("MYOTRACE_SHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def open_page(browser, width, height):

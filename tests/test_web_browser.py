@@ -7,7 +7,6 @@ Playwright fails the run; elsewhere these tests are skipped.
 Screenshots go to $MYOTRACE_SHOTS (default: a temporary folder).
 """
 import json
-import os
 import urllib.request
 from pathlib import Path
 
@@ -23,20 +22,6 @@ from webserver import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("serve") / "consultations.db").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = Path(os.environ.get("MYOTRACE_SHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
