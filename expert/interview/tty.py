@@ -109,6 +109,13 @@ def clip(text: str, limit: int = ECHO_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
 
 
+# How a checklist answer is echoed: (what a yes is called, its style, the verb for the open items, none)
+CHECKLIST_ECHO = {
+    "red_flag_screen": ("Red flag", "bold red", "screen", "No red flag."),
+    "nerve_screen": ("Nerve sign", "bold yellow", "examine", "No nerve sign."),
+}
+
+
 class Terminal:
     def __init__(self, interview: Interview, path: Path, console, export: Path | None = None,
                  read=input, intake: bool | None = None):
@@ -360,26 +367,17 @@ class Terminal:
         return f"triage {label(report.triage)}" + (f"; chain {chain_line(report)}" if report.chain else "")
 
     def after_answer(self, prompt: Prompt, value) -> None:
-        if prompt.kind == "nerve_screen":
+        if prompt.kind in CHECKLIST_ECHO:
+            found, style, verb, none = CHECKLIST_ECHO[prompt.kind]
             present = [f for f, v in value.items() if v is True]
             unknown = [f for f, v in value.items() if v == "unknown"]
             if present:
-                self.say("Nerve sign: " + ", ".join(label(f) for f in present), style="bold yellow")
+                self.say(f"{found}: " + ", ".join(label(f) for f in present), style=style)
             elif unknown:
                 self.say("Not known: " + ", ".join(label(f) for f in unknown)
-                         + " (examine before treating; named on the result)", style="yellow")
+                         + f" ({verb} before treating; named on the result)", style="yellow")
             else:
-                self.say("No nerve sign.", style="dim")
-        elif prompt.kind == "red_flag_screen":
-            present = [f for f, v in value.items() if v is True]
-            unknown = [f for f, v in value.items() if v == "unknown"]
-            if present:
-                self.say("Red flag: " + ", ".join(label(f) for f in present), style="bold red")
-            elif unknown:
-                self.say("Not known: " + ", ".join(label(f) for f in unknown)
-                         + " (screen before treating; named on the result)", style="yellow")
-            else:
-                self.say("No red flag.", style="dim")
+                self.say(none, style="dim")
         elif prompt.kind == "pain_map":
             shown = "not known" if value == "unknown" else (", ".join(label(r) for r in value) or "none")
             self.say(f"Pain map: {shown}", style="dim")
