@@ -1,4 +1,4 @@
-"""myotrace command line: thin wrappers, no domain logic (CONTRACT §5)."""
+"""myotrace command line: thin wrappers, no domain logic."""
 import logging
 import os
 import sys
@@ -390,7 +390,7 @@ def serve(
                                             "$XDG_DATA_HOME/myotrace/consultations.db].", show_default=False)] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the address in a browser.")] = False,
 ):
-    """The consultation room and the teaching room as a local web app on 127.0.0.1 (CONTRACT §6).
+    """The consultation room and the teaching room as a local web app on 127.0.0.1.
 
     It prints the address to open, with its access token: a new random one at every start, or
     the value of the environment variable MYOTRACE_TOKEN. Scripts send it as

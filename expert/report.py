@@ -259,10 +259,11 @@ def build_report(engine, case: Case, with_trace: bool = False, unpalpable=()) ->
         engine.facts_of(Correction), key=lambda c: correction_order.index(c["id"]))
     factors = [] if referral_only else sorted(engine.facts_of(Factor), key=lambda f: (f["finding"], f["text"]))
     questions, detail = grouped_questions(kb, engine, case, unpalpable)
+    fits = fitting(engine)
     atypical = [] if not chain else [
         f"The {kb.name(m)} reproduces the familiar pain, although its referral zone does not cover this pain map:"
         " an atypical pattern (referral maps are composites of many patients)"
-        for c in [chain] + secondary for m in c if m in case.tender_points and m not in fitting(engine)]
+        for c in [chain] + secondary for m in c if m in case.tender_points and m not in fits]
 
     return Report(
         case=case.case or "case",

@@ -1,4 +1,4 @@
-"""The Starlette application: security, the JSON API (CONTRACT §6), the pages and the static files.
+"""The Starlette application: security, the JSON API, the pages and the static files.
 
 Security: a request whose Host is not ``127.0.0.1:PORT`` or ``localhost:PORT``
 gets 400 (DNS rebinding). Every request except ``/static/…`` needs the server's

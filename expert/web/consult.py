@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from myotrace.expert.errors import did_you_mean
 from myotrace.expert.interview.session import (
-    ASKABLE, CHECKLIST_KINDS, CHECKLISTS, Interview, Prompt, Session, Step, now,
+    ASKABLE, CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Interview, Prompt, Session, Step, now,
 )
 from myotrace.expert.interview.tty import NERVE_SCREEN_HINT, PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
 from myotrace.expert.report import question_wording
@@ -54,7 +54,7 @@ def _is_answer(value) -> bool:
 def _check_value(item: str, value) -> None:
     """One clear message for a value that does not fit its item (pydantic's union errors are not)."""
     if item in CHECKLISTS:
-        allowed, what = CHECKLISTS[item], "red flag" if item == "red_flags" else "nerve-screen sign"
+        allowed, what = CHECKLISTS[item], "red flag" if item == RED_FLAG_SCREEN else "nerve-screen sign"
         if not isinstance(value, dict):
             raise ApiError(422, f'bad Step: {item} takes an object from each {what} id to {ANSWER}')
         for flag, answer in value.items():

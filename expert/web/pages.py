@@ -211,7 +211,7 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
                 "session": record.session, "how": interview.how(),
                 "sources": bibliography(trace_sources(interview.trace)),
-                "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}, "links": links}
+                "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}}
 
     async def result(request: Request):
         with WORK:

@@ -178,7 +178,6 @@ def teach_routes(token: str) -> list[Route]:
 
     async def step(request: Request):
         from myotrace.expert.engine import get_engine
-        from myotrace.expert.report import build_report
         from myotrace.expert.teach.explain import combined_facts, numbered_facts, unused_findings
         from myotrace.expert.present.text import fact_brief
 
@@ -188,7 +187,6 @@ def teach_routes(token: str) -> list[Route]:
             engine = get_engine()
             engine.consult(case)
             full = list(engine.trace)
-            report = build_report(engine, case)
             try:
                 upto = max(0, min(int(request.query_params.get("n", "0")), len(full)))
             except ValueError:
@@ -205,7 +203,7 @@ def teach_routes(token: str) -> list[Route]:
             reason = why_next(agenda)
             graph = lit_graph(full, upto, dict(case.findings))
         return render("teach_step.html", token, name=name, case=case, upto=upto, total=len(full), agenda=rows,
-                      reason=reason, firing=firing, fired=engine.trace[:upto], report=report, combined=combined,
+                      reason=reason, firing=firing, combined=combined,
                       graph=trusted_svg(graph), fact_brief=fact_brief,
                       findings=sorted(case.findings.items()), all_findings=FINDINGS, regions=REGIONS,
                       unused=unused_findings(case, full) if upto == len(full) else [],
@@ -361,7 +359,6 @@ def teach_routes(token: str) -> list[Route]:
         from myotrace.expert.present.kbview import refers_to, resolve_region
         from myotrace.expert.present.references import bibliography, source_text
         from myotrace.facts.knowledge import knowledge
-        from myotrace.facts.vocabulary import REGIONS
 
         asked = request.query_params.get("region", "")
         region, rows = None, []
