@@ -15,7 +15,7 @@ from myotrace.expert.matcher import TypeRoutingMatcher
 from myotrace.expert.trace import Firing
 from myotrace.facts.case import Case
 from myotrace.facts.knowledge import knowledge
-from myotrace.facts.types import Evidence, Finding, PainMap, Palpation, SatelliteEdge, Screen
+from myotrace.facts.types import Evidence, Finding, FindingLink, PainMap, Palpation, SatelliteEdge, Screen
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, SCREENS
 from myotrace.rules import MIXINS
 
@@ -65,7 +65,10 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
             yield PainMap(regions=tuple(r for r in REGIONS if r in case.pain))
         for finding in FINDINGS:
             if finding in case.findings:
-                yield Finding(id=finding, value=case.findings[finding])
+                value = case.findings[finding]
+                yield Finding(id=finding, value=value)
+                if self.kb.links(finding, value):
+                    yield FindingLink(finding=finding, value=value)
         for group, items in SCREENS.items():
             missing = tuple(case.missing(group))
             yield Screen(group=group, missing=missing, complete=not missing,

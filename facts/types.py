@@ -1,7 +1,8 @@
 """experta fact types.
 
 experta matches fact types exactly (no subclass matching), so every kind of
-fact is its own flat class; variants are told apart by fields (notes/experta.md A2).
+fact is its own flat class; variants are told apart by fields (a subclass would never
+match a rule written for its parent).
 """
 from experta import Fact
 
@@ -28,6 +29,11 @@ class SatelliteEdge(Fact):
     """A key -> satellite edge of the knowledge base."""
 
 
+class FindingLink(Fact):
+    """The knowledge base links this finding's answer (``finding``, ``value``) to some
+    muscle's evidence: declared by the engine from its own knowledge base."""
+
+
 # --- what the rules conclude -------------------------------------------------
 class RedFlag(Fact):
     """A red flag is present; ``pathway`` is 'cauda_equina' or 'serious_pathology'."""
@@ -38,7 +44,8 @@ class NerveInvolvement(Fact):
 
 
 class Evidence(Fact):
-    """One piece of MYCIN evidence about a muscle: ``cf`` in [-1, 1]."""
+    """One piece of MYCIN evidence about a muscle: ``cf`` in [-1, 1]. ``kind`` says what it
+    rests on: ``zone`` (the pain map in its referral zone), ``finding`` or ``palpation``."""
 
 
 class Hypothesis(Fact):
@@ -62,7 +69,7 @@ class Undecided(Fact):
 
 
 class Condition(Fact):
-    """A named clinical picture (CONTRACT §2, conditions)."""
+    """A named clinical picture beside the chain (e.g. IT band syndrome), with its certainty."""
 
 
 class TriageVote(Fact):

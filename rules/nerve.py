@@ -1,4 +1,5 @@
-"""Nerve involvement: radicular signs (CONTRACT §3.2)."""
+"""Nerve involvement: radicular signs: one objective sign or two soft signs
+make nerve-root involvement likely."""
 from experta import MATCH, P, TEST, Rule
 
 from myotrace.facts.types import Finding, NerveInvolvement

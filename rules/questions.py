@@ -4,7 +4,7 @@ The rules declare Question facts; the interview asks the most decisive one and
 the report lists them. Whether an answer *could* change the conclusion is
 bounded with the certainty algebra: every unanswered item is assumed to go the
 way that moves each muscle furthest up (or down); where even those extremes
-leave a muscle's role unchanged, its questions are not asked (CONTRACT §3.9).
+leave a muscle's role unchanged, its questions are not asked.
 """
 from experta import MATCH, NOT, P, Rule
 
@@ -224,8 +224,8 @@ class QuestionRules:
         low, high = bounds(evidence, options)
         palpations = {fact["muscle"]: fact["reproduces"] for fact in self.facts_of(Palpation)}
         state = {m: "?" if m not in palpations else "T" if palpations[m] else "N" for m in MUSCLES}
-        fits = {f["muscle"] for f in evidence_facts if f["rule"] == "REF-001"}
-        parts = {f["muscle"]: f["part"] for f in evidence_facts if f["rule"] == "REF-001"}
+        fits = {f["muscle"] for f in evidence_facts if f["kind"] == "zone"}
+        parts = {f["muscle"]: f["part"] for f in evidence_facts if f["kind"] == "zone"}
         must = corroborated(evidence_facts)
         may = must | {m for effect in options.values() for m, cfs in effect.items() if max(cfs) > 0}
         roles, confirmable = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may)

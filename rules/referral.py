@@ -1,9 +1,9 @@
-"""Trace the pain to trigger points: MYCIN evidence for each muscle (CONTRACT §3.3-3.5)."""
-from experta import MATCH, NOT, TEST, Rule
+"""Trace the pain to trigger points: MYCIN evidence for each muscle from the pain map, the findings
+and palpation, combined into one certainty per muscle."""
+from experta import MATCH, NOT, Rule
 
 from myotrace.expert.certainty import combine, conclude, premise
-from myotrace.facts.knowledge import knowledge
-from myotrace.facts.types import Evidence, Finding, Hypothesis, PainMap, Palpation
+from myotrace.facts.types import Evidence, Finding, FindingLink, Hypothesis, PainMap, Palpation
 from myotrace.facts.vocabulary import MUSCLES, label
 from myotrace.rules.meta import EVIDENCE, WEIGH, meta
 
@@ -24,14 +24,14 @@ class ReferralRules:
             part = "" if len(self.kb.muscles[muscle].patterns) == 1 else label(pattern.part) + " "
             painful = sorted(set(regions) & (set(pattern.essential) | set(pattern.spillover)))
             self.declare(Evidence(
-                muscle=muscle, cf=round(conclude(premise(degree), settings.referral_cf), 4), rule="REF-001",
+                muscle=muscle, cf=round(conclude(premise(degree), settings.referral_cf), 4), rule="REF-001", kind="zone",
                 part=pattern.part,
                 label=f"pain map matches its {part}referral pattern ({degree:.2f})",
                 reason=f"pain in its {pattern.part} referral zone ({', '.join(painful)}; match {degree:.2f})",
                 source=pattern.source))
 
     @Rule(Finding(id=MATCH.finding, value=MATCH.value),
-          TEST(lambda finding, value: bool(knowledge().links(finding, value))),
+          FindingLink(finding=MATCH.finding, value=MATCH.value),
           salience=EVIDENCE)
     @meta(id="REF-002", stage="referral",
           statement="A history or examination finding the knowledge base links to a muscle adds or subtracts certainty.",
@@ -41,7 +41,7 @@ class ReferralRules:
     def finding_linked_to_muscle(self, finding, value):
         answer = "" if value is True else ": no"
         for muscle, link in self.kb.links(finding, value):
-            self.declare(Evidence(muscle=muscle, cf=link.cf, rule="REF-002", finding=finding,
+            self.declare(Evidence(muscle=muscle, cf=link.cf, rule="REF-002", kind="finding", finding=finding,
                                   label=label(finding) + answer, reason=link.text, source=link.source))
 
     @Rule(Palpation(muscle=MATCH.muscle, reproduces=True), salience=EVIDENCE)
@@ -51,7 +51,7 @@ class ReferralRules:
           then="strong evidence for the muscle (cf +0.6)",
           source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); travell-simons-1992, vol. 2 ch. 9")
     def tender_point_reproduces_pain(self, muscle):
-        self.declare(Evidence(muscle=muscle, cf=self.kb.settings.tender_point_cf, rule="REF-003",
+        self.declare(Evidence(muscle=muscle, cf=self.kb.settings.tender_point_cf, rule="REF-003", kind="palpation",
                               label="tender point reproduces the pain", reason="palpation reproduces the familiar pain",
                               source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain)"))
 
@@ -62,7 +62,7 @@ class ReferralRules:
           then="strong evidence against the muscle (cf -0.6)",
           source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, a palpated muscle that does not reproduce the pain counts strongly against")
     def palpated_without_pain(self, muscle):
-        self.declare(Evidence(muscle=muscle, cf=self.kb.settings.non_tender_cf, rule="REF-004",
+        self.declare(Evidence(muscle=muscle, cf=self.kb.settings.non_tender_cf, rule="REF-004", kind="palpation",
                               label="palpated without reproducing the pain", reason="palpated without reproducing the pain",
                               source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain)"))
 
@@ -75,6 +75,6 @@ class ReferralRules:
     def weigh_the_evidence(self, muscle):
         evidence = [fact for fact in self.facts_of(Evidence) if fact["muscle"] == muscle]
         cf = combine(fact["cf"] for fact in evidence)
-        part = next((fact["part"] for fact in evidence if fact["rule"] == "REF-001"), None)
+        part = next((fact["part"] for fact in evidence if fact["kind"] == "zone"), None)
         self.declare(Hypothesis(muscle=muscle, cf=round(cf, 4), part=part,
                                 supported=cf >= self.kb.settings.support_threshold))

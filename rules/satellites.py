@@ -1,4 +1,4 @@
-"""Satellites and key muscles: the chains, the primary and the secondary chains (CONTRACT §3.5, §3.9).
+"""Satellites and key muscles: the chains, the primary and the secondary chains.
 
 The decision itself lives in ``rules/chains.py`` (shared with the question bounds
 and why-not); these rules gather what the run concluded and declare the result.
@@ -14,24 +14,10 @@ from myotrace.rules.chains import decide, form_chains, own_evidence
 from myotrace.rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
 
 
-def walk_chain(root, kb, joins):
-    """The root and every satellite reached from it through edges for which
-    ``joins(key, satellite)`` holds: key muscles before their satellites, breadth
-    first, siblings in the knowledge base's order of edges (the hips before the leg)."""
-    order, queue = [root], [root]
-    while queue:
-        key = queue.pop(0)
-        for edge in kb.satellites_of(key):
-            if edge.satellite not in order and joins(key, edge.satellite):
-                order.append(edge.satellite)
-                queue.append(edge.satellite)
-    return order
-
-
 def corroborated(evidence) -> set[str]:
     """Muscles with positive evidence besides the pain map: a tender point or a finding.
     The pain map says where the pain is; palpation and findings say which muscle."""
-    return {e["muscle"] for e in evidence if e["rule"] != "REF-001" and e["cf"] > 0}
+    return {e["muscle"] for e in evidence if e["kind"] != "zone" and e["cf"] > 0}
 
 
 class ChainInputs:
@@ -44,9 +30,9 @@ class ChainInputs:
         self.non_tender = {p["muscle"] for p in palpations if not p["reproduces"]}
         self.evidence = {m: [] for m in MUSCLES}
         for e in evidence:
-            self.evidence[e["muscle"]].append((e["rule"], e.get("finding"), e["cf"]))
-        self.fits = {e["muscle"] for e in evidence if e["rule"] == "REF-001"}
-        self.parts = {e["muscle"]: e["part"] for e in evidence if e["rule"] == "REF-001"}
+            self.evidence[e["muscle"]].append((e["kind"], e.get("finding"), e["cf"]))
+        self.fits = {e["muscle"] for e in evidence if e["kind"] == "zone"}
+        self.parts = {e["muscle"]: e["part"] for e in evidence if e["kind"] == "zone"}
         self.corroborated = corroborated(evidence)
 
     @classmethod
@@ -77,7 +63,7 @@ class SatelliteRules:
     @Rule(Hypothesis(muscle=MATCH.key, supported=True, cf=MATCH.key_cf),
           SatelliteEdge(key=MATCH.key, satellite=MATCH.satellite, part=MATCH.edge_part, source=MATCH.source),
           Hypothesis(muscle=MATCH.satellite, supported=True, part=MATCH.satellite_part, cf=MATCH.satellite_cf),
-          Evidence(muscle=MATCH.satellite, rule="REF-001"),
+          Evidence(muscle=MATCH.satellite, kind="zone"),
           TEST(lambda edge_part, satellite_part: edge_part is None or satellite_part in (None, edge_part)),
           NOT(Palpation(muscle=MATCH.key, reproduces=False)),
           NOT(Palpation(muscle=MATCH.satellite, reproduces=False)),
