@@ -2,8 +2,10 @@
 
 Its own run loop records a structured trace of every firing (rule id,
 statement, source, facts matched, facts declared, certainty before/after);
-see shared/notes/experta.md A1 for why the loop is ours.
+the loop is ours because experta's own ``run`` only logs a rule's name and fact
+ids, not what each firing declared.
 """
+from dataclasses import replace
 from functools import cache
 
 import myotrace.expert._compat  # noqa: F401
@@ -156,15 +158,30 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
         return self
 
 
-def rule_catalogue(engine_class=MyoEngine):
-    """Every rule's metadata, sorted by id."""
+def rule_catalogue(engine_class=MyoEngine) -> tuple:
+    """Every rule's metadata with its salience, sorted by id (built once per engine class)."""
+    return _catalogue(engine_class)
+
+
+def rules_by_id(engine_class=MyoEngine) -> dict:
+    """The rule catalogue by rule id (the same objects)."""
+    return _by_id(engine_class)
+
+
+@cache
+def _catalogue(engine_class) -> tuple:
     seen = {}
     for klass in engine_class.__mro__:
         for value in vars(klass).values():
             rule_meta = getattr(value, "rule_meta", None)
             if rule_meta is not None:
-                seen[rule_meta.id] = rule_meta
-    return [seen[key] for key in sorted(seen)]
+                seen[rule_meta.id] = replace(rule_meta, salience=value.salience)
+    return tuple(seen[key] for key in sorted(seen))
+
+
+@cache
+def _by_id(engine_class) -> dict:
+    return {rule.id: rule for rule in _catalogue(engine_class)}
 
 
 @cache

@@ -212,7 +212,8 @@ class QuestionRules:
           statement="A finding or palpation is asked only while its answer could still change the primary muscle or the chain.",
           when="some muscle's role (supported, root, primary, in the chain) is not settled by the evidence so far",
           then="ask the unanswered items that bear on those muscles, the most decisive first",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, ask what separates the candidates before treating")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, ask what separates the candidates before treating",
+          settings=("support_threshold", "decisive_margin", "tender_point_cf", "non_tender_cf"))
     def ask_what_could_change_the_chain(self):
         answered = self.answered()
         palpated = {fact["muscle"] for fact in self.facts_of(Palpation)}

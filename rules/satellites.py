@@ -72,7 +72,8 @@ class SatelliteRules:
           statement="A supported satellite of a supported key muscle is linked to it, if its referral pattern matches the pain map, the key sets up that part of the satellite and neither was palpated non-tender.",
           when="a key muscle and its satellite are both supported, the satellite's referral pattern matches the pain map, neither was palpated without reproducing the pain, and the edge concerns the part of the satellite the pain map matches (the TFL: the anterior minimus only)",
           then="the two are linked; the key leads the link only when it is confirmed (a tender point) or its evidence not shared with the satellite reaches the support threshold",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; seed-article, Treating Lateral Sciatica Pain Patterns")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; seed-article, Treating Lateral Sciatica Pain Patterns",
+          settings=("support_threshold",))
     def satellite_joins_key(self, key, satellite, source, key_cf, satellite_cf):
         inputs = ChainInputs.of(self)
         self.declare(ChainLink(key=key, satellite=satellite, source=source, cf=round(min(key_cf, satellite_cf), 4),
@@ -83,7 +84,8 @@ class SatelliteRules:
           statement="Linked muscles form one chain, headed by the keys that lead on their own evidence; a key that leads nothing is held back to be palpated.",
           when="a pain map is recorded and the muscles are weighed",
           then="the chains: each headed by its leading keys (the better supported first), then its satellites in treatment order; a key supported only by what it shares with its satellite is held back, and its satellite heads the chain",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 (key and satellite trigger points); judgement, a key leads only on evidence it does not share with its satellite")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 (key and satellite trigger points); judgement, a key leads only on evidence it does not share with its satellite",
+          settings=("support_threshold", "decisive_margin"))
     def chains_form(self):
         inputs = ChainInputs.of(self)
         structure = inputs.structure()
@@ -101,7 +103,8 @@ class SatelliteRules:
           statement="The primary muscle heads the best-supported chain; other corroborated chains within the margin are secondary chains, treated after it.",
           when="no red flag and some chain fits the pain map; a chain is as well supported as its best-supported member (judgement); chains within the decisive margin (0.1; judgement) of the best are the contenders, and only those with a tender point or a finding beyond the pain map count",
           then="the contender whose root has the higher certainty (then the one confirmed, then the knowledge base's order) is the primary chain, the other contenders are secondary chains; with no corroborated contender, the contenders are undecided",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, the decisive margin")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, the decisive margin",
+          settings=("support_threshold", "decisive_margin"))
     def best_chain_is_primary(self):
         inputs = ChainInputs.of(self)
         decision = inputs.decision()

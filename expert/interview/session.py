@@ -175,24 +175,6 @@ class Why:
     top: bool = False     # nothing above this level
 
 
-# How each rule's conclusion is used, one level up (MYCIN's goal stack). The
-# ids are checked against the rule catalogue by tests/test_interview.py.
-# A rule missing here (e.g. CON-003) is used by its goal directly.
-_RED_FLAG_VOTE = ("SAF-006", "a red flag votes for its triage level; the most urgent vote wins")
-_NERVE_REFERRAL = ("SAF-003", "nerve involvement sends the patient for referral before any treatment")
-_CERTAINTY = ("SAT-003", "its evidence is combined into the muscle's certainty (REF-005), "
-                         "which decides the chain's roots and the primary")
-USES = {
-    "SAF-001": _RED_FLAG_VOTE,
-    "SAF-002": _RED_FLAG_VOTE,
-    "NRV-001": _NERVE_REFERRAL,
-    "NRV-002": _NERVE_REFERRAL,
-    "SAF-003": ("SAF-006", "the nerve referral is a triage vote; the most urgent vote wins"),
-    "REF-001": _CERTAINTY,
-    "REF-002": _CERTAINTY,
-    "REF-003": _CERTAINTY,
-    "REF-004": _CERTAINTY,
-}
 _TREATMENT_PLAN = ("The goal: a treatment plan: the primary muscle and its chain of satellites, treated in "
                    "order, primary first, once the triage is safe.")
 GOALS = {
@@ -624,12 +606,12 @@ class Interview:
     # ---- explanations -------------------------------------------------------
     def why(self, level: int = 1, prompt: Prompt | None = None) -> Why:
         """Why the current question is asked; each level climbs one step (MYCIN)."""
-        from myotrace.expert.engine import rule_catalogue
+        from myotrace.expert.engine import rules_by_id
 
         prompt = prompt or self.next_prompt()
         if prompt is None:
             raise ValueError("no question is pending")
-        catalogue = {rule.id: rule for rule in rule_catalogue()}
+        catalogue = rules_by_id()
         if not prompt.questions:
             return Why(1, None, "No rule needs this answer now.",
                        "The triage, the primary muscle and the chain are settled; you chose to go on, "
@@ -637,9 +619,9 @@ class Interview:
                        "(myths corrected, perpetuating factors, protocol).", top=True)
         question = prompt.questions[0]
         goal = question["goal"]
-        chain = [question["rule"]]
-        while chain[-1] in USES:
-            chain.append(USES[chain[-1]][0])
+        chain = [question["rule"]]  # each rule's conclusion is used by the rule it feeds (MYCIN's goal stack)
+        while catalogue[chain[-1]].feeds:
+            chain.append(catalogue[chain[-1]].feeds[0])
         if level <= len(chain):
             rule_id = chain[level - 1]
             rule = catalogue[rule_id]
@@ -658,7 +640,7 @@ class Interview:
                 if asked_by and asked_by.id != rule_id:
                     detail += f"\nAsked because of {asked_by.id}: {asked_by.statement}"
             else:
-                detail = f"It uses the conclusion of {chain[level - 2]}: {USES[chain[level - 2]][1]}."
+                detail = f"It uses the conclusion of {chain[level - 2]}: {catalogue[chain[level - 2]].feeds[1]}."
             return Why(level, rule_id, rule.statement, detail)
         if level == len(chain) + 1:
             return Why(level, None, GOALS.get(goal, GOALS["chain"]), "", top=True)
