@@ -17,7 +17,7 @@ from myotrace.expert.matcher import TypeRoutingMatcher
 from myotrace.expert.trace import Firing
 from myotrace.facts.case import Case
 from myotrace.facts.knowledge import knowledge
-from myotrace.facts.types import Evidence, Finding, FindingLink, PainMap, Palpation, SatelliteEdge, Screen
+from myotrace.facts.types import Evidence, Finding, FindingLink, PainMap, Palpation, SatelliteEdge, Screen, Unpalpable
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, SCREENS
 from myotrace.rules import MIXINS
 
@@ -58,19 +58,19 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
         super().__init__()
 
     @DefFacts()
-    def from_case(self, case: Case | None = None):
+    def from_case(self, case: Case | None = None, unpalpable: tuple = ()):
         for edge in self.kb.satellites:
             yield SatelliteEdge(key=edge.key, satellite=edge.satellite, part=edge.part, source=edge.source)
         if case is None:
             return
+        for finding in FINDINGS:  # knowledge facts before the case's, so the case's keep their recency
+            if finding in case.findings and self.kb.links(finding, case.findings[finding]):
+                yield FindingLink(finding=finding, value=case.findings[finding])
         if case.pain:
             yield PainMap(regions=tuple(r for r in REGIONS if r in case.pain))
         for finding in FINDINGS:
             if finding in case.findings:
-                value = case.findings[finding]
-                yield Finding(id=finding, value=value)
-                if self.kb.links(finding, value):
-                    yield FindingLink(finding=finding, value=value)
+                yield Finding(id=finding, value=case.findings[finding])
         for group, items in SCREENS.items():
             missing = tuple(case.missing(group))
             yield Screen(group=group, missing=missing, complete=not missing,
@@ -80,6 +80,9 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
                 yield Palpation(muscle=muscle, reproduces=True)
             elif muscle in case.non_tender:
                 yield Palpation(muscle=muscle, reproduces=False)
+        for muscle in MUSCLES:
+            if muscle in unpalpable and muscle not in case.tender_points + case.non_tender:
+                yield Unpalpable(muscle=muscle)
 
     # ---- lifecycle -----------------------------------------------------------
     def reset(self, **kwargs):
@@ -152,8 +155,10 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
     def answered(self) -> dict:
         return {fact["id"]: fact["value"] for fact in self.facts_of(Finding)}
 
-    def consult(self, case: Case) -> "MyoEngine":
-        self.reset(case=case)
+    def consult(self, case: Case, unpalpable=()) -> "MyoEngine":
+        """Run the rules on ``case``; ``unpalpable``: muscles an interview could not palpate
+        (not evidence; the question rules do not ask them again)."""
+        self.reset(case=case, unpalpable=tuple(unpalpable))
         self.run()
         return self
 

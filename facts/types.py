@@ -20,6 +20,11 @@ class Palpation(Fact):
     """A muscle palpated: ``reproduces`` is True when it reproduced the familiar pain."""
 
 
+class Unpalpable(Fact):
+    """A muscle whose palpation was asked and was not possible or not conclusive: it is not
+    evidence either way and is not asked again (an interview's answer, never a case file's)."""
+
+
 class Screen(Fact):
     """A screen (``group`` red_flags or nerve): ``missing`` its items not answered true or false;
     ``complete`` when none is missing; ``negative`` when complete and none is true."""

@@ -25,6 +25,7 @@ TRIAGE = 20
 TRIAGE_FALLBACK = 15
 TRIAGE_FINAL = 12
 QUESTIONS = 10
+QUESTIONS_LAST = 5  # after every other question rule: it asks only what they left out
 
 STAGES = ("safety", "nerve", "referral", "satellites", "conditions", "myths", "protocol", "questions")
 

@@ -1,20 +1,18 @@
 """The therapist's interview as a pure state machine (no input, no output).
 
 The rules decide what to ask: after every answer the engine is consulted again
-on a Case built from the answers so far, and the Question facts it declares are
-the pending questions (``expert.report.open_questions``, most decisive first).
-This module only
+on a Case built from the answers so far (and the muscles that could not be
+palpated), and the Question facts it declares are the pending questions
+(``expert.report.open_questions``, most decisive first). This module only
 
 - groups the red-flag questions into one checklist and asks the pain map as one
   multi-select, as the rules order them;
 - never asks an item twice (an answer of ``unknown`` included: MYCIN's UNK);
-- leaves out palpation of a muscle whose referral zones the pain map excludes,
-  unless it is a key muscle of one the pain map includes (a chain rule needs it);
 - asks what could change the triage, the primary muscle or the chains first
-  (``decisive``); while the answer is ``insufficient_evidence`` it goes on to the
-  questions that can still decide it (palpation first) and never calls itself
-  settled; once the conclusion is settled it documents the primary's classic
-  history (QST-006); it stops at once on a red flag; ``go_on`` asks the optional rest;
+  (``decisive``); while the answer is ``insufficient_evidence`` the rules ask what
+  can still decide it and the interview never calls itself settled; once the
+  conclusion is settled it documents the primary's classic history (QST-006);
+  it stops at once on a red flag; ``go_on`` asks the optional rest;
 - keeps one honest progress (``progress()``): the number of the question and how
   many pending questions could still change the conclusion;
 - lets every answer be reviewed (``review()``) and changed in place (``edit``);
@@ -312,68 +310,15 @@ class Interview:
         from myotrace.expert.report import build_report, open_questions
 
         self.case = self.session.to_case()
-        engine = self.engine.consult(self.case)
+        engine = self.engine.consult(self.case, unpalpable=self.session.unpalpable)
         self.report = build_report(engine, self.case, unpalpable=self.session.unpalpable)
         self.trace = engine.trace  # the engine starts a new list on every reset
         answered = self.session.answered()
         self.pending: list[dict] = []  # one per item, its most decisive question
         for question in open_questions(engine):
-            if question["item"] not in answered and self._worth_asking(question):
+            if question["item"] not in answered:
                 answered.add(question["item"])
                 self.pending.append(question.as_dict())
-        if self.report.triage == "insufficient_evidence" and self.case.pain and not self.red_flag:
-            self.pending += self._deciding_questions(answered)
-            self.pending.sort(key=lambda q: (-q["priority"], q["item"]))
-
-    def _zone_muscles(self) -> set[str]:
-        """Muscles whose referral zones overlap the pain map, and their key muscles."""
-        pain = set(self.case.pain)
-        inside = {m for m in MUSCLES if any(pain & set(p.essential + p.spillover)
-                                            for p in self.kb.muscles[m].patterns)}
-        return inside | {edge.key for m in inside for edge in self.kb.keys_of(m)}
-
-    def _worth_asking(self, question: dict) -> bool:
-        """Palpate a muscle only when the pain map falls in its zones, or a chain rule needs it
-        (it is a key muscle of one that does); without a pain map every muscle may be."""
-        item = question["item"]
-        if not item.startswith(PALPATE) or not self.case.pain:
-            return True
-        return item.removeprefix(PALPATE) in self._zone_muscles()
-
-    def _deciding_questions(self, answered: set) -> list[dict]:
-        """Not enough to go on: what could still decide it, palpation first. The muscles the pain
-        map points to (or with any evidence for them), the strongest first; once every muscle in the
-        pain map's zones was palpated, every other muscle (one that reproduces the pain is a source
-        even outside its zone); then the findings the
-        knowledge base links to them. Without a pain map nothing can decide it (CONTRACT §3.9)."""
-        certainty = {c.muscle: c.certainty for c in self.report.candidates}
-        muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
-        inside = {m for m in MUSCLES if any(set(self.case.pain) & set(p.essential + p.spillover)
-                                            for p in self.kb.muscles[m].patterns)}
-        muscles += [m for m in MUSCLES if m in inside and m not in muscles]  # the rest of the map's zones
-        if all(PALPATE + m in answered for m in inside):  # every muscle in the pain map's zones palpated:
-            muscles += [m for m in MUSCLES if m not in muscles]  # one outside them may still reproduce it
-        questions = []
-        for rank, muscle in enumerate(muscles):
-            item = PALPATE + muscle
-            if item not in answered:
-                answered.add(item)
-                questions.append({
-                    "item": item, "kind": "palpation", "priority": 90 - rank, "rule": "REF-003", "goal": "primary",
-                    "hypothesis": f"not enough to go on yet: palpating the {label(muscle)} can confirm it "
-                                  "or rule it out"})
-        for muscle in muscles:
-            for finding in FINDINGS:
-                if finding in answered or finding in RED_FLAGS:
-                    continue
-                links = [link for value in (True, False) for m, link in self.kb.links(finding, value) if m == muscle]
-                if links:
-                    answered.add(finding)
-                    questions.append({
-                        "item": finding, "kind": "finding", "priority": 60 + 10 * max(abs(l.cf) for l in links),
-                        "rule": "REF-002", "goal": "primary",
-                        "hypothesis": f"not enough to go on yet: it bears on the {label(muscle)}"})
-        return questions
 
     # ---- state --------------------------------------------------------------
     @property
