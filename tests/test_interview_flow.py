@@ -139,7 +139,7 @@ def test_progress_counts_the_decisive_questions_and_agrees_with_the_open_list():
     assert len(note.open_question_lines(interview)) == len(interview.decisive) == interview.progress().decisive
     assert Progress(6, 10, 0, "decisive").text() == "question 6 · this and about 9 more could change the conclusion"
     assert Progress(1, 18, 0, "decisive", mapped=False).text() == "question 1 · the pain map decides which questions follow"
-    assert Progress(6, 1, 0, "decisive").text() == "question 6 · the last one that could change the conclusion"
+    assert Progress(6, 1, 0, "decisive").text() == "question 6 · the last one pending that could change the conclusion"
     assert "documenting" in Progress(12, 0, 2, "documentation").text()
 
 

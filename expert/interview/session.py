@@ -205,9 +205,10 @@ class Progress:
 
     ``decisive``: prompts still pending whose answer could change the triage, the primary
     muscle or the chains (the current one included; the red-flag checklist counts as one).
-    It can shrink or grow as answers come in (the pain map opens questions, an answer can open
-    another), so the count is said as "about N", and none is given before the pain map; the
-    result lists exactly these."""
+    It can shrink or grow as answers come in (the pain map opens questions; a tender muscle or a
+    yes can open its follow-ups), so it is no upper bound: the count is said as "about N", the
+    last is "the last one pending", and none is given before the pain map; the result lists
+    exactly these."""
 
     number: int
     decisive: int
@@ -220,7 +221,7 @@ class Progress:
             tail = "the pain map decides which questions follow"
         elif self.purpose == "decisive":
             more = self.decisive - 1
-            tail = ("the last one that could change the conclusion" if more <= 0 else
+            tail = ("the last one pending that could change the conclusion" if more <= 0 else
                     f"this and about {more} more could change the conclusion")
         elif self.purpose == "documentation":
             more = self.documentation - 1
