@@ -1,4 +1,5 @@
-"""Read case files safely: size, encoding, YAML (safe loader), then pydantic."""
+"""Case files: read safely (size, encoding, YAML with the safe loader, then pydantic), and written
+back from a case (an interview's answers) in the form they are read."""
 import json
 import os
 from pathlib import Path
@@ -215,3 +216,31 @@ def _kind(path: Path) -> str:
         return kind_of_mode(os.stat(path).st_mode)
     except OSError as error:  # a symlink to nothing
         return (error.strerror or "cannot be read").lower()
+
+
+def case_yaml(case: Case, unpalpable=(), note: str | None = None) -> str:
+    """A case file that ``diagnose``, ``explain`` and ``evaluate`` accept."""
+
+    def dump(key, value, flow):
+        if flow:  # a short list on one line: pain: [buttock, lateral_thigh]
+            return f"{key}: " + yaml.safe_dump(value, default_flow_style=True, width=1000)
+        return yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True,
+                              default_flow_style=False, width=100)
+
+    out = []
+    if case.case:
+        out.append(dump("case", case.case, False))
+    if case.side:
+        out.append(dump("side", case.side, False))
+    out.append(dump("pain", list(case.pain), True))
+    out.append(dump("findings", dict(case.findings), False) if case.findings else "findings: {}\n")
+    out.append(dump("tender_points", list(case.tender_points), True))
+    out.append(dump("non_tender", list(case.non_tender), True))
+    if case.history and not case.history.is_empty():
+        out.append(dump("history", case.history.model_dump(exclude_none=True), False))
+    notes = [text for text in (case.notes, note) if text]
+    if unpalpable:
+        notes.append("palpation not possible or not conclusive: " + ", ".join(unpalpable))
+    if notes:
+        out.append(dump("notes", "; ".join(notes), False))
+    return "".join(out)

@@ -22,12 +22,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from myotrace.expert.casefile import _no_repeated_keys, value_problem
+from myotrace.expert.casefile import _no_repeated_keys, case_yaml, value_problem  # noqa: F401 (case_yaml: the export)
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import describe_os_error, read_limited, write_atomic
 from myotrace.expert.interview.session import FILE_MODE, SESSION_FORMAT, Session, now
 from myotrace.expert.present.safe import clean
-from myotrace.facts.case import Case
 
 MAX_BYTES = 1024 * 1024
 STARTED = time.time()  # temporary files older than this belong to an earlier, dead process
@@ -204,32 +203,3 @@ def load_session(path: Path) -> Session:
         raise InputError(f"{damaged}: nested too deeply") from None
     session.case, session.created, session.updated = clean(session.case), clean(session.created), clean(session.updated)
     return session
-
-
-def case_yaml(case: Case, unpalpable=(), note: str | None = None) -> str:
-    """A case file that ``diagnose``, ``explain`` and ``evaluate`` accept."""
-    import yaml
-
-    def dump(key, value, flow):
-        if flow:  # a short list on one line: pain: [buttock, lateral_thigh]
-            return f"{key}: " + yaml.safe_dump(value, default_flow_style=True, width=1000)
-        return yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True,
-                              default_flow_style=False, width=100)
-
-    out = []
-    if case.case:
-        out.append(dump("case", case.case, False))
-    if case.side:
-        out.append(dump("side", case.side, False))
-    out.append(dump("pain", list(case.pain), True))
-    out.append(dump("findings", dict(case.findings), False) if case.findings else "findings: {}\n")
-    out.append(dump("tender_points", list(case.tender_points), True))
-    out.append(dump("non_tender", list(case.non_tender), True))
-    if case.history and not case.history.is_empty():
-        out.append(dump("history", case.history.model_dump(exclude_none=True), False))
-    notes = [text for text in (case.notes, note) if text]
-    if unpalpable:
-        notes.append("palpation not possible or not conclusive: " + ", ".join(unpalpable))
-    if notes:
-        out.append(dump("notes", "; ".join(notes), False))
-    return "".join(out)
