@@ -112,6 +112,23 @@ def handout_words(report) -> dict:
     }
 
 
+def report_context(record, interview) -> dict:
+    """What the result page shows: the report's sections (present/sections.py), its chart when the
+    sections have one, how it was reached, the answers and the works it rests on."""
+    report = interview.report
+    sections = report_sections(report, interview.trace)
+    chart = {}
+    if any(section.key == CHART for section in sections):
+        treated = list(report.chain) + [m for chain in report.secondary_chains for m in chain]
+        links = chain_links(interview.trace, treated)
+        legs = legs_for(record.session.side)
+        drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, report.chain_note, legs)
+        chart = {leg: trusted_svg(svg) for leg, svg in drawn.items()}
+    return {"record": record, "report": report, "sections": sections, "answers": answer_rows(record.session),
+            "session": record.session, "how": interview.how(),
+            "sources": bibliography(trace_sources(interview.trace)), "chart": chart}
+
+
 def page_routes(service: Consultations, token: str) -> list[Route]:
     def room(request, record, interview, status=200, **extra):
         return render("_room.html", token, status=status, **screen_context(record, interview, **extra))
@@ -201,20 +218,6 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         async def action(consultation_id):
             service.edit(consultation_id, body, side=side)
         return await act(request, action)
-
-    def report_context(record, interview) -> dict:
-        report = interview.report
-        sections = report_sections(report, interview.trace)
-        chart = {}
-        if any(section.key == CHART for section in sections):
-            treated = list(report.chain) + [m for chain in report.secondary_chains for m in chain]
-            links = chain_links(interview.trace, treated)
-            legs = legs_for(record.session.side)
-            drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, report.chain_note, legs)
-            chart = {leg: trusted_svg(svg) for leg, svg in drawn.items()}
-        return {"record": record, "report": report, "sections": sections, "answers": answer_rows(record.session),
-                "session": record.session, "how": interview.how(),
-                "sources": bibliography(trace_sources(interview.trace)), "chart": chart}
 
     async def result(request: Request):
         with WORK:
