@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from myotrace.expert.casefile import load_case
 from myotrace.expert.interview import note
 from myotrace.expert.interview.session import Interview, Session, Step
@@ -16,10 +15,10 @@ from myotrace.expert.present.sections import chain_text, report_sections
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, label
 
 pytest.importorskip("jinja2")
-from myotrace.expert.web import patient  # noqa: E402
-from myotrace.expert.web.pages import handout_words, report_context  # noqa: E402
-from myotrace.expert.web.store import Record  # noqa: E402
-from myotrace.expert.web.templating import environment  # noqa: E402
+from myotrace.expert.web import patient
+from myotrace.expert.web.pages import handout_words, report_context
+from myotrace.expert.web.store import Record
+from myotrace.expert.web.templating import environment
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 LIBRARY = {  # library case -> the triage it must reach (the views are compared on each kind)
@@ -83,7 +82,7 @@ def test_every_view_states_the_triage(views):
 def test_every_view_states_the_same_chain_in_order(views):
     report, view = views
     assert json.loads(view["json"])["chain"] == report.chain
-    web_chain = re.search(r'<p id="chain">(.*?)</p>', view["web"], re.S)
+    web_chain = re.search(r'<p id="chain">(.*?)</p>', view["web"], re.DOTALL)
     handout_chain = re.findall(r"<li>[^<]*\((\w[\w ]*)\)</li>", view["handout"].split('class="handout-muscles"')[-1]
                                .split("</ol>")[0]) if 'class="handout-muscles"' in view["handout"] else []
     if report.chain:
@@ -107,8 +106,8 @@ def test_every_view_states_the_same_chain_in_order(views):
 def test_every_view_makes_the_same_referral_only_choice(views):
     report, view = views
     shown = {"html": headings(view["html"]), "web": headings(view["web"]),
-             "markdown": re.findall(r"^## (.+)$", view["markdown"], re.M),
-             "note": re.findall(r"^## (.+)$", view["note"], re.M)}
+             "markdown": re.findall(r"^## (.+)$", view["markdown"], re.MULTILINE),
+             "note": re.findall(r"^## (.+)$", view["note"], re.MULTILINE)}
     text = words(view["text"])
     if report.referral_only:
         for name in ("html", "web", "markdown"):
@@ -130,7 +129,8 @@ def test_every_view_makes_the_same_referral_only_choice(views):
         for name in ("html", "web", "markdown"):
             assert ("Protocol" in shown[name]) is protocol_shown, name
     handout = view["handout"]
-    assert ('class="handout-care"' in handout) is (bool(handout_words(report)["care"]) and not report.leads_with_referral)
+    care = bool(handout_words(report)["care"]) and not report.leads_with_referral
+    assert ('class="handout-care"' in handout) is care
 
 
 def test_every_view_states_the_same_screen_line(views):
