@@ -13,7 +13,7 @@ pexpect = pytest.importorskip("pexpect")
 
 from myotrace.expert.casefile import load_case  # noqa: E402
 from myotrace.expert.interview.session import Interview, answer_from_case  # noqa: E402
-from myotrace.expert.interview.tty import keys_for  # noqa: E402
+from myotrace.expert.interview.parsing import keys_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = ROOT / "cases" / "gmin-lateral-classic.yaml"
@@ -213,7 +213,7 @@ def test_closing_the_terminal_keeps_the_answers(tmp_path):
 # ---- issue 12: what a therapist sees ---------------------------------------------------
 def classic_with(first: str):
     """The classic case typed at the keyboard, with another answer to the red-flag screen."""
-    from myotrace.expert.interview.tty import parse_checklist
+    from myotrace.expert.interview.parsing import parse_checklist
     from myotrace.facts.vocabulary import RED_FLAGS
 
     case = load_case(CLASSIC)
