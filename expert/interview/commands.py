@@ -20,6 +20,12 @@ its first word; one that takes none only by the whole line, so an answer such as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from myotrace.expert.interview.wording import HELP_FOOT, HELP_HEAD
+
+if TYPE_CHECKING:
+    from myotrace.expert.interview.tty import Terminal
 
 INTAKE, QUESTION, EDIT, REVIEW, RESULT = "intake", "question", "edit", "review", "result"
 CONTEXTS = (INTAKE, QUESTION, EDIT, REVIEW, RESULT)
@@ -31,7 +37,7 @@ class Command:
     name: str                   # the word shown in `help` and the menus
     aliases: tuple[str, ...]
     help: str                   # one line for `help`
-    handler: str                # the Terminal method that carries it out: handler(argument) -> leave?
+    handler: Callable[[Terminal, str | None], bool]  # carries it out; True: the screen is left
     contexts: frozenset[str]
     usage: str = ""             # its argument as shown in `help`; empty: it takes none
 
@@ -40,37 +46,132 @@ class Command:
         return (self.name, *self.aliases)
 
 
+class Quit(Exception):
+    """The therapist typed quit."""
+
+
+# ---- what each command does (``term`` is the Terminal; True: leave the screen it was typed at)
+def why(term: Terminal, argument: str | None) -> bool:
+    term.why_level += 1
+    term.show_why(term.prompt, term.why_level)
+    return False
+
+
+def back(term: Terminal, argument: str | None) -> bool:
+    term.go_back()
+    return True
+
+
+def answers(term: Terminal, argument: str | None) -> bool:
+    term.show_answers()
+    return False
+
+
+def edit(term: Terminal, argument: str | None) -> bool:
+    return term.edit_command(argument)
+
+
+def intake(term: Terminal, argument: str | None) -> bool:
+    at_question = term.context == QUESTION
+    term.ask_intake()
+    if at_question:
+        term.show(term.prompt)
+    return False
+
+
+def how(term: Terminal, argument: str | None) -> bool:
+    term.show_how(argument)
+    return False
+
+
+def result(term: Terminal, argument: str | None) -> bool:
+    """At a question: stop asking and show the result; on the result screen: show it again."""
+    if term.context == QUESTION:
+        term.iv.stop()
+        term.save()
+        return True
+    term.show_result()
+    return False
+
+
+def details(term: Terminal, argument: str | None) -> bool:
+    term.details()
+    return False
+
+
+def report(term: Terminal, argument: str | None) -> bool:
+    term.file_command(argument, "report")
+    return False
+
+
+def export(term: Terminal, argument: str | None) -> bool:
+    term.file_command(argument, "export")
+    return False
+
+
+def go_on(term: Terminal, argument: str | None) -> bool:
+    """After `result`, ask again; once settled, ask the optional questions; never after a red flag."""
+    status = term.shown_status
+    if status == "red_flag":
+        term.say("A red flag ends the interview; use back or edit if it was entered by mistake.", style="yellow")
+        return False
+    if status == "stopped":
+        term.iv.resume_asking()
+    elif status == "undecided" or not term.iv.optional_items():
+        term.say("There is nothing left to ask.", style="yellow")
+        return False
+    else:
+        term.iv.go_on()
+    term.save()
+    return True
+
+
+def cancel(term: Terminal, argument: str | None) -> bool:
+    return True
+
+
+def show_help(term: Terminal, argument: str | None) -> bool:
+    lines = [HELP_HEAD.get(term.context, ""), *help_lines(term.context, term.console.width),
+             HELP_FOOT.get(term.context, "")]
+    term.say("\n".join(line for line in lines if line), wrap=False)
+    return False
+
+
+def save_and_quit(term: Terminal, argument: str | None) -> bool:
+    raise Quit
+
+
 def _command(name, aliases, help, handler, contexts, usage=""):
     return Command(name, tuple(aliases), help, handler, frozenset(contexts), usage)
 
 
 COMMANDS = (
-    _command("why", ["w"], "why this question; `why` again climbs one level", "do_why", [QUESTION]),
-    _command("back", ["b"], "change the previous answer (everything is re-derived)", "do_back",
+    _command("why", ["w"], "why this question; `why` again climbs one level", why, [QUESTION]),
+    _command("back", ["b"], "change the previous answer (everything is re-derived)", back,
              [QUESTION, REVIEW, RESULT]),
-    _command("answers", ["review"], "a numbered review of every answer so far", "do_answers",
+    _command("answers", ["review"], "a numbered review of every answer so far", answers,
              [QUESTION, REVIEW, RESULT]),
     _command("edit", [], "change answer N (or edit ITEM, e.g. edit pain_map, edit fever); the later answers "
-             "are kept and everything is re-derived", "do_edit", [QUESTION, REVIEW, RESULT], usage="N"),
-    _command("intake", [], "record or change age, onset, duration, pain intensity, notes", "do_intake",
+             "are kept and everything is re-derived", edit, [QUESTION, REVIEW, RESULT], usage="N"),
+    _command("intake", [], "record or change age, onset, duration, pain intensity, notes", intake,
              [QUESTION, RESULT]),
     _command("how", [], "how the conclusion so far was reached, with its references; how STAGE or how "
-             "RULE-ID narrows it (e.g. how satellites, how SAT-003)", "do_how", [QUESTION, RESULT],
+             "RULE-ID narrows it (e.g. how satellites, how SAT-003)", how, [QUESTION, RESULT],
              usage="[STAGE|RULE-ID]"),
     _command("result", ["done", "stop"], "stop asking and show the result now (on the result screen: "
-             "show it again)", "do_result", [QUESTION, REVIEW, RESULT]),
+             "show it again)", result, [QUESTION, REVIEW, RESULT]),
     _command("details", ["full", "more-details"], "the full result: evidence, myths, protocol, home care",
-             "do_details", [RESULT]),
+             details, [RESULT]),
     _command("report", [], "write the clinical note; the extension picks the format: .md Markdown, "
              ".html HTML, .json JSON report, .yaml case file; --force overwrites an existing file",
-             "do_report", [RESULT], usage="[FILE] [--force]"),
-    _command("export", [], "write the answers as a case file (for diagnose and explain)", "do_export",
+             report, [RESULT], usage="[FILE] [--force]"),
+    _command("export", [], "write the answers as a case file (for diagnose and explain)", export,
              [RESULT], usage="[FILE] [--force]"),
     _command("go on", ["continue", "go", "more", "g", "c"], "keep asking: after `result`, the questions "
-             "that could still change it; once settled, optional ones that cannot", "do_go_on", [RESULT]),
-    _command("cancel", [], "leave the answer as it was (so does Enter)", "do_cancel", [EDIT]),
-    _command("help", ["h", "?"], "this text", "do_help", [QUESTION, RESULT]),
-    _command("quit", ["q", "exit"], "save and leave (resume later with --resume)", "do_quit",
+             "that could still change it; once settled, optional ones that cannot", go_on, [RESULT]),
+    _command("cancel", [], "leave the answer as it was (so does Enter)", cancel, [EDIT]),
+    _command("help", ["h", "?"], "this text", show_help, [QUESTION, RESULT]),
+    _command("quit", ["q", "exit"], "save and leave (resume later with --resume)", save_and_quit,
              [INTAKE, QUESTION, EDIT, RESULT]),
 )
 
@@ -100,7 +201,7 @@ def help_lines(context: str, width: int = 100) -> list[str]:
     column = max(map(len, left)) + 2
     lines = ["Commands:"]
     for usage, command in zip(left, commands):
-        text = command.help + (f" (also {', '.join(command.aliases)})" if command.aliases else "")
+        text = command.help + (f"; also {', '.join(command.aliases)}" if command.aliases else "")
         lines += textwrap.wrap(text, width=max(40, width - 1), initial_indent=f"  {usage:<{column}}",
                                subsequent_indent=" " * (column + 2), break_on_hyphens=False)
     return lines

@@ -29,6 +29,10 @@ def region_columns(columns: int = 3) -> str:
     return "\n".join(lines)
 
 
+def questions(n: int) -> str:
+    return f"{n} question{'s' if n != 1 else ''}"
+
+
 class Screens:
     # ---- printing ----------------------------------------------------------------
     def say(self, text: str = "", style: str | None = None, wrap: bool = True) -> None:
@@ -178,7 +182,7 @@ class Screens:
         if status == "red_flag":
             return "A red flag ends the interview: act on the advice below now."
         if status == "settled":
-            return (f"Settled after {asked} questions: no remaining question can change the triage, "
+            return (f"Settled after {questions(asked)}: no remaining question can change the triage, "
                     "the primary muscle or the chains.")
         if status == "exhausted":
             return f"Every question has been answered ({asked})."
@@ -187,15 +191,15 @@ class Screens:
                        if step.value == "unknown" and step.item != "red_flags"]
             palpations = [n for n in unknown if self.iv.session.answers[n - 1].item.startswith(PALPATE)]
             if not unknown:
-                return f"Not enough to go on after {asked} questions, and nothing left to ask can decide it."
-            return (f"Not enough to go on after {asked} questions: {len(unknown)} answer"
+                return f"Not enough to go on after {questions(asked)}, and nothing left to ask can decide it."
+            return (f"Not enough to go on after {questions(asked)}: {len(unknown)} answer"
                     f"{'s' if len(unknown) != 1 else ''} that could decide it "
                     f"{'are' if len(unknown) != 1 else 'is'} not known"
                     + (f" (palpation first: {', '.join(map(str, palpations[:6]))})" if palpations else "")
                     + "; `edit N` records one once it is known.")
         if not decisive:
-            return f"Result so far, after {asked} questions: no question left could change it."
-        return (f"Result so far, after {asked} questions: {decisive} question{'s' if decisive != 1 else ''} "
+            return f"Result so far, after {questions(asked)}: no question left could change it."
+        return (f"Result so far, after {questions(asked)}: {questions(decisive)} "
                 "could still change it (listed below; `continue` asks them).")
 
     def compact_result(self, status: str) -> None:

@@ -21,19 +21,15 @@ from pydantic import ValidationError
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import output_path
 from myotrace.expert.interview import commands, note
-from myotrace.expert.interview.commands import EDIT, INTAKE, QUESTION, REVIEW, REVIEW_OK, RESULT
+from myotrace.expert.interview.commands import EDIT, INTAKE, QUESTION, REVIEW, REVIEW_OK, RESULT, Quit
 from myotrace.expert.interview.parsing import clip, parse_answer, parse_intake
 from myotrace.expert.interview.screens import Screens
 from myotrace.expert.interview.session import NERVE_SCREEN_STEP, Interview, Prompt, Session, identity_warning, now
 from myotrace.expert.interview.store import claim_session, save_session, write_private
-from myotrace.expert.interview.wording import HELP_FOOT, HELP_HEAD, INTAKE_FIELDS, REVIEW_LINE
+from myotrace.expert.interview.wording import INTAKE_FIELDS, REVIEW_LINE
 from myotrace.expert.present.safe import clean, plain
 from myotrace.facts.case import HISTORY_HINTS, History
 from myotrace.facts.vocabulary import PAIN_MAP
-
-
-class Quit(Exception):
-    """The therapist typed quit."""
 
 
 class Hangup(Exception):
@@ -97,7 +93,7 @@ class Terminal(Screens):
 
     def dispatch(self, command: commands.Command, argument: str | None) -> bool:
         """Carry out a command; True when the screen it was typed at is left."""
-        return getattr(self, command.handler)(argument)
+        return command.handler(self, argument)
 
     def save(self) -> None:
         save_session(self.iv.session, self.path)
@@ -405,84 +401,6 @@ class Terminal(Screens):
             self.say(f"Case file written to {path} (myotrace diagnose {path})", wrap=False)
         elif not quiet:
             self.say(f"Report written to {path} ({kind})", wrap=False)
-
-
-    # ---- the commands (the table in commands.py names these handlers) ----------------
-    def do_why(self, argument: str | None) -> bool:
-        self.why_level += 1
-        self.show_why(self.prompt, self.why_level)
-        return False
-
-    def do_back(self, argument: str | None) -> bool:
-        self.go_back()
-        return True
-
-    def do_answers(self, argument: str | None) -> bool:
-        self.show_answers()
-        return False
-
-    def do_edit(self, argument: str | None) -> bool:
-        return self.edit_command(argument)
-
-    def do_intake(self, argument: str | None) -> bool:
-        at_question = self.context == QUESTION
-        self.ask_intake()
-        if at_question:
-            self.show(self.prompt)
-        return False
-
-    def do_how(self, argument: str | None) -> bool:
-        self.show_how(argument)
-        return False
-
-    def do_result(self, argument: str | None) -> bool:
-        """At a question: stop asking and show the result; on the result screen: show it again."""
-        if self.context == QUESTION:
-            self.iv.stop()
-            self.save()
-            return True
-        self.show_result()
-        return False
-
-    def do_details(self, argument: str | None) -> bool:
-        self.details()
-        return False
-
-    def do_report(self, argument: str | None) -> bool:
-        self.file_command(argument, "report")
-        return False
-
-    def do_export(self, argument: str | None) -> bool:
-        self.file_command(argument, "export")
-        return False
-
-    def do_go_on(self, argument: str | None) -> bool:
-        status = self.shown_status
-        if status == "red_flag":
-            self.say("A red flag ends the interview; use back or edit if it was entered by mistake.",
-                     style="yellow")
-            return False
-        if status == "stopped":
-            self.iv.resume_asking()
-        elif status == "undecided" or not self.iv.optional_items():
-            self.say("There is nothing left to ask.", style="yellow")
-            return False
-        else:
-            self.iv.go_on()
-        self.save()
-        return True
-
-    def do_cancel(self, argument: str | None) -> bool:
-        return True
-
-    def do_help(self, argument: str | None) -> bool:
-        lines = [HELP_HEAD.get(self.context, ""), *commands.help_lines(self.context, self.console.width),
-                 HELP_FOOT.get(self.context, "")]
-        self.say("\n".join(line for line in lines if line), wrap=False)
-        return False
-
-    def do_quit(self, argument: str | None) -> bool:
-        raise Quit
 
 
 # ---- entry point (called by cli.py) ------------------------------------------------
