@@ -148,6 +148,28 @@ def test_why_climbs_and_back_and_unknown(tmp_path):
     assert len(items) == len(set(items))
 
 
+def test_tab_completes_the_command_words_of_the_screen(tmp_path):
+    """Tab completes a command word valid where it is typed: `hel` at a question, `det` on the result."""
+    child = spawn(tmp_path, "--session", "s.json")
+    child.expect(PROMPT)
+    child.send("hel\t")
+    child.expect("help")
+    child.sendline("")
+    child.expect("Commands:")
+    child.expect(PROMPT)
+    child.sendline("1")                     # a red flag: the result at once
+    child.expect("Next: ")
+    child.expect(PROMPT)
+    child.send("det\t")
+    child.expect("details")
+    child.sendline("")
+    child.expect("Advice")
+    child.expect(PROMPT)
+    child.sendline("quit")
+    child.expect("Session saved to s.json.")
+    finish(child)
+
+
 def test_ctrl_c_saves_then_resume_continues(tmp_path):
     pairs = answers_for(CLASSIC)
     child = spawn(tmp_path, "--session", "s.json")
