@@ -19,8 +19,9 @@ its first word; one that takes none only by the whole line, so an answer such as
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from myotrace.expert.interview.wording import HELP_FOOT, HELP_HEAD
 

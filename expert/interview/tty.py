@@ -16,12 +16,10 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import output_path
 from myotrace.expert.interview import commands, note
-from myotrace.expert.interview.commands import EDIT, INTAKE, QUESTION, REVIEW, REVIEW_OK, RESULT, Quit
+from myotrace.expert.interview.commands import EDIT, INTAKE, QUESTION, RESULT, REVIEW, REVIEW_OK, Quit
 from myotrace.expert.interview.parsing import clip, parse_answer, parse_intake
 from myotrace.expert.interview.screens import Screens
 from myotrace.expert.interview.session import NERVE_SCREEN_STEP, Interview, Prompt, Session, identity_warning, now
@@ -30,6 +28,7 @@ from myotrace.expert.interview.wording import INTAKE_FIELDS, REVIEW_LINE
 from myotrace.expert.present.safe import clean, plain
 from myotrace.facts.case import HISTORY_HINTS, History
 from myotrace.facts.vocabulary import PAIN_MAP
+from pydantic import ValidationError
 
 
 class Hangup(Exception):
@@ -303,7 +302,6 @@ class Terminal(Screens):
             return Prompt("nerve_screen" if step.item == NERVE_SCREEN_STEP else "red_flag_screen",
                           tuple(step.value), ())
         return Prompt("pain_map" if step.item == PAIN_MAP else "question", (step.item,), ())
-
 
     # ---- the result ----------------------------------------------------------------
     def review_screen(self) -> str | None:
