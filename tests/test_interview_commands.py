@@ -1,16 +1,19 @@
 """The interview's command words come from one table: parsing, `help` and Tab completion agree
 with it, and each word means one thing wherever it is typed."""
-import pytest
-from typer.testing import CliRunner
+import io
+import re
+from pathlib import Path
 
-from myotrace.cli import app
+import pytest
+from rich.console import Console
 from myotrace.expert.interview import commands
 from myotrace.expert.interview.commands import COMMANDS, CONTEXTS, EDIT, QUESTION, RESULT, REVIEW
 from myotrace.expert.interview.parsing import NO, UNKNOWN, YES
 from myotrace.expert.interview.screens import MENU
+from myotrace.expert.interview.session import Interview
+from myotrace.expert.interview.tty import Terminal
 from myotrace.facts.vocabulary import REGIONS
 
-runner = CliRunner()
 EVERY_USE = [(command, context, word) for command in COMMANDS for context in sorted(command.contexts)
              for word in command.words]
 
@@ -82,33 +85,65 @@ def test_the_menu_names_only_result_commands():
         assert commands.parse(entry.split()[0], RESULT), entry
 
 
-def run(lines):
-    result = runner.invoke(app, ["interview", "--no-intake", "--session", "s.json"],
-                           input="".join(f"{line}\n" for line in lines), catch_exceptions=False)
-    return result.exit_code, result.output
+def test_a_command_typed_in_the_wrong_place_says_where_it_belongs():
+    assert commands.misplaced("why", RESULT) == " (`why` is typed at a question)"
+    assert commands.misplaced("report x.md", QUESTION) == " (`report` is typed on the result screen)"
+    assert commands.misplaced("maybe", QUESTION) == ""
+    for command, context, word in EVERY_USE:
+        assert commands.misplaced(word, context) == ""
 
 
-def test_help_in_the_terminal_is_the_table(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    code, out = run(["help", "2", "help", "quit"])
+def test_the_interview_help_names_the_tables_commands():
+    from myotrace.cli import INTERVIEW_HELP
+
+    text = " ".join(INTERVIEW_HELP.split())
+    at_question = text.split("Commands at any question: ")[1].split(".")[0]
+    assert [word.split()[0] for word in at_question.split(", ")] == [c.name for c in commands.valid_in(QUESTION)]
+    on_result = re.sub(r" \(.*?\)", "", text.split("then the result: ")[1].split(". ")[0])
+    for entry in on_result.split(", "):
+        assert commands.parse(entry.split(" FILE")[0], RESULT), entry
+
+
+def run(lines, path: Path):
+    """The interview in a terminal (not piped: a mistake is explained, not fatal), typed ``lines``."""
+    typed = iter(lines)
+
+    def read(prompt):
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    console = Console(file=io.StringIO(), width=100)
+    code = Terminal(Interview(), path, console, read=read, intake=False).run()
+    return code, console.file.getvalue()
+
+
+def test_help_in_the_terminal_is_the_table(tmp_path):
+    code, out = run(["help", "2", "help", "quit"], tmp_path / "s.json")
     assert code == 0
-    at_question, at_result = out.split("> 2")
+    at_question, at_result = out.split("Commands:")[1:]
     for command in COMMANDS:
-        assert (f"  {command.name}" in at_question) is (QUESTION in command.contexts), command.name
-        assert (f"  {command.name}" in at_result.split("> help")[1]) is (RESULT in command.contexts), command.name
+        assert (f"  {command.name} " in at_question) is (QUESTION in command.contexts), command.name
+        assert (f"  {command.name} " in at_result) is (RESULT in command.contexts), command.name
 
 
-def test_done_at_a_question_shows_the_result_and_again_on_it_then_quit_leaves(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    code, out = run(["none", "done", "done", "quit"])
+def test_done_at_a_question_shows_the_result_and_again_on_it_then_quit_leaves(tmp_path):
+    code, out = run(["none", "done", "why", "done", "quit"], tmp_path / "s.json")
     assert code == 0
     assert out.count("Result so far, after 1 question:") == 2
-    assert out.rstrip().endswith("Session saved to s.json.")
+    assert "unknown command 'why' (`why` is typed at a question)" in out
+    assert out.rstrip().endswith("Session saved to " + str(tmp_path / "s.json") + ".")
 
 
-def test_quit_at_the_edit_prompt_saves_and_leaves(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    code, out = run(["none", "edit 1", "cancel", "edit 1", "quit"])
+def test_quit_at_the_edit_prompt_saves_and_leaves(tmp_path):
+    code, out = run(["none", "edit 1", "cancel", "edit 1", "quit"], tmp_path / "s.json")
     assert code == 0
     assert "Nothing changed." in out
-    assert "Resume with: myotrace interview --resume s.json" in out
+    assert "Resume with: myotrace interview --resume" in out
+
+
+def test_a_result_command_at_a_question_is_not_an_answer(tmp_path):
+    code, out = run(["none", "3 7", "details", "quit"], tmp_path / "s.json")
+    assert code == 0
+    assert "not a number or range: 'details' (`details` is typed on the result screen)" in out

@@ -193,6 +193,22 @@ def parse(line: str, context: str) -> tuple[Command, str | None] | None:
     return None
 
 
+PLACES = {INTAKE: "during the intake", QUESTION: "at a question", EDIT: "at the new answer prompt",
+          REVIEW: "at the review", RESULT: "on the result screen"}
+
+
+def misplaced(line: str, context: str) -> str:
+    """For a line that is a command somewhere else, where it may be typed (to follow an error)."""
+    if parse(line, context):
+        return ""
+    for place in CONTEXTS:
+        found = parse(line, place) if place != context else None
+        if found:
+            places = [PLACES[c] for c in CONTEXTS if c in found[0].contexts and c != REVIEW]
+            return f" (`{found[0].name}` is typed {' or '.join(places)})"
+    return ""
+
+
 def help_lines(context: str, width: int = 100) -> list[str]:
     """`help` in ``context``: every command valid there, in the table's order, aliases named."""
     import textwrap

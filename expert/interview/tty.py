@@ -222,7 +222,7 @@ class Terminal(Screens):
             try:
                 value = parse_answer(prompt, line)
             except ValueError as error:
-                self.bad(f"{error}")
+                self.bad(f"{error}{commands.misplaced(line, QUESTION)}")
                 self.show(prompt)   # the question again, not only the hint
                 continue
             before = self.conclusion()
@@ -353,7 +353,8 @@ class Terminal(Screens):
             elif line == "":
                 self.menu(status, self.optional)
             else:
-                self.bad(f"unknown command {clip(line.split()[0].lower())!r}; type help for the commands")
+                self.bad(f"unknown command {clip(line.split()[0].lower())!r}{commands.misplaced(line, RESULT)}; "
+                         "type help for the commands")
                 self.menu(status, self.optional)
 
     def show_result(self) -> None:
