@@ -3,6 +3,8 @@
 Each word means one thing wherever it is typed. ``done`` is an alias of ``result`` (stop
 asking and show the result): a therapist who types it at a question has finished asking;
 on the result screen it shows the result again, and ``quit`` is the one way to leave.
+Likewise ``c`` is short for ``continue`` only; at the ``new answer>`` prompt Enter or
+``cancel`` leaves an answer as it was, and ``quit`` leaves there as everywhere.
 
 Where a command may be typed (its contexts):
 
