@@ -99,18 +99,28 @@ def _no_repeated_keys(pairs):
     return data
 
 
+def decode_json(text: str, not_json: str, damaged: str, **options) -> object:
+    """JSON text as plain data, every failure one InputError line.
+
+    ``not_json`` heads a syntax error (its line number and message follow it), ``damaged``
+    heads valid JSON a myotrace file must not hold: a key given twice, nesting too deep for
+    the parser, a number too long to read. ``options`` go to ``json.loads``.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_no_repeated_keys, **options)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{not_json}line {error.lineno}: {error.msg}") from None
+    except InputError as error:
+        raise InputError(f"{damaged}: {error}") from None
+    except RecursionError:
+        raise InputError(f"{damaged}: nested too deeply") from None
+    except ValueError as error:
+        raise InputError(f"{damaged}: {value_problem(error)}") from None
+
+
 def parse(text: str, path: Path) -> object:
     if path.suffix == ".json":
-        try:
-            return json.loads(text, object_pairs_hook=_no_repeated_keys)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
-        except InputError as error:
-            raise InputError(f"{path}: not valid as a case file: {error}") from None
-        except RecursionError:
-            raise InputError(f"{path}: not valid as a case file: nested too deeply") from None
-        except ValueError as error:
-            raise InputError(f"{path}: not valid as a case file: {value_problem(error)}") from None
+        return decode_json(text, f"{path}: not valid JSON, ", f"{path}: not valid as a case file")
     try:
         return yaml.load(text, Loader=_CaseLoader)
     except yaml.constructor.ConstructorError as error:

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import fcntl
 import glob
-import json
 import os
 import time
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from myotrace.expert.casefile import _no_repeated_keys, case_yaml, value_problem  # noqa: F401 (case_yaml: the export)
+from myotrace.expert.casefile import case_yaml, decode_json  # noqa: F401 (case_yaml: the export)
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import describe_os_error, read_limited, write_atomic
 from myotrace.expert.interview.session import FILE_MODE, SESSION_FORMAT, Session, now
@@ -177,18 +176,11 @@ def load_session(path: Path) -> Session:
     raw = read_limited(path, MAX_BYTES, "session file")
     damaged = f"{path}: damaged session file"
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_repeated_keys, parse_constant=_no_constant)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a myotrace session file (not UTF-8 text)") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not a myotrace session file (not valid JSON, line {error.lineno}: "
-                         f"{error.msg})") from None
-    except InputError as error:
-        raise InputError(f"{damaged}: {error}") from None
-    except RecursionError:
-        raise InputError(f"{damaged}: nested too deeply") from None
-    except ValueError as error:
-        raise InputError(f"{damaged}: {value_problem(error)}") from None
+    data = decode_json(text, f"{path}: not a myotrace session file, not valid JSON: ", damaged,
+                       parse_constant=_no_constant)
     if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:
         raise InputError(f"{path}: not a myotrace session file (no \"format\": \"{SESSION_FORMAT}\")")
     if isinstance(data.get("version"), bool):  # Literal[1] takes true, since True == 1

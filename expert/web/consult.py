@@ -16,7 +16,7 @@ from myotrace.expert.errors import did_you_mean
 from myotrace.expert.interview.session import (
     ASKABLE, CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Interview, Prompt, Session, Step, now,
 )
-from myotrace.expert.interview.tty import NERVE_SCREEN_HINT, PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
+from myotrace.expert.interview.wording import NERVE_SCREEN_HINT, PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
 from myotrace.expert.report import question_wording
 from myotrace.expert.web.store import Record, Store
 from myotrace.facts.case import History
