@@ -163,7 +163,7 @@ def test_tab_completes_the_command_words_of_the_screen(tmp_path):
     child.send("det\t")
     child.expect("details")
     child.sendline("")
-    child.expect("Advice")
+    child.expect("Referral")            # a red flag: the referral leads the report
     child.expect(PROMPT)
     child.sendline("quit")
     child.expect("Session saved to s.json.")
