@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from myotrace.expert.interview.session import CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Prompt
+from myotrace.expert.interview.session import CHECKLISTS, RED_FLAG_SCREEN
 from myotrace.expert.present.html import chain_links
 from myotrace.expert.present.references import bibliography, trace_sources
 from myotrace.expert.web.chart import charts, legs_for, pain_input, tender_site
@@ -184,12 +184,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             old = next((s for s in record.session.answers if s.item == item), None)
             if old is None:
                 raise ApiError(404, f"{item} has not been answered in this consultation")
-            if item in CHECKLISTS:
-                kind = next(k for k, step_item in CHECKLIST_KINDS.items() if step_item == item)
-                prompt = Prompt(kind, tuple(old.value), ())
-            else:
-                prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
-            return room(request, record, interview, q=question(interview, prompt), current=old.value)
+            return room(request, record, interview, q=question(interview, interview.prompt_for(item)),
+                        current=old.value)
 
     async def change(request: Request):
         form = await form_of(request)
@@ -239,8 +235,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
                 body, media = render_markdown(interview.report, interview.case) + "\n", "text/markdown; charset=utf-8"
             elif kind == "report.html":
                 from myotrace.expert.present.html import page, render_html
-                engine = SimpleNamespace(trace=interview.trace, kb=interview.engine.kb)
-                body = render_html([page(interview.report, engine, interview.case)])
+                run = SimpleNamespace(trace=interview.trace, kb=interview.kb)  # what page() reads of a run
+                body = render_html([page(interview.report, run, interview.case)])
                 return Response(body, media_type="text/html; charset=utf-8")
             else:
                 raise ApiError(404, f"no export {kind!r}: case.yaml, report.json, report.md or report.html")
