@@ -21,6 +21,9 @@ class Node:
     lines: list[str]
     kind: str  # finding | muscle | chain | redflag | nerve | condition | correction | triage | protocol
     muted: bool = False  # an unsupported hypothesis, a losing root
+    states: tuple[str, ...] = ()  # in a stepped graph: lit | unfired, and declared / matched by the firing shown
+    target: str = ""  # in a stepped graph: what a click asks why (not) of: a muscle, condition, "triage"
+    flip: str = ""    # in a stepped graph: the what-if a click on a finding asks, ``finding=value``
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     chain: list[str] = field(default_factory=list)  # the primary's chain in treatment order (SAT-003)
+    stepped: bool = False  # drawn at one firing of the run (``lit``): nodes carry states and click targets
 
     def node(self, node_id: str, lines: list[str], kind: str, muted: bool = False) -> str:
         if node_id not in self.nodes:
@@ -218,6 +222,58 @@ def build_graph(trace, secondary_chains=(), findings=None) -> Graph:
         if "protocol" in graph.nodes:
             graph.edge(node_id, "protocol", "treated after the primary's chain")
     return graph
+
+
+def lit_graph(trace, upto: int, findings=None) -> Graph:
+    """The whole run's graph as it stands after firing ``upto`` (0: before the first), for stepping.
+
+    Every node of the run is drawn, so nothing moves while stepping; each is ``lit`` once a firing so
+    far drew it (else ``unfired``), ``declared`` when the firing shown drew it and ``matched`` when
+    that firing matched it. A node's text is its state then: a conclusion not drawn yet reads "?".
+    The examined negatives (``findings``) no firing declares are lit at the end of the run."""
+    full = build_graph(trace, findings=findings)
+    full.stepped = True
+    partial = build_graph(trace[:upto], findings=findings if upto == len(trace) else None).nodes if upto else {}
+    drawn = set(build_graph(trace[:upto]).nodes) if upto else set()
+    before = set(build_graph(trace[:upto - 1]).nodes) if upto > 1 else set()
+    matched = set()
+    if upto:
+        builder = _Builder()
+        matched = {builder.source(fact) for fact in trace[upto - 1].matched} - {None}
+    for node in full.nodes.values():
+        node.lines = _state_lines(node, partial.get(node.id))
+        node.states = (("lit" if node.id in partial else "unfired",)
+                       + (("declared",) if node.id in drawn - before else ())
+                       + (("matched",) if node.id in matched else ()))
+        node.target, node.flip = _click(node, findings or {})
+    return full
+
+
+def _state_lines(node: Node, shown: Node | None) -> list[str]:
+    """A node's text as it stands at a firing: ``shown``'s lines, or its name with "?" for a
+    conclusion not drawn yet. The box keeps its end-of-run size, so nothing moves while stepping."""
+    if shown is not None:
+        lines = list(shown.lines)
+    else:
+        lines = [node.lines[0]] + ["?" if node.kind in ("muscle", "condition", "triage", "chain") else line
+                                   for line in node.lines[1:]]
+    lines += [""] * (len(node.lines) - len(lines))
+    width = max(len(line) for line in node.lines)
+    if max(len(line) for line in lines) < width:
+        lines[0] = lines[0].ljust(width)
+    return lines
+
+
+def _click(node: Node, findings: dict) -> tuple[str, str]:
+    """What clicking a node of a stepped graph opens: (why-not target, what-if flip ``finding=value``)."""
+    if node.id.startswith("m_"):
+        return node.id[2:], ""
+    if node.id.startswith("cond_"):
+        return node.id[5:], ""
+    if node.id.startswith("finding_"):
+        finding = node.id[8:]
+        return "finding:" + finding, f"{finding}={'false' if findings.get(finding) is True else 'true'}"
+    return ("triage", "") if node.id == "triage" else ("", "")
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -505,7 +561,12 @@ def to_svg(graph: Graph, prefix: str = "dg") -> str:
         x0, y0, w, h = box[node.id]
         style = _style(node)
         rx = 14 if node.kind in ("muscle", "condition") else 4
-        out.append(f'<g class="node {node.kind}" id="{prefix}-{node.id}" data-node="{node.id}" data-column="{COLUMN[node.kind]}"><rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" '
+        classes, clickable = " ".join((node.kind, *node.states)), ""
+        if graph.stepped:
+            clickable = f' data-target="{node.target}"' + (f' data-flip="{node.flip}"' if node.flip else "") \
+                + ' tabindex="0"'
+        out.append(f'<g class="node {classes}" id="{prefix}-{node.id}" data-node="{node.id}" '
+                   f'data-column="{COLUMN[node.kind]}"{clickable}><rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" '
                    f'height="{h:.1f}" rx="{rx}" fill="{style["fill"]}" stroke="{style["stroke"]}" stroke-width="1.3"/>')
         for index, line in enumerate(node.lines):
             weight = ' font-weight="bold"' if index == 0 and node.kind != "finding" else ""

@@ -241,6 +241,14 @@ def hints(item: str, engine, report) -> list[str]:
             + (f"; beyond the primary, the evidence: {'; '.join(evidence)}." if evidence else "; the primary alone.")]
 
 
+ITEMS = ("triage", "primary", "chain")  # what the student answers, in the order asked
+
+
+def case_hints(engine, report) -> list[tuple[str, str]]:
+    """Every hint of a case, as ``hint`` gives them one by one: (answer it helps with, hint)."""
+    return [(item, hint) for item in ITEMS for hint in hints(item, engine, report)]
+
+
 def hint_charge(points: float, hints_used: int) -> float:
     """What the hints for one answer cost: HINT_COST each, never more than that answer earned, so a
     hint never takes away a point earned on another answer."""
@@ -469,6 +477,18 @@ def critique_chain(answer, engine, case, report, hidden=frozenset()) -> tuple[fl
 
 
 # ---- the session -------------------------------------------------------------------------
+def critique(answers: dict, engine, case, report, hidden=frozenset()) -> list[tuple[str, float, list[str]]]:
+    """(item, points, lines) for the student's triage, primary and chain, in that order; ``hidden``: data
+    withheld and never asked for, whose evidence is named apart from what the student missed."""
+    judges = {"triage": critique_triage, "primary": critique_primary, "chain": critique_chain}
+    out = []
+    for item in ITEMS:
+        extra = {"hidden": frozenset(hidden)} if item != "triage" else {}
+        points, lines = judges[item](answers[item], engine, case, report, **extra)
+        out.append((item, points, lines))
+    return out
+
+
 def _critique_lines(points: float, lines: list[str]) -> list[str]:
     """A critique wrapped to the terminal, its first line marked ✓, ✗ or ½."""
     mark = "✓ " if points == 1 else "✗ " if points == 0 else "½ "
@@ -550,10 +570,7 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
                 answers[item] = _ask(ask, say, prompt, parse, command)
                 hints_used[item] = used[0]
             say("")
-            for item, critique in (("triage", critique_triage), ("primary", critique_primary),
-                                   ("chain", critique_chain)):
-                extra = {"hidden": frozenset(hidden)} if item != "triage" else {}
-                points, lines = critique(answers[item], engine, case, report, **extra)
+            for item, points, lines in critique(answers, engine, case, report, hidden):
                 score.add(item, points)
                 score.charge(hint_charge(points, hints_used[item]))
                 for line in _critique_lines(points, lines):

@@ -575,9 +575,15 @@ def fired_text(check: Check) -> str:
     return where if check.held else where + ", but did not conclude this"
 
 
-def why_not_lines(result: WhyNot) -> list[str]:
+def rule_statements() -> dict[str, str]:
+    """Each check's rule id (and ``report``) -> the statement shown under it."""
     statements = {meta.id: meta.statement for meta in rule_catalogue()}
     statements["report"] = REPORT_STATEMENT
+    return statements
+
+
+def why_not_lines(result: WhyNot) -> list[str]:
+    statements = rule_statements()
     lines = [f"Why not {label(result.target)}?"]
     for line in result.summary:
         lines += wrap(humanize(line), "  ", "  ")
