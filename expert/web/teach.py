@@ -154,7 +154,7 @@ def teach_routes(token: str) -> list[Route]:
                       references=bibliography(rule.source for rule in ordered))
 
     async def muscle(request: Request):
-        from myotrace.expert.present.kbview import part_text
+        from myotrace.expert.present.kbview import muscle_sources, part_text
         from myotrace.expert.present.references import bibliography
         muscle_id = request.path_params["muscle"]
         if muscle_id not in MUSCLES:
@@ -166,11 +166,8 @@ def teach_routes(token: str) -> list[Route]:
         chart = trusted_svg(body_chart((), [[muscle_id]], side="right", prefix="kb", patient=False)
                             .replace(" (primary)", ""))
         keys, satellites = kb.keys_of(muscle_id), kb.satellites_of(muscle_id)
-        sources = [p.source for p in entry.patterns] + [e.source for e in entry.evidence]
-        sources += [e.source for e in (*keys, *satellites)] + [f.source for f in entry.perpetuating]
-        sources += [c.source for c in entry.self_care]
         return render("teach_muscle.html", token, muscle=muscle_id, entry=entry, patterns=patterns, chart=chart,
-                      keys=keys, satellites=satellites, muscles=MUSCLES, references=bibliography(sources))
+                      keys=keys, satellites=satellites, muscles=MUSCLES, references=bibliography(muscle_sources(kb, muscle_id)))
 
     async def practice(request: Request):
         from myotrace.expert.teach import practice as drill
