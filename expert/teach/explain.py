@@ -118,6 +118,11 @@ def conclusion_lines(report) -> list[str]:
         lines.append("secondary chain: " + " → ".join(label(m) for m in chain))
     if report.conditions:
         lines.append("conditions: " + ", ".join(label(c) for c in report.conditions))
+    lines.append("screens: " + report.screens_text)
+    if report.unscreened_red_flags:  # neither yes nor no: not a negative
+        lines.append("red flags not screened: " + ", ".join(label(f) for f in report.unscreened_red_flags))
+    if report.unscreened_nerve_signs:
+        lines.append("nerve signs not examined: " + ", ".join(label(f) for f in report.unscreened_nerve_signs))
     out = []
     for line in lines:
         out += wrap(line, "  ", "    ")

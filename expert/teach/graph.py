@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from itertools import pairwise
 
-from myotrace.facts.vocabulary import OBJECTIVE_NERVE_SIGNS, SOFT_NERVE_SIGNS, label
+from myotrace.facts.vocabulary import NERVE_SCREEN, OBJECTIVE_NERVE_SIGNS, RED_FLAGS, SCREENS, SOFT_NERVE_SIGNS, label
 
 
 @dataclass
@@ -99,6 +99,8 @@ class _Builder:
             return g.node(f"redflag_{fact['id']}", ["red flag", label(fact["id"])], "redflag")
         if kind == "NerveInvolvement":
             return g.node("nerve", ["nerve involvement", ", ".join(label(s) for s in fact["signs"])], "nerve")
+        if kind == "Screen":
+            return self.screen(fact["group"], list(fact["missing"]), fact["negative"])
         if kind == "Condition":
             return self.condition(fact)
         if kind == "Triage":
@@ -107,6 +109,20 @@ class _Builder:
 
     def muscle(self, muscle: str) -> str:
         return self.graph.node(f"m_{muscle}", [label(muscle), "cf ?"], "muscle")
+
+    def screen(self, group: str, missing: list[str], negative: bool) -> str:
+        """A screen as the safety stage reads it: complete (negative or not), or the items never
+        answered yes or no, which are not negatives (a sign never examined rules nothing out)."""
+        title, items = ("red-flag screen", RED_FLAGS) if group == "red_flags" else ("nerve screen", NERVE_SCREEN)
+        if not missing:
+            lines = [title, "complete, none present" if negative else "complete"]
+        elif len(missing) == len(items):
+            lines = [title, f"not screened ({len(items)} items)"]
+        else:
+            lines = [title, f"not screened ({len(missing)} of {len(items)}):"] + _wrap(
+                ", ".join(label(item) for item in missing), 26)
+        return self.graph.node(f"screen_{group}", lines, "redflag" if group == "red_flags" else "nerve",
+                               muted=not missing)
 
     def condition(self, fact: dict) -> str:
         node_id = f"cond_{fact['id']}"
@@ -198,9 +214,11 @@ def build_graph(trace, secondary_chains=(), findings=None) -> Graph:
     """The derivation graph of a run, from its list of Firing records.
 
     ``secondary_chains`` (the report's) become nodes beside the primary's chain, each fed by its
-    members and feeding the protocol. With the case's ``findings``, nerve signs examined and
-    absent, which no rule fires on, are drawn too: into a muted "nerve involvement: not found"
-    node, on grey edges, since a normal neurological examination is what rules the nerve out.
+    members and feeding the protocol. With the case's ``findings``, two things no rule fires on are
+    drawn too: nerve signs examined and absent, into a muted "nerve involvement: not found" node on
+    grey edges, since a normal neurological examination is what rules the nerve out; and the two
+    screens as the triage read them (``_screens``): a "not screened" node for items never answered
+    yes or no, since a sign never examined is not a negative one.
     """
     builder = _Builder()
     for firing in trace:
@@ -213,6 +231,8 @@ def build_graph(trace, secondary_chains=(), findings=None) -> Graph:
             for finding in absent:
                 node = builder.source({"type": "Finding", "id": finding, "value": False})
                 graph.edge(node, "nerve", "no nerve rule fired", "rejected")
+    if findings is not None:
+        _screens(builder, trace, findings)
     for number, chain in enumerate(secondary_chains, 1):
         node_id = f"secondary_{number}"
         graph.node(node_id, [f"secondary chain {number}: " + label(chain[0])]
@@ -222,6 +242,37 @@ def build_graph(trace, secondary_chains=(), findings=None) -> Graph:
         if "protocol" in graph.nodes:
             graph.edge(node_id, "protocol", "treated after the primary's chain")
     return graph
+
+
+def _screens(builder: _Builder, trace, findings: dict) -> None:
+    """The red-flag and nerve screens as the triage read them (the safety rules count their items
+    rather than match them). A screen with items never answered yes or no feeds the triage on the
+    rules that voted screen first, or on a grey edge when the triage was decided otherwise; under a
+    treat triage a complete screen feeds it on the rules that voted treat; the nerve signs examined
+    and negative feed a complete nerve screen (on which pseudo-sciatica is concluded)."""
+    graph = builder.graph
+    levels = [d["level"] for f in trace for d in f.declared if d["type"] == "Triage"]
+    triage = levels[-1] if levels else None
+    voted = {level: [f.rule for f in trace if any(d["type"] == "TriageVote" and d["level"] == level
+                                                  for d in f.declared)] for level in ("screen_first", "treat")}
+    for group, items in SCREENS.items():
+        missing = [item for item in items if findings.get(item) not in (True, False)]
+        if missing:
+            node = builder.screen(group, missing, False)
+            for rule in voted["screen_first"] if triage == "screen_first" else ():
+                graph.edge(node, "triage", rule)
+            if triage is not None and triage != "screen_first":
+                graph.edge(node, "triage", "not screened", "rejected")
+            continue
+        negative = not any(findings.get(item) is True for item in items)
+        if triage == "treat" or f"screen_{group}" in graph.nodes:
+            node = builder.screen(group, [], negative)
+            for rule in voted["treat"] if triage == "treat" else ():
+                graph.edge(node, "triage", rule)
+        if group == "nerve" and negative and "screen_nerve" in graph.nodes:
+            for item in items:
+                graph.edge(builder.source({"type": "Finding", "id": item, "value": False}), "screen_nerve",
+                           "examined: no")
 
 
 def lit_graph(trace, upto: int, findings=None) -> Graph:

@@ -203,7 +203,7 @@ def hints(item: str, engine, report) -> list[str]:
         elif nerve:
             evidence = "look at the nerve signs: " + ", ".join(label(sign) for sign in nerve[0]["signs"])
         elif any(m["type"] in ("Primary", "Condition") for m in matched):
-            evidence = ("no red flag and no nerve sign was found (screens: " + report.screens_text + "), and "
+            evidence = ("no red flag and no nerve involvement was found (screens: " + report.screens_text + "), and "
                         + ("one muscle's chain is supported and corroborated beyond the pain map"
                            if report.chain else "a local condition is concluded")
                         + ("; an incomplete screen is not a negative one" if not report.screens_complete else ""))
@@ -227,18 +227,33 @@ def hints(item: str, engine, report) -> list[str]:
         return [f"Hint 1: {len(supported)} muscle{'s reach' if len(supported) != 1 else ' reaches'} the support "
                 f"threshold, {len(tender)} of them confirmed by palpation. The primary muscle comes from "
                 f"{STAGE_WORDS[stage]}: the root of the best-supported chain, a key muscle before its satellites.",
-                "Hint 2: its evidence: " + "; ".join(f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:4]) + "."]
-    satellites = [m for m in report.chain[1:]]
-    evidence = []
-    for muscle in satellites:
-        found = [e for e in _evidence(engine, muscle) if e[0] > 0]
-        evidence += [f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:2]]
+                "Hint 2: weigh each muscle on what was examined: which palpation reproduced the familiar pain, "
+                "how much of its referral zone the pain map covers" + _findings_to_weigh(engine, {c.muscle for c in supported})
+                + "."]
     links = len(engine.facts_of(ChainLink))
+    rest = len(report.chain) - 1
     return [f"Hint 1: the rules linked {links} key–satellite pair{'s' if links != 1 else ''} in this case. The chain "
             f"comes from {STAGE_WORDS['satellites']}: a satellite lies in its key muscle's referral zone, and the key "
             "is treated first.",
             f"Hint 2: the chain has {len(report.chain)} muscle{'s' if len(report.chain) != 1 else ''}"
-            + (f"; beyond the primary, the evidence: {'; '.join(evidence)}." if evidence else "; the primary alone.")]
+            + (f"; look for {'the muscle' if rest == 1 else f'the {rest} muscles'} in the primary's referral zone that "
+               "palpation or a finding supports" + _findings_to_weigh(engine, set(report.chain[1:])) + "."
+               if rest else "; the primary alone.")]
+
+
+def _findings_to_weigh(engine, muscles: set[str]) -> str:
+    """The findings answered yes or no that weigh on any of ``muscles``, as '; and the findings that bear
+    on them here: …', without saying which muscle each one speaks for (that is the student's to work out)."""
+    answered = []
+    for firing in engine.trace:
+        if not any(f["type"] == "Evidence" and f["muscle"] in muscles for f in firing.declared):
+            continue
+        for fact in firing.matched:
+            if fact["type"] == "Finding" and isinstance(fact["value"], bool):
+                text = f"{label(fact['id'])}: {_answer(fact['value'])}"
+                if text not in answered:
+                    answered.append(text)
+    return "; and the findings that bear on them here: " + ", ".join(answered) if answered else ""
 
 
 ITEMS = ("triage", "primary", "chain")  # what the student answers, in the order asked
