@@ -304,7 +304,7 @@ def test_explain_names_the_items_never_screened():
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
 def test_hint_2_points_at_what_to_weigh_without_naming_the_answer(path):
     from myotrace.expert.report import build_report
-    from myotrace.expert.teach.practice import hints
+    from myotrace.expert.teach.hints import hints
     case = load_case(path)
     engine = get_engine()
     report = build_report(engine.consult(case), case)

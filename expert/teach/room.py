@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from myotrace.expert.engine import get_engine, rule_catalogue
 from myotrace.expert.report import build_report
-from myotrace.expert.teach import practice as drill
+from myotrace.expert.teach import hints as hinting, practice as drill
 from myotrace.expert.teach.explain import agenda_rows, combined_facts, unused_findings, why_next
-from myotrace.expert.teach.graph import lit_graph, to_svg
+from myotrace.expert.teach.graph import lit_graph
+from myotrace.expert.teach.graphsvg import to_svg
 
 
 @dataclass
@@ -104,12 +105,12 @@ def practice(case, hint_count: int, answers: dict | None) -> Practice:
     engine = get_engine()
     engine.consult(case)
     report = build_report(engine, case)
-    given = drill.case_hints(engine, report)
+    given = hinting.case_hints(engine, report)
     hint_count = max(0, min(hint_count, len(given)))
     result = Practice(given[:hint_count], hint_count < len(given), None)
     if answers is not None:
         result.critique = drill.critique(answers, engine, case, report)
         used = [item for item, _hint in result.hints]
         result.earned = sum(points for _item, points, _lines in result.critique)
-        result.cost = sum(drill.hint_charge(points, used.count(item)) for item, points, _lines in result.critique)
+        result.cost = sum(hinting.hint_charge(points, used.count(item)) for item, points, _lines in result.critique)
     return result

@@ -1,7 +1,8 @@
 """The teaching room: rule stepper with the graph lit, what-if, why-not, rule catalogue, muscle pages, practice.
 
-Every view runs the same engine and the same teaching modules as ``myotrace
-explain`` and ``myotrace practice``; requests only read (GET), nothing is stored.
+Routes and request handling only: every view takes its content from ``expert/teach/room.py``,
+which runs the same engine and teaching functions as ``myotrace explain``, ``practice`` and
+``differential``; requests only read (GET), nothing is stored but an educator's own case, in memory.
 """
 from __future__ import annotations
 
@@ -171,6 +172,7 @@ def teach_routes(token: str) -> list[Route]:
 
     async def practice(request: Request):
         from myotrace.expert.teach import practice as drill
+        from myotrace.expert.teach.hints import HINT_COST
 
         params = request.query_params
         codes = practice_codes()
@@ -200,7 +202,7 @@ def teach_routes(token: str) -> list[Route]:
         return render("teach_practice.html", token, name=name, code=code, shown=drill.case_lines(case, 1, 1)[1:],
                       critique=critique, hints=[f"{ITEM_WORDS[item]}: {hint}" for item, hint in drilled.hints],
                       hint_count=len(drilled.hints), more_hints=drilled.more_hints, score=score,
-                      hint_cost=drill.HINT_COST, params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
+                      hint_cost=HINT_COST, params=params, triage_levels=TRIAGE_LEVELS, muscles=MUSCLES)
 
     async def own_case(request: Request):
         from starlette.responses import Response
