@@ -96,7 +96,7 @@ class Session(BaseModel):
     created: str = ""
     updated: str = ""
     answers: list[Step] = []
-    history: History | None = None   # the intake (CONTRACT §1), never a patient's name
+    history: History | None = None   # the intake (age, onset, duration, intensity, aggravating), never a name
     notes: str | None = None         # free text, never interpreted
     go_on: bool = False       # asked to go on past a settled conclusion
     stopped: bool = False     # asked for the result before the end (`result`)
@@ -123,7 +123,7 @@ class Session(BaseModel):
         return items
 
     def to_case(self) -> Case:
-        """The answers as a case file (CONTRACT §1); later answers win."""
+        """The answers as a case file (the format ``diagnose`` reads); later answers win."""
         pain: list[str] = []
         findings: dict[str, Value] = {}
         palpation: dict[str, Value] = {}

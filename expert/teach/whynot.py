@@ -43,7 +43,7 @@ MUSCLE_ALIASES = {
     "tfl": "tensor_fasciae_latae", "vl": "vastus_lateralis", "ql": "quadratus_lumborum",
     "pl": "peroneus_longus", "piri": "piriformis", "hams": "hamstrings",
 }
-# Triage levels whose report names a chain (CONTRACT §4), least urgent first.
+# Triage levels whose report names a chain (treat, screen first, refer nerve), least urgent first.
 REPORTED_CHAIN = tuple(sorted(set(TRIAGE_LEVELS) - set(NO_CHAIN), key=urgency))
 TARGET_KINDS = (("muscle", MUSCLES), ("triage", TRIAGE_LEVELS), ("condition", CONDITIONS))
 
