@@ -39,7 +39,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     chain: list[str] = field(default_factory=list)  # the primary's chain in treatment order (SAT-003)
-    stepped: bool = False  # drawn at one firing of the run (``lit``): nodes carry states and click targets
+    stepped: bool = False  # drawn at one firing of the run (``lit_graph``): nodes carry states and click targets
 
     def node(self, node_id: str, lines: list[str], kind: str, muted: bool = False) -> str:
         if node_id not in self.nodes:

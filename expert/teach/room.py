@@ -18,7 +18,7 @@ from myotrace.expert.teach.graphsvg import to_svg
 
 
 @dataclass
-class Step:
+class Stepped:
     """The run stopped after firing ``upto`` of ``total`` (0: before the first)."""
 
     upto: int
@@ -31,7 +31,7 @@ class Step:
     unused: list[str]      # at the end: the findings no rule that fired matched
 
 
-def step(case, upto: int) -> Step:
+def step(case, upto: int) -> Stepped:
     """The stepper at firing ``upto`` (clamped to the run): the agenda, why its first leads, the firing."""
     engine = get_engine()
     engine.consult(case)
@@ -42,7 +42,7 @@ def step(case, upto: int) -> Step:
         engine.run(steps=upto)
     agenda = engine.pending()
     reason = why_next(engine.strategy, agenda) or "The agenda is empty: the run is complete."
-    return Step(upto, len(full), agenda_rows(agenda), reason, engine.trace[-1] if upto else None,
+    return Stepped(upto, len(full), agenda_rows(agenda), reason, engine.trace[-1] if upto else None,
                 combined_facts(engine.trace, upto - 1) if upto else [],
                 to_svg(lit_graph(full, upto, dict(case.findings))),
                 unused_findings(case, full) if upto == len(full) else [])
