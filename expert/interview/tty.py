@@ -22,12 +22,11 @@ from myotrace.expert.interview import commands, note
 from myotrace.expert.interview.commands import EDIT, INTAKE, QUESTION, RESULT, REVIEW, REVIEW_OK, Quit
 from myotrace.expert.interview.parsing import clip, parse_answer, parse_intake
 from myotrace.expert.interview.screens import Screens
-from myotrace.expert.interview.session import NERVE_SCREEN_STEP, Interview, Prompt, Session, identity_warning, now
+from myotrace.expert.interview.session import Interview, Prompt, Session, identity_warning, now
 from myotrace.expert.interview.store import claim_session, save_session, write_private
 from myotrace.expert.interview.wording import INTAKE_FIELDS, REVIEW_LINE
 from myotrace.expert.present.safe import clean, plain
 from myotrace.facts.case import HISTORY_HINTS, History
-from myotrace.facts.vocabulary import PAIN_MAP
 from pydantic import ValidationError
 
 
@@ -267,7 +266,7 @@ class Terminal(Screens):
             self.say(str(error), style="yellow")
             return False
         step = self.iv.session.answers[index]
-        prompt = self.edit_prompt(step, flag)
+        prompt = self.iv.prompt_for(target)
         self.say(f"Changing {index + 1}. {self.describe(step)}", style="bold")
         if not typed:
             self.show(prompt, progress=False)
@@ -294,14 +293,6 @@ class Terminal(Screens):
         if self.conclusion() != before:
             self.say(f"Now: {self.conclusion_text()}", style="green")
         return True
-
-    def edit_prompt(self, step, flag) -> Prompt:
-        if flag is not None:
-            return Prompt("question", (flag,), ())
-        if isinstance(step.value, dict):
-            return Prompt("nerve_screen" if step.item == NERVE_SCREEN_STEP else "red_flag_screen",
-                          tuple(step.value), ())
-        return Prompt("pain_map" if step.item == PAIN_MAP else "question", (step.item,), ())
 
     # ---- the result ----------------------------------------------------------------
     def review_screen(self) -> str | None:

@@ -25,7 +25,8 @@ from myotrace.expert.present.sections import CASE, CHART, DERIVATION, EVIDENCE, 
 from myotrace.expert.present.summary import case_summary
 from myotrace.expert.present.text import fact_brief
 from myotrace.expert.report import Report
-from myotrace.expert.teach.graph import build_graph, to_svg
+from myotrace.expert.teach.graph import build_graph
+from myotrace.expert.teach.graphsvg import to_svg
 from myotrace.facts.vocabulary import label
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"

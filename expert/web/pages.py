@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from myotrace.expert.interview import note
-from myotrace.expert.interview.session import CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Prompt
+from myotrace.expert.interview.session import CHECKLISTS, RED_FLAG_SCREEN
 from myotrace.expert.present.formats import FORMATS as REPORT_FORMATS
 from myotrace.expert.present.html import chain_links
 from myotrace.expert.present.references import bibliography, trace_sources
@@ -204,12 +204,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             old = next((s for s in record.session.answers if s.item == item), None)
             if old is None:
                 raise ApiError(404, f"{item} has not been answered in this consultation")
-            if item in CHECKLISTS:
-                kind = next(k for k, step_item in CHECKLIST_KINDS.items() if step_item == item)
-                prompt = Prompt(kind, tuple(old.value), ())
-            else:
-                prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
-            return room(request, record, interview, q=question(interview, prompt), current=old.value)
+            return room(request, record, interview, q=question(interview, interview.prompt_for(item)),
+                        current=old.value)
 
     async def change(request: Request):
         form = await form_of(request)
