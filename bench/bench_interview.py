@@ -47,7 +47,7 @@ from myotrace.expert.interview.session import (  # noqa: E402
     ASKABLE, CHECKLISTS, PAIN_MAP, Interview, answer_from_case,
 )
 from myotrace.expert.interview.store import save_session  # noqa: E402
-from myotrace.expert.interview.tty import keys_for  # noqa: E402
+from myotrace.expert.interview.parsing import keys_for  # noqa: E402
 from myotrace.expert.report import build_report  # noqa: E402
 from myotrace.facts.case import Case  # noqa: E402
 

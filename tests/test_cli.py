@@ -1,4 +1,4 @@
-"""The commands of CONTRACT §5 and the JSON report of §4."""
+"""The commands and the JSON report whose keys other people's scripts read (README, "A first diagnosis": `--format json`)."""
 import json
 import subprocess
 import sys
@@ -15,7 +15,7 @@ from myotrace.facts.vocabulary import TRIAGE_LEVELS
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"
 MYOTRACE = Path(sys.executable).parent / "myotrace"
-CONTRACT_KEYS = [
+PUBLISHED_KEYS = [
     "case", "triage", "red_flags", "conditions", "primary_muscle", "chain",
     "secondary_chains", "unscreened_red_flags", "unscreened_nerve_signs", "safety_net", "candidates",
     "corrections", "protocol", "perpetuating_factors", "open_questions", "trace",
@@ -96,7 +96,7 @@ def test_evaluate_counts_cases_without_expect(tmp_path):
 
 def test_diagnose_json_has_the_contract_keys_in_order(classic):
     report = diagnose_json(classic)
-    assert list(report) == CONTRACT_KEYS + EXTENSIONS
+    assert list(report) == PUBLISHED_KEYS + EXTENSIONS
     assert report["case"] == "gmin-lateral-classic"
     assert report["triage"] == "treat"
     assert report["primary_muscle"] == "gluteus_minimus"

@@ -1,6 +1,6 @@
 """Properties of the reasoning core over random valid cases (hypothesis).
 
-Each property is a clinical decision principle of CONTRACT §3 or a promise of
+Each property is a clinical decision principle of the rules or a promise of
 §4 that must hold for every case, not only for the cases somebody wrote.
 """
 import json
@@ -97,7 +97,7 @@ def test_exactly_one_triage(case):
     assert [f.rule for f in engine.trace].count("SAF-006") == 1
 
 
-# ---- safety first (CONTRACT §3.1) -----------------------------------------------------
+# ---- safety first: a red flag always wins -----------------------------------------------------
 
 
 @given(cases(), st.sampled_from(RED_FLAGS))
@@ -150,7 +150,7 @@ def test_objective_nerve_sign_without_red_flag_refers(case, sign):
     assert "radiculopathy_suspected" in report.conditions
 
 
-# ---- the chain (CONTRACT §3.5, §4) ----------------------------------------------------
+# ---- the chain: a key before its satellites ----------------------------------------------------
 
 
 @given(cases())
@@ -196,7 +196,7 @@ def key_satellite_cases(draw):
 
 
 def test_satellite_never_primary_while_its_key_leads():
-    """CONTRACT §3.5 (amended): a key leads only on evidence of its own; a confirmed,
+    """A key leads only on evidence of its own; a confirmed,
     supported key whose edge applies to the satellite's part always leads it (a satellite
     whose zone does not fit the pain map is not part of that chain).
 
@@ -257,7 +257,7 @@ def test_candidates_are_consistent(case):
     assert certainties == sorted(certainties, reverse=True)
 
 
-# ---- the same case always gives byte-identical JSON (CONTRACT §4) ---------------------
+# ---- the same case always gives byte-identical JSON ---------------------
 
 
 @given(cases(), cases())

@@ -1,4 +1,4 @@
-"""`myotrace serve`'s JSON API (CONTRACT §6) through Starlette's TestClient: every row of the table,
+"""`myotrace serve`'s JSON API through Starlette's TestClient: every row of the table,
 the security rules, atomic answers, two tabs, restarts, and agreement with `diagnose` on every library case."""
 import json
 import os
