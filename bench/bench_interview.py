@@ -10,7 +10,7 @@
    (11); the pain map is one question, every other question one. Every
    question asked is counted: the decisive ones, those asked while the answer
    is still insufficient evidence, and the documentation of the primary's
-   classic history (QST-006). Target: at most half of the 41 askable items
+   classic history (QST-006) and of what shapes the advice (QST-010). Target: at most half of the 41 askable items
    (32 findings + 9 palpations), with the checklist as one screen.
    Beyond the mandatory screens (the red flags, the pain map and the nerve
    screen) the share of the remaining askable items actually asked is reported
@@ -151,7 +151,7 @@ def summary(rows, title):
                 print(f"      case: {r['data']}")
     print(f"  mean questions, red-flag checklist as 1 screen: {prompts:5.1f}  ({prompts / len(ASKABLE):.0%} of {len(ASKABLE)};"
           f" target <= 50%)")
-    print(f"    of which documenting the primary's classic history (QST-006): "
+    print(f"    of which documentation (the primary's classic history QST-006, the advice QST-010): "
           f"{statistics.mean(r['documented'] for r in rows):.1f}")
     print(f"  mean questions, checklist as its 11 items:      {items:5.1f}  ({items / len(ASKABLE):.0%} of {len(ASKABLE)})")
     askable = len(beyond_screens())

@@ -181,6 +181,13 @@ NERVE_SIGN_PRIORITY = {"reflex_reduced": 800, "myotomal_weakness": 799, "slr_pos
 # The classic history of a primary muscle, documented once it leads (QST-006).
 CLASSIC_HISTORY = {"gluteus_minimus": ("pain_lying_on_side", "limp", "pain_rising_from_chair")}
 
+# The findings that shape the advice once a chain is treated (QST-010), each with the rules that read
+# it: Ober's sign (the myth correction MYT-001, the re-test PRO-003), then the IT band findings
+# (MYT-002, MYT-003), asked when the pain reaches the outer thigh or knee, over the band.
+ADVICE_FINDINGS = (("ober_positive", "MYT-001, PRO-003"), ("itb_tender", "MYT-002"),
+                   ("foam_rolling_brief_relief", "MYT-003"))
+IT_BAND_REGIONS = frozenset({"lateral_thigh", "lateral_knee"})
+
 
 class QuestionRules:
     def ask(self, item, kind, priority, rule, hypothesis, goal):
@@ -380,3 +387,18 @@ class QuestionRules:
                 self.ask(PALPATE + muscle, "palpation", 90 - rank, "REF-003",
                          f"not enough to go on yet: palpating the {label(muscle)} can confirm it or rule it out",
                          "primary")
+
+    @Rule(Primary(), Triage(level="treat"), PainMap(regions=MATCH.regions), NOT(RedFlag()), salience=QUESTIONS)
+    @meta(id="QST-010", stage="questions",
+          statement="Once a chain is treated, the findings that shape the advice are documented: Ober's sign, and over the IT band its tenderness and the relief from rolling it.",
+          when="the triage is treat with a primary muscle, and Ober's sign (or, with pain in the outer thigh or knee, IT band tenderness or brief relief from rolling) is unanswered",
+          then="ask them (for the advice: the 'tight IT band' corrections, what to avoid, the re-test of Ober's sign), after the decisive questions and the primary's classic history",
+          source="willett-2016, in cadavers cutting the IT band did not significantly change the test, cutting the gluteus medius and minimus or the capsule did; seed-article, The Myth of the 'Tight IT Band'; judgement, these three are asked because they change the advice and the corrections, not the chain")
+    def document_the_advice(self, regions):
+        answered = self.answered()
+        over_the_band = bool(IT_BAND_REGIONS & set(regions))
+        for index, (finding, rules) in enumerate(ADVICE_FINDINGS):
+            if finding not in answered and (index == 0 or over_the_band):
+                self.ask(finding, "documentation", 30 - index, "QST-010",
+                         f"documents {label(finding)}: it shapes the advice and the corrections ({rules})",
+                         "documentation")

@@ -171,7 +171,9 @@ def test_the_minimus_classic_history_is_documented_once_it_leads():
         interview.answer(prompt.item == PALPATE + "gluteus_minimus")
     assert interview.report.primary_muscle == "gluteus_minimus" and interview.status == "settled"
     documented = [p.item for p in asked if p.purpose == "documentation"]
-    assert documented and set(documented) <= {"pain_lying_on_side", "limp", "pain_rising_from_chair"}
+    advice = {"ober_positive", "itb_tender", "foam_rolling_brief_relief"}  # QST-010, after the history
+    assert documented and set(documented) <= {"pain_lying_on_side", "limp", "pain_rising_from_chair"} | advice
+    assert [i for i in documented if i in advice] == documented[len(documented) - len(advice & set(documented)):]
     assert {"pain_lying_on_side", "limp", "pain_rising_from_chair"} <= {p.item for p in asked}
     purposes = [p.purpose for p in asked]
     first_doc = purposes.index("documentation")
