@@ -131,7 +131,8 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
         """Its answers cannot change its chain: it stays supported and is never palpated (not
         palpable here, or not conclusive), it is no key, and a confirmed key that surely leads it
         is at least as certain as it can ever be (so it never raises the chain's support) and is
-        corroborated (or it is itself: the chain's corroboration is known)."""
+        corroborated, so the chain's corroboration is known. (Its own corroboration only decides
+        whether the protocol treats it at once or palpates it first: left open, it is palpated first.)"""
         if state[m] != "U" or low[m] < tau or any(e.key == m for e in edges):
             return False
         known = m in must_corroborate or m not in can_corroborate
@@ -388,10 +389,11 @@ class QuestionRules:
                          f"not enough to go on yet: palpating the {label(muscle)} can confirm it or rule it out",
                          "primary")
 
-    @Rule(Primary(), Triage(level="treat"), PainMap(regions=MATCH.regions), NOT(RedFlag()), salience=QUESTIONS)
+    @Rule(Primary(), Triage(level=P(lambda level: level in ("treat", "screen_first"))), PainMap(regions=MATCH.regions),
+          NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-010", stage="questions",
           statement="Once a chain is treated, the findings that shape the advice are documented: Ober's sign, and over the IT band its tenderness and the relief from rolling it.",
-          when="the triage is treat with a primary muscle, and Ober's sign (or, with pain in the outer thigh or knee, IT band tenderness or brief relief from rolling) is unanswered",
+          when="a primary muscle is found and the triage is treat (or screen_first: the screens still to do), and Ober's sign (or, with pain in the outer thigh or knee, IT band tenderness or brief relief from rolling) is unanswered",
           then="ask them (for the advice: the 'tight IT band' corrections, what to avoid, the re-test of Ober's sign), after the decisive questions and the primary's classic history",
           source="willett-2016, in cadavers cutting the IT band did not significantly change the test, cutting the gluteus medius and minimus or the capsule did; seed-article, The Myth of the 'Tight IT Band'; judgement, these three are asked because they change the advice and the corrections, not the chain")
     def document_the_advice(self, regions):
