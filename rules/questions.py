@@ -81,7 +81,7 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
 
     Returns (roles, confirmable): the pivotal muscles with their roles, and the muscles not
     otherwise pivotal whose palpation alone could still add a confirmed source (those whose
-    pattern fits the pain map, and the keys of those not ruled out)."""
+    pattern fits the pain map, and their keys)."""
     tau, margin = kb.settings.support_threshold, kb.settings.decisive_margin
     can = {m for m in MUSCLES if high[m] >= tau and state[m] != "N"}
     sure = {m for m in can if state[m] == "T" and low[m] >= tau}
@@ -124,8 +124,9 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
     # chain fits (it reproduces the pain), is corroborated (by that palpation) and so is active.
     t_low = max([lo for lo, _ in support.values()] + [low[m] for m in sure], default=None)
     # Palpation alone could confirm these as sources, active at any certainty: the muscles whose
-    # pattern fits the pain map, and the key muscles of those not ruled out.
-    near = set(fits) | {e.key for e in kb.satellites if e.satellite in fits and state[e.satellite] != "N"}
+    # pattern fits the pain map, and their key muscles (a tender key is a source of its own even
+    # when its satellite was palpated without the pain).
+    near = set(fits) | {e.key for e in kb.satellites if e.satellite in fits}
     confirmable = {m for m in near if state[m] == "?"}
     def settled_satellite(m) -> bool:
         """Its answers cannot change its chain: it stays supported and is never palpated (not

@@ -65,3 +65,17 @@ def test_the_interview_asks_what_the_engine_declares():
     interview.answer(CLASSIC_PAIN)
     declared = [q["item"] for q in open_questions(interview.engine.consult(interview.case))]
     assert [q["item"] for q in interview.pending] == list(dict.fromkeys(declared))
+
+
+def test_a_key_of_a_ruled_out_muscle_is_still_palpated():
+    """Found by the simulated patient: the TFL, key of a minimus palpated without the pain, reproduces
+    it and is a source of its own (a secondary chain); the interview must palpate it."""
+    case = Case.model_validate({
+        "pain": ["posterior_knee", "buttock"], "findings": {"pain_single_leg_stance": True},
+        "tender_points": ["tensor_fasciae_latae", "hamstrings"],
+        "non_tender": ["gluteus_minimus", "gluteus_medius", "peroneus_longus"]})
+    interview = Interview()
+    while (prompt := interview.next_prompt()) is not None:
+        interview.answer(answer_from_case(case, prompt))
+    full = build_report(get_engine().consult(case), case)
+    assert interview.report.secondary_chains == full.secondary_chains == [["tensor_fasciae_latae"]]
