@@ -11,7 +11,8 @@ palpated), and the Question facts it declares are the pending questions
 - asks what could change the triage, the primary muscle or the chains first
   (``decisive``); while the answer is ``insufficient_evidence`` the rules ask what
   can still decide it and the interview never calls itself settled; once the
-  conclusion is settled it documents the primary's classic history (QST-006);
+  conclusion is settled it documents the primary's classic history (QST-006) and the
+  findings that shape the advice (QST-010);
   it stops at once on a red flag; ``go_on`` asks the optional rest;
 - keeps one honest progress (``progress()``): the number of the question and how
   many pending questions could still change the conclusion;
@@ -193,7 +194,8 @@ GOALS = {
     "conditions": "The goal: name the clinical picture beside the chain (here IT band syndrome); "
                   "it does not change the triage or the chain.",
     "documentation": "The goal: a clinical note a colleague can act on: the primary muscle's classic "
-                     "history recorded beside the conclusion. It does not change the conclusion.",
+                     "history and the findings that shape the advice recorded beside the conclusion. "
+                     "It does not change the conclusion.",
 }
 DECISIVE_KINDS = ("red_flag", "pain_map", "nerve", "palpation", "finding")
 
@@ -343,7 +345,7 @@ class Interview:
 
     @property
     def documentation(self) -> list[dict]:
-        """Pending questions that document a settled conclusion for the note (QST-006)."""
+        """Pending questions that document a settled conclusion for the note (QST-006, QST-010)."""
         return [q for q in self.pending if q["kind"] == "documentation"]
 
     @property
