@@ -114,7 +114,8 @@ def visible(html: str) -> str:
 def client(tmp_path_factory):
     pytest.importorskip("starlette")
     from test_web_api import client_for
-    return client_for(tmp_path_factory.mktemp("views") / "c.db")[0]
+    with client_for(tmp_path_factory.mktemp("views") / "c.db")[0] as kept:
+        yield kept
 
 
 def practice_code(name: str) -> str:
