@@ -163,6 +163,7 @@ def test_no_chain_when_not_treating(case):
         assert report.primary_muscle is not None
 
 
+@settings(max_examples=at_most(50))  # the chain's shape, not a safety invariant: 50 examples
 @given(cases())
 def test_chain_starts_with_primary_and_holds_supported_candidates(case):
     _, report = consult(case)
@@ -207,6 +208,7 @@ def test_satellite_never_primary_while_its_key_leads():
     threshold = knowledge().settings.support_threshold
     examples, reached = [], []
 
+    @settings(max_examples=at_most(50))  # the chain's order, not a safety invariant: 50 examples
     @given(key_satellite_cases())
     def check(case):
         engine, report = consult(case)
@@ -242,6 +244,7 @@ def test_non_tender_never_in_a_chain_and_secondary_chains_are_disjoint(case):
         assert report.protocol.steps == [] and report.corrections == [] and report.secondary_chains == []
 
 
+@settings(max_examples=at_most(50))  # the candidates' bookkeeping, not a safety invariant: 50 examples
 @given(cases())
 def test_candidates_are_consistent(case):
     _, report = consult(case)
@@ -309,8 +312,11 @@ def test_same_json_across_processes_and_hash_seeds(tmp_path, with_trace):
         paths.append(str(path))
     outputs = {}
     # The order is not only hash-seed dependent: it also varied between runs with the
-    # same seed, so eight processes are run to make a wrong order very likely to show.
-    for run, seed in enumerate(("0", "0", "1", "1", "2", "3", "42", "4242"), start=1):
+    # same seed, so eight processes are run with the trace (where a wrong firing order shows
+    # whole) to make a wrong order very likely to show. Their JSON holds every field of the
+    # report too, so without the trace three processes check that path.
+    seeds = ("0", "0", "1", "1", "2", "3", "42", "4242") if with_trace else ("0", "1", "42")
+    for run, seed in enumerate(seeds, start=1):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         command = [str(MYOTRACE), "diagnose", *paths, "--format", "json"] + (["--trace"] if with_trace else [])
         result = subprocess.run(command, capture_output=True, env=env, check=False)

@@ -24,13 +24,15 @@ SNAKE = re.compile(r"(?<![\w/.#:=?&-])[a-z]+(?:_[a-z0-9]+)+(?![\w/(-])")
 REPR = re.compile(r"\b[A-Z][A-Za-z]+\([a-z_]+=|=\s?(True|False|None)\b|\[['\"]|\{['\"]|\b(True|False|None)\b"
                   r"|\bthe any part\b|\bits no part\b|\bnot palpated non-tender\b|\bcf=")
 KEYS = sorted(knowledge().references, key=len, reverse=True)
+# Every reference key standing alone, in one pattern: one pass over a text, not one per key.
+RAW_KEY = re.compile(rf"(?<![\w/.-])({'|'.join(map(re.escape, KEYS))})(?![\w-])")
 
 
 def problems(text: str) -> list[str]:
     found = [f"snake_case id {m.group()!r}" for m in SNAKE.finditer(text)]
     found += [f"program text {m.group()!r}" for m in REPR.finditer(text)]
-    found += [f"raw reference key {key!r}" for key in KEYS
-              if re.search(rf"(?<![\w/.-]){re.escape(key)}(?![\w-])", text)]
+    raw = {m.group(1) for m in RAW_KEY.finditer(text)}
+    found += [f"raw reference key {key!r}" for key in KEYS if key in raw]
     return found
 
 
@@ -112,7 +114,8 @@ def visible(html: str) -> str:
 def client(tmp_path_factory):
     pytest.importorskip("starlette")
     from test_web_api import client_for
-    return client_for(tmp_path_factory.mktemp("views") / "c.db")[0]
+    with client_for(tmp_path_factory.mktemp("views") / "c.db")[0] as kept:
+        yield kept
 
 
 def practice_code(name: str) -> str:
