@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from myotrace.expert.casefile import case_yaml, decode_json  # noqa: F401 (case_yaml: the export)
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import describe_os_error, read_limited, write_atomic
-from myotrace.expert.interview.session import FILE_MODE, SESSION_FORMAT, Session, now
+from myotrace.expert.interview.record import FILE_MODE, SESSION_FORMAT, Session, now
 from myotrace.expert.present.safe import clean
 
 MAX_BYTES = 1024 * 1024

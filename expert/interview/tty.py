@@ -22,7 +22,8 @@ from myotrace.expert.interview import commands, note
 from myotrace.expert.interview.commands import EDIT, INTAKE, QUESTION, RESULT, REVIEW, REVIEW_OK, Quit
 from myotrace.expert.interview.parsing import clip, parse_answer, parse_intake
 from myotrace.expert.interview.screens import Screens
-from myotrace.expert.interview.session import Interview, Prompt, Session, identity_warning, now
+from myotrace.expert.interview.record import Session, identity_warning, now
+from myotrace.expert.interview.session import Interview, Prompt
 from myotrace.expert.interview.store import claim_session, save_session, write_private
 from myotrace.expert.interview.wording import INTAKE_FIELDS, REVIEW_LINE
 from myotrace.expert.present.safe import clean, plain

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import _kind, describe_os_error
-from myotrace.expert.interview.session import FILE_MODE, Session, now
+from myotrace.expert.interview.record import FILE_MODE, Session, now
 
 APPLICATION_ID = 0x4D594F54  # "MYOT": marks a SQLite file as this app's (PRAGMA application_id)
 SQLITE_HEADER = b"SQLite format 3\x00"
