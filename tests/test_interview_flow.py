@@ -9,7 +9,8 @@ from myotrace.expert.casefile import load_case
 from myotrace.expert.engine import get_engine
 from myotrace.expert.interview import note
 from myotrace.expert.interview.record import identity_warning
-from myotrace.expert.interview.session import PALPATE, Interview, Progress, answer_from_case, references
+from myotrace.expert.interview.how import references
+from myotrace.expert.interview.session import PALPATE, Interview, Progress, answer_from_case
 from myotrace.expert.interview.parsing import clip, parse_checklist, parse_intake, parse_regions
 from myotrace.expert.report import build_report
 from myotrace.facts.case import History

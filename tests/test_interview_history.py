@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from myotrace.expert.casefile import load_case
 from myotrace.expert.engine import get_engine
 from myotrace.expert.errors import InputError
-from myotrace.expert.interview.store import case_yaml
+from myotrace.expert.casefile import case_yaml
 from myotrace.expert.present.render import render_markdown
 from myotrace.expert.report import build_report
 from myotrace.facts.case import Case, History

@@ -141,7 +141,7 @@ class Screens:
             self.hang(" " * len(head), "(why again climbs one level)", "dim")
 
     def show_how(self, focus: str | None = None) -> None:
-        from myotrace.expert.interview.session import references
+        from myotrace.expert.interview.how import references
 
         groups = self.iv.how()
         if focus:

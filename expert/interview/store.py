@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from myotrace.expert.casefile import case_yaml, decode_json  # noqa: F401 (case_yaml: the export)
+from myotrace.expert.casefile import decode_json
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import describe_os_error, read_limited, write_atomic
 from myotrace.expert.interview.record import FILE_MODE, SESSION_FORMAT, Session, now
