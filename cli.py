@@ -1,4 +1,11 @@
-"""myotrace command line: thin wrappers, no domain logic."""
+"""myotrace command line: thin wrappers, no domain logic.
+
+Longer than most modules on purpose: it is the table of every command (its arguments,
+options and help as typer declares them), each a few lines that parse, call the one
+function in ``expert/`` that does the work, and print; splitting it would scatter the
+command list a user reads with ``--help`` across files without making any part simpler.
+Imports of the work happen inside each command, so a command loads only what it runs.
+"""
 import logging
 import os
 import sys

@@ -8,6 +8,10 @@ and shown with their numbers; the firings come from the structured trace.
 The premise checks mirror the rules' conditions (rules/*.py); a test runs every
 check over the case library and requires that a check holds exactly when its
 rule fired, so the two cannot drift apart unnoticed.
+
+Longer than most modules on purpose: it holds one premise check per rule that can
+conclude a muscle's role, a triage level or a condition, side by side, so that the
+mirror of a rule is found in one place and read against its neighbours.
 """
 from __future__ import annotations
 
