@@ -14,14 +14,34 @@ activations and their order are unchanged (tests/test_matcher.py):
 - a reset walks the network recursively, meeting a join node once per parent; here
   every node is reset exactly once;
 - after each change it asks every rule's conflict-set node for its new activations;
-  here only the nodes that have some are asked, in the same order.
+  here only the nodes that have some are asked, in the same order;
+- building the network rewrites each rule several times (to disjunctive normal form),
+  and each rewrite wraps the rule's function again, reading its signature anew; here a
+  rewrite takes the wrapped function and its argument names from the rule it rewrites.
 """
+from functools import update_wrapper
+
 import myotrace.expert._compat  # noqa: F401
 from experta import Fact
 from experta.matchers import ReteMatcher
 from experta.matchers.rete.check import TypeCheck
 from experta.matchers.rete.nodes import BusNode
 from experta.matchers.rete.token import Token
+from experta.rule import Rule
+
+
+def _new_conditions(self, *conditions):
+    """The same rule with other conditions: what experta's ``Rule.new_conditions`` returns, without
+    inspecting the function's signature again (the rule being rewritten already holds it)."""
+    rule = self.__class__(*conditions, salience=self.salience)
+    if self._wrapped:
+        rule._wrapped = self._wrapped
+        rule._wrapped_args = self._wrapped_args
+        update_wrapper(rule, self._wrapped)
+    return rule
+
+
+Rule.new_conditions = _new_conditions
 
 
 class CheckedToken(Token):
