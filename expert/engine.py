@@ -172,13 +172,18 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
 
 def rule_catalogue(engine_class=MyoEngine):
     """Every rule's metadata, sorted by id."""
+    return list(_catalogue(engine_class))
+
+
+@cache
+def _catalogue(engine_class) -> tuple:
     seen = {}
     for klass in engine_class.__mro__:
         for value in vars(klass).values():
             rule_meta = getattr(value, "rule_meta", None)
             if rule_meta is not None:
                 seen[rule_meta.id] = rule_meta
-    return [seen[key] for key in sorted(seen)]
+    return tuple(seen[key] for key in sorted(seen))
 
 
 @cache
