@@ -2,7 +2,8 @@
 
 Its own run loop records a structured trace of every firing (rule id,
 statement, source, facts matched, facts declared, certainty before/after);
-see shared/notes/experta.md A1 for why the loop is ours.
+experta's own loop fires the rules but keeps no record of what each firing matched and
+declared, so the loop is ours.
 """
 from functools import cache
 

@@ -6,7 +6,7 @@ activations and their order are unchanged (tests/test_matcher.py):
 - its root hands every declared or retracted fact to every first-level alpha node,
   and each of those copies the token only to find that the fact's type is not the
   one it tests. The first-level nodes all test the exact type of the fact
-  (``type(fact) == T``: experta matches exact types, see notes/experta.md), so the
+  (``type(fact) == T``: experta matches exact types, never subclasses), so the
   root here sends a fact straight to the nodes that test its type, in the order the
   network was built;
 - each token re-checks, whenever it is copied, that it holds facts; the tokens made

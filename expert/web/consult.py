@@ -1,4 +1,4 @@
-"""The consultation API's logic (CONTRACT §6) over the interview state machine; no HTTP here.
+"""The consultation API's logic over the interview state machine; no HTTP here.
 
 Every answer is applied inside one store transaction: the row is re-read, the
 Step is checked against the question asked *now*, the Interview re-derives,
