@@ -1,9 +1,7 @@
 """myotrace command line: thin wrappers, no domain logic."""
-import gc
 import logging
 import os
 import sys
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -16,27 +14,6 @@ from myotrace.facts.vocabulary import SIDES
 EXIT_CODES = "Exit codes: 0 success; 1 a check failed (evaluate, kb check); 2 bad input or usage."
 # Options that belong to `myotrace` itself but may also be typed after the subcommand.
 GLOBAL_FLAGS = ("--debug",)
-_ONE_SHOT = False  # set by main(): this process runs one command, then exits
-
-
-@contextmanager
-def _start_up():
-    """Imports, case files and the engine: most of what a short command makes lives until it exits.
-
-    In a process of its own (``main``) the cyclic garbage collector is off while they are made (it
-    would walk them again at every collection) and they are frozen afterwards (``gc.freeze``), so
-    neither later collections nor the one at exit walk them: about a fifth of the CPU of a one-case
-    ``diagnose``. A longer-lived caller (a program embedding the app, the tests) keeps its collector
-    as it is: freezing would keep the garbage it has at that moment for ever."""
-    if not _ONE_SHOT or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 class _OneLineErrors(typer.core.TyperGroup):
@@ -234,7 +211,9 @@ def diagnose(
     trace: Annotated[bool, typer.Option("--trace", help="Include every rule firing.", show_default=False)] = False,
 ):
     """A report for each case file."""
-    with _start_up():
+    from myotrace.expert.start_up import start_up
+
+    with start_up():
         from myotrace.expert.casefile import load_case
         from myotrace.expert.engine import get_engine
         from myotrace.expert.errors import InputError
@@ -555,8 +534,8 @@ def main():
     # distribution for them at the first model (typer does the same for its own models).
     # A value the user has set is kept.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    global _ONE_SHOT
-    _ONE_SHOT = True
+    from myotrace.expert.start_up import own_process
+    own_process()
     try:
         app(args=hoist_global_flags(sys.argv[1:]), prog_name="myotrace")
     except Exception as error:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from clirun import run
-from myotrace import cli
+from myotrace.expert import start_up
 
 CASE = Path(__file__).resolve().parent.parent / "cases" / "gmin-lateral-classic.yaml"
 
@@ -22,7 +22,7 @@ def test_an_embedding_caller_keeps_its_collector():
 
 @pytest.fixture
 def one_shot(monkeypatch):
-    monkeypatch.setattr(cli, "_ONE_SHOT", True)
+    monkeypatch.setattr(start_up, "_own_process", True)
     yield
     gc.unfreeze()  # give this test process its objects back
 
@@ -36,7 +36,7 @@ def test_a_process_of_its_own_freezes_what_start_up_made_and_collects_again(one_
 
     gc.callbacks.append(watch)
     try:
-        with cli._start_up():
+        with start_up.start_up():
             assert not gc.isenabled()
             garbage = [[] for _ in range(50_000)]  # enough new objects to start several collections
             del garbage
