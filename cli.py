@@ -224,22 +224,11 @@ def diagnose(
         except InputError as error:
             fail(str(error))
         engine = get_engine()
-    if format is Format.html:  # streamed: one case section at a time, memory flat in the number of cases
-        from myotrace.expert.present.html import page, page_title, stream_html
-        sections = (page(build_report(engine.consult(case), case, with_trace=trace), engine, case)
-                    for case in loaded)
-        stream_html(sections, page_title(case.case for case in loaded), sys.stdout.write)
-        return
-    for case in loaded:
-        report = build_report(engine.consult(case), case, with_trace=trace)
-        if format is Format.json:
-            sys.stdout.write(report.to_json())
-        elif format is Format.markdown:
-            from myotrace.expert.present.render import render_markdown
-            sys.stdout.write(render_markdown(report, case) + "\n")
-        else:
-            from myotrace.expert.present.render import render_text
-            render_text(report, console(), case)
+    from myotrace.expert.present.formats import FORMATS, ReportData
+    datas = (ReportData.of(build_report(engine.consult(case), case, with_trace=trace), engine, case)
+             for case in loaded)  # one case at a time: memory flat in the number of cases
+    FORMATS[format.value].write_all(datas, sys.stdout.write, names=[case.case for case in loaded],
+                                    console=console())
 
 
 def say(text: str = "") -> None:

@@ -40,7 +40,7 @@ from myotrace.expert.casefile import case_paths, load_case  # noqa: E402
 from myotrace.expert.engine import get_engine  # noqa: E402
 from myotrace.expert.interview.session import ASKABLE, Interview, answer_from_case  # noqa: E402
 from myotrace.expert.interview.store import save_session  # noqa: E402
-from myotrace.expert.interview.tty import keys_for  # noqa: E402
+from myotrace.expert.interview.parsing import keys_for  # noqa: E402
 from myotrace.expert.report import build_report  # noqa: E402
 from myotrace.facts.case import Case  # noqa: E402
 

@@ -1,4 +1,5 @@
-"""Read case files safely: size, encoding, YAML (safe loader), then pydantic."""
+"""Case files: read safely (size, encoding, YAML with the safe loader, then pydantic), and written
+back from a case (an interview's answers) in the form they are read."""
 import json
 import os
 from pathlib import Path
@@ -98,18 +99,28 @@ def _no_repeated_keys(pairs):
     return data
 
 
+def decode_json(text: str, not_json: str, damaged: str, **options) -> object:
+    """JSON text as plain data, every failure one InputError line.
+
+    ``not_json`` heads a syntax error (its line number and message follow it), ``damaged``
+    heads valid JSON a myotrace file must not hold: a key given twice, nesting too deep for
+    the parser, a number too long to read. ``options`` go to ``json.loads``.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_no_repeated_keys, **options)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{not_json}line {error.lineno}: {error.msg}") from None
+    except InputError as error:
+        raise InputError(f"{damaged}: {error}") from None
+    except RecursionError:
+        raise InputError(f"{damaged}: nested too deeply") from None
+    except ValueError as error:
+        raise InputError(f"{damaged}: {value_problem(error)}") from None
+
+
 def parse(text: str, path: Path) -> object:
     if path.suffix == ".json":
-        try:
-            return json.loads(text, object_pairs_hook=_no_repeated_keys)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
-        except InputError as error:
-            raise InputError(f"{path}: not valid as a case file: {error}") from None
-        except RecursionError:
-            raise InputError(f"{path}: not valid as a case file: nested too deeply") from None
-        except ValueError as error:
-            raise InputError(f"{path}: not valid as a case file: {value_problem(error)}") from None
+        return decode_json(text, f"{path}: not valid JSON, ", f"{path}: not valid as a case file")
     try:
         return yaml.load(text, Loader=_CaseLoader)
     except yaml.constructor.ConstructorError as error:
@@ -215,3 +226,31 @@ def _kind(path: Path) -> str:
         return kind_of_mode(os.stat(path).st_mode)
     except OSError as error:  # a symlink to nothing
         return (error.strerror or "cannot be read").lower()
+
+
+def case_yaml(case: Case, unpalpable=(), note: str | None = None) -> str:
+    """A case file that ``diagnose``, ``explain`` and ``evaluate`` accept."""
+
+    def dump(key, value, flow):
+        if flow:  # a short list on one line: pain: [buttock, lateral_thigh]
+            return f"{key}: " + yaml.safe_dump(value, default_flow_style=True, width=1000)
+        return yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True,
+                              default_flow_style=False, width=100)
+
+    out = []
+    if case.case:
+        out.append(dump("case", case.case, False))
+    if case.side:
+        out.append(dump("side", case.side, False))
+    out.append(dump("pain", list(case.pain), True))
+    out.append(dump("findings", dict(case.findings), False) if case.findings else "findings: {}\n")
+    out.append(dump("tender_points", list(case.tender_points), True))
+    out.append(dump("non_tender", list(case.non_tender), True))
+    if case.history and not case.history.is_empty():
+        out.append(dump("history", case.history.model_dump(exclude_none=True), False))
+    notes = [text for text in (case.notes, note) if text]
+    if unpalpable:
+        notes.append("palpation not possible or not conclusive: " + ", ".join(unpalpable))
+    if notes:
+        out.append(dump("notes", "; ".join(notes), False))
+    return "".join(out)

@@ -1,4 +1,5 @@
-"""The report (CONTRACT §4), built from the facts the rules concluded."""
+"""The report, built from the facts the rules concluded, with its display policy: what every
+format and front end shows of it is decided here and in present/sections.py, never in a renderer."""
 import json
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,7 +42,8 @@ class Protocol(BaseModel):
 
 
 class Report(BaseModel):
-    """Keys and their order are fixed by CONTRACT §4; ``side`` and ``advice`` extend it."""
+    """The JSON report: its keys and their order are a stable contract (new keys are only ever
+    appended, none renamed or dropped); ``side`` and ``advice`` extend the original set."""
 
     case: str
     triage: str
@@ -92,6 +94,11 @@ class Report(BaseModel):
     def protocol_waits(self) -> bool:
         """No treatment is shown: a referral comes first, or the screens are incomplete."""
         return self.triage in NO_PROTOCOL
+
+    @property
+    def chain_note(self) -> str:
+        """What every view says where no chain is marked, or "" when there is one."""
+        return "" if self.chain else f"No chain is marked: the triage is {label(self.triage)}."
 
     @property
     def screens_complete(self) -> bool:

@@ -37,3 +37,14 @@ def arrive(page, selector: str) -> None:
     """Wait for the next screen's element, then for htmx to have wired it."""
     page.wait_for_selector(selector)
     settle(page)
+
+
+def shoot(page, path, **options) -> None:
+    """A screenshot for a person to look at, taken only when $MYOTRACE_SHOTS names a folder.
+
+    The tests measure what a person would see (heights, widths, positions, PDF pages) whether or
+    not a picture is kept; a full-page PNG costs up to a second, so a plain test run skips them.
+    """
+    import os
+    if os.environ.get("MYOTRACE_SHOTS"):
+        page.screenshot(path=str(path), **options)

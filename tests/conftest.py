@@ -81,6 +81,27 @@ def browser(chromium_path):
         launched.close()
 
 
+# The test files that take longest, longest first (summed test times of a full run, Dec 2026).
+# pytest-xdist (--dist loadfile --no-loadscope-reorder) hands each free worker the next whole
+# file in collection order; its default order, by number of tests, left the files of one slow
+# test (the wheel, the simulated interviews) for the end, where one worker ran them while the
+# other had finished. Longest first, the short files fill the end and the workers finish
+# together. A file not listed runs after these, in its usual order; a stale list only costs time.
+LONGEST_FIRST = [
+    "test_properties.py", "test_safety_properties.py", "test_packaging.py", "test_interview_properties.py",
+    "test_web_browser.py", "test_teach_views.py", "test_consult_room_browser.py", "test_web_api.py",
+    "test_interview_pty.py", "test_hostile_fuzz.py", "test_teach_browser.py", "test_interview.py",
+    "test_cli_polish.py", "test_hostile_sessions.py", "test_interview_cli.py", "test_html_browser.py",
+    "test_web_hardening.py", "test_hostile_output.py", "test_explain.py", "test_reasoning.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    """Whole files, longest first (LONGEST_FIRST); the order of tests within a file is kept."""
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI=true a skipped test fails: the run must end with no test skipped."""

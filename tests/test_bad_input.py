@@ -1,4 +1,4 @@
-"""Bad case files through the command line (CONTRACT §1, §5).
+"""Bad case files through the command line (the case-file format and the commands' exit codes).
 
 Every one must give exactly one line on stderr starting with ``error:``, exit
 code 2, nothing on stdout, and no traceback. They run in process (tests/clirun.py),

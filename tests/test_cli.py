@@ -1,7 +1,7 @@
-"""The commands of CONTRACT §5 and the JSON report of §4."""
+"""The commands and the JSON report whose keys other people's scripts read, run in process (tests/clirun.py gives what the console
+script gives: exit code, stdout, stderr). The console script itself runs each of these commands
+in test_packaging.py (installed from the wheel) and `evaluate` in test_cli_polish.py."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +12,11 @@ from myotrace.cli import app
 from myotrace.expert.engine import rule_catalogue
 from myotrace.facts.vocabulary import TRIAGE_LEVELS
 
+from clirun import run as myotrace
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"
-MYOTRACE = Path(sys.executable).parent / "myotrace"
-CONTRACT_KEYS = [
+PUBLISHED_KEYS = [
     "case", "triage", "red_flags", "conditions", "primary_muscle", "chain",
     "secondary_chains", "unscreened_red_flags", "unscreened_nerve_signs", "safety_net", "candidates",
     "corrections", "protocol", "perpetuating_factors", "open_questions", "trace",
@@ -31,10 +32,6 @@ CLASSIC = {
 }
 
 runner = CliRunner()
-
-
-def myotrace(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(MYOTRACE), *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.fixture
@@ -96,7 +93,7 @@ def test_evaluate_counts_cases_without_expect(tmp_path):
 
 def test_diagnose_json_has_the_contract_keys_in_order(classic):
     report = diagnose_json(classic)
-    assert list(report) == CONTRACT_KEYS + EXTENSIONS
+    assert list(report) == PUBLISHED_KEYS + EXTENSIONS
     assert report["case"] == "gmin-lateral-classic"
     assert report["triage"] == "treat"
     assert report["primary_muscle"] == "gluteus_minimus"

@@ -20,7 +20,7 @@ from myotrace.expert.interview.session import Prompt, answer_from_case
 from myotrace.expert.report import build_report
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS
 
-from browsing import settle
+from browsing import settle, shoot
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
@@ -127,7 +127,7 @@ def test_every_question_fits_the_screen_and_the_page_never_scrolls_sideways(size
     assert width(page) <= viewport["width"]
     if viewport is DESK:
         assert on_first_screen(page, "#submit", viewport), "the red-flag screen's Record button is below the fold"
-    page.screenshot(path=shots / f"room-{name}-01-red-flags.png", full_page=True)
+    shoot(page, shots / f"room-{name}-01-red-flags.png", full_page=True)
     page.click("#all-no")
     answer_and_wait(page, "#submit")
     page.wait_for_selector("#question[data-kind=pain_map]")
@@ -136,7 +136,7 @@ def test_every_question_fits_the_screen_and_the_page_never_scrolls_sideways(size
     assert on_first_screen(page, "#submit", viewport)
     for region in CLASSIC.pain:
         page.click(f'figure[data-leg=right] [data-region="{region}"]')
-    page.screenshot(path=shots / f"room-{name}-02-pain-map.png", full_page=True)
+    shoot(page, shots / f"room-{name}-02-pain-map.png", full_page=True)
     answer_and_wait(page, "#submit")
     page.wait_for_selector("#question[data-kind=nerve_screen]")
     assert width(page) <= viewport["width"]
@@ -152,7 +152,7 @@ def test_every_question_fits_the_screen_and_the_page_never_scrolls_sideways(size
             assert on_first_screen(page, '#question button[data-key="1"]', viewport), item
             assert on_first_screen(page, '#question button[data-key="3"]', viewport), item
         if item.startswith("palpate:") and not (shots / f"room-{name}-03-palpation.png").exists():
-            page.screenshot(path=shots / f"room-{name}-03-palpation.png", full_page=True)
+            shoot(page, shots / f"room-{name}-03-palpation.png", full_page=True)
         value = answer_from_case(CLASSIC, Prompt("question", (item,), ()))
         answer_and_wait(page, f'#question button[data-key="{KEYS[value]}"]')
         asked += 1
@@ -161,10 +161,10 @@ def test_every_question_fits_the_screen_and_the_page_never_scrolls_sideways(size
     page.click("#see-result")
     page.wait_for_selector("#triage-banner")
     assert width(page) <= viewport["width"]
-    page.screenshot(path=shots / f"room-{name}-04-result.png", full_page=True)
+    shoot(page, shots / f"room-{name}-04-result.png", full_page=True)
     page.goto(server.entry("/"))
     assert width(page) <= viewport["width"], "the consultation list scrolls sideways"
-    page.screenshot(path=shots / f"room-{name}-00-home.png", full_page=True)
+    shoot(page, shots / f"room-{name}-00-home.png", full_page=True)
 
 
 def test_the_result_prints_on_at_most_four_a4_pages(desk, server, shots):
@@ -227,7 +227,7 @@ def test_a_red_flag_shows_the_emergency_first_at_once(sized, server, shots):
     assert on_first_screen(page, "#emergency-heading", viewport)
     assert page.inner_text("#emergency-heading").startswith("EMERGENCY")
     assert page.locator("#summary").count() == 0
-    page.screenshot(path=shots / f"room-{viewport['width']}-05-emergency.png")
+    shoot(page, shots / f"room-{viewport['width']}-05-emergency.png")
     # changing the screen later to another cauda equina flag leads to the same screen
     page.click("#change-red-flags")
     page.wait_for_selector(".changing")

@@ -1,4 +1,4 @@
-"""myotrace explain: the trace, --step, --why-not, --set/--unset (CONTRACT §5, the educator's view)."""
+"""myotrace explain: the trace, --step, --why-not, --set/--unset (the educator's view)."""
 import re
 import sys
 from pathlib import Path
@@ -297,7 +297,7 @@ def test_why_not_covers_every_rule_that_concludes_something():
 # ---- what-if ---------------------------------------------------------------------------------
 def test_what_if_leg_length_discrepancy_moves_the_primary_to_the_ql(classic):
     # leg length alone is shared-chain evidence below the threshold; with pain on coughing
-    # the QL leads on evidence of its own (CONTRACT §3.5)
+    # the QL leads on evidence of its own (a key needs evidence of its own)
     out = flat(explain_ok(classic, "--set", "leg_length_discrepancy=true", "--set", "pain_on_cough_sneeze=true"))
     assert "What if: leg length discrepancy: yes (was: not asked)" in out
     assert "Conclusion CHANGED" in out

@@ -11,7 +11,8 @@ from casedata import CLASSIC
 from myotrace.cli import app
 from myotrace.expert.casefile import case_paths, load_case
 from myotrace.expert.engine import get_engine
-from myotrace.expert.teach.graph import COLUMN, build_graph, to_dot, to_mermaid, to_svg
+from myotrace.expert.teach.graph import build_graph, to_dot, to_mermaid
+from myotrace.expert.teach.graphsvg import COLUMN, to_svg
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

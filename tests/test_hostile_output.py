@@ -21,6 +21,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from casedata import CLASSIC
+from clirun import run
 from myotrace.cli import app
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import write_atomic
@@ -178,7 +179,7 @@ def test_html_shows_control_characters_visibly(tmp_path):
 def test_an_error_message_is_one_line_without_control_characters(tmp_path):
     path = tmp_path / "a\x1b]0;owned\x07\nb.yaml"
     path.write_text("pain: [buttok]\n")
-    result = subprocess.run([str(MYOTRACE), "diagnose", str(path)], capture_output=True, text=True, timeout=60)
+    result = run("diagnose", path)  # in process; test_bad_input runs the console script's error path
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert not raw_controls(result.stderr)

@@ -70,10 +70,10 @@ def test_page_has_every_section(classic):
     tags = parse(page)
     assert tags.tags.count("svg") == 4  # front, back and right-side views, and the derivation graph
     assert "TREAT — myofascial trigger-point chain" in page            # triage banner
-    for heading in ("Case as given", "Conclusion", "Body chart", "Evidence for and against", "Derivation",
-                    "Protocol"):
+    for heading in ("Case as given", "Primary muscle and chain", "Body chart", "Candidates: evidence for and against",
+                    "Derivation", "Protocol"):
         assert f"<h2>{heading}" in page
-    assert page.index("<h2>Case as given") < page.index("<h2>Conclusion")
+    assert page.index("<h2>Case as given") < page.index("<h2>Primary muscle and chain")
     assert "<summary>Trace (" in page
     assert "palpation reproduces the familiar pain" in page or "tender point reproduces the pain" in page
     assert "palpated without reproducing the pain" in page             # evidence against
@@ -124,9 +124,10 @@ def test_red_flag_report_leads_with_the_referral_and_its_reason(tmp_path):
     page = html_of(write(tmp_path, "cauda", case))
     assert "EMERGENCY" in page
     headings = re.findall(r"<h[23]>([^<]+)", page)
-    assert headings[:2] == ["Referral", "Why"]
-    assert "saddle anesthesia:" in page
-    for absent in ("Myths corrected", "Avoid", "Body chart", "Derivation", "Evidence for and against", "Protocol"):
+    assert headings[:2] == ["Referral", "Red flags"]
+    assert "saddle anesthesia:" in page  # the red flag with the statement of the rule that found it
+    for absent in ("Myths corrected", "Avoid", "Body chart", "Derivation", "Candidates: evidence for and against",
+                   "Protocol"):
         assert absent not in headings, absent
     assert 'class="body-chart"' not in page and 'class="derivation"' not in page and 'class="tp"' not in page
 
@@ -288,7 +289,7 @@ def test_secondary_chains_show_in_html_text_markdown_and_graph(tmp_path):
     from myotrace.expert.teach.graph import build_graph, to_dot, to_mermaid
     report, item, engine, case = with_secondary(write(tmp_path, "ham", TENDER_HAMSTRINGS))
     page = render_html([item])
-    assert "<tr><th>Secondary chain 1</th><td>hamstrings</td></tr>" in page
+    assert "<h2>Secondary chains (treated after the primary&#x27;s)</h2><ul><li>hamstrings (0.72)</li></ul>" in page
     assert re.findall(r'class="tp" data-muscle="(\w+)"', page).count("hamstrings") >= 1   # on the chart
     assert 'data-node="secondary_1"' in page                                                # in the graph
     assert "Secondary chains (treated after the primary's)" in render_markdown(report, case)

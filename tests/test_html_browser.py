@@ -188,7 +188,7 @@ def test_graph_reads_left_to_right_by_stage_at_100_percent(chromium, tmp_path):
 def test_case_summary_is_above_the_conclusion_on_screen(chromium, tmp_path):
     page = open_page(chromium, report_file(tmp_path, CLASSIC))
     summary = box(page, "h2:text-is('Case as given')")
-    conclusion = box(page, "h2:text-is('Conclusion')")
+    conclusion = box(page, "h2:text-is('Primary muscle and chain')")
     chart = box(page, ".body-chart")
     assert summary["y"] < conclusion["y"] < chart["y"]
     page.close()

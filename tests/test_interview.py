@@ -17,7 +17,7 @@ from myotrace.expert.interview.session import (
     ASKABLE, GOALS, PAIN_MAP, PALPATE, USES, Interview, Session, Step, answer_from_case,
 )
 from myotrace.expert.interview.store import case_yaml, load_session, save_session
-from myotrace.expert.interview.tty import keys_for, parse_checklist, parse_regions
+from myotrace.expert.interview.parsing import keys_for, parse_checklist, parse_regions
 from myotrace.expert.report import build_report
 from myotrace.facts.vocabulary import CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_SCREEN, RED_FLAGS, REGIONS
 from profiles import at_most

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from myotrace.cli import app
 from myotrace.expert.casefile import load_case
 from myotrace.expert.interview.session import Interview, answer_from_case
-from myotrace.expert.interview.tty import keys_for
+from myotrace.expert.interview.parsing import keys_for
 from myotrace.facts.vocabulary import RED_FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from myotrace.expert.interview import note
 from myotrace.expert.interview.session import (
     PALPATE, Interview, Progress, answer_from_case, identity_warning, references,
 )
-from myotrace.expert.interview.tty import clip, parse_checklist, parse_intake, parse_regions
+from myotrace.expert.interview.parsing import clip, parse_checklist, parse_intake, parse_regions
 from myotrace.expert.report import build_report
 from myotrace.facts.case import History
 from myotrace.facts.vocabulary import MUSCLES, NERVE_SCREEN, RED_FLAGS, REGIONS

@@ -1,4 +1,4 @@
-"""The intake (CONTRACT §1 ``history``): validated strictly, accepted by case files, exported, shown in reports."""
+"""The intake (the case file's ``history``: age, onset, duration, pain 0-10): validated strictly, accepted by case files, exported, shown in reports."""
 import json
 import re
 from pathlib import Path

@@ -13,7 +13,7 @@ pexpect = pytest.importorskip("pexpect")
 
 from myotrace.expert.casefile import load_case  # noqa: E402
 from myotrace.expert.interview.session import Interview, answer_from_case  # noqa: E402
-from myotrace.expert.interview.tty import keys_for  # noqa: E402
+from myotrace.expert.interview.parsing import keys_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = ROOT / "cases" / "gmin-lateral-classic.yaml"
@@ -148,6 +148,28 @@ def test_why_climbs_and_back_and_unknown(tmp_path):
     assert len(items) == len(set(items))
 
 
+def test_tab_completes_the_command_words_of_the_screen(tmp_path):
+    """Tab completes a command word valid where it is typed: `hel` at a question, `det` on the result."""
+    child = spawn(tmp_path, "--session", "s.json")
+    child.expect(PROMPT)
+    child.send("hel\t")
+    child.expect("help")
+    child.sendline("")
+    child.expect("Commands:")
+    child.expect(PROMPT)
+    child.sendline("1")                     # a red flag: the result at once
+    child.expect("Next: ")
+    child.expect(PROMPT)
+    child.send("det\t")
+    child.expect("details")
+    child.sendline("")
+    child.expect("Referral")            # a red flag: the referral leads the report
+    child.expect(PROMPT)
+    child.sendline("quit")
+    child.expect("Session saved to s.json.")
+    finish(child)
+
+
 def test_ctrl_c_saves_then_resume_continues(tmp_path):
     pairs = answers_for(CLASSIC)
     child = spawn(tmp_path, "--session", "s.json")
@@ -213,7 +235,7 @@ def test_closing_the_terminal_keeps_the_answers(tmp_path):
 # ---- issue 12: what a therapist sees ---------------------------------------------------
 def classic_with(first: str):
     """The classic case typed at the keyboard, with another answer to the red-flag screen."""
-    from myotrace.expert.interview.tty import parse_checklist
+    from myotrace.expert.interview.parsing import parse_checklist
     from myotrace.facts.vocabulary import RED_FLAGS
 
     case = load_case(CLASSIC)

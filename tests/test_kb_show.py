@@ -1,7 +1,5 @@
-"""`myotrace rules` in reasoning order, and `myotrace kb show MUSCLE`."""
-import subprocess
-import sys
-
+"""`myotrace rules` in reasoning order, and `myotrace kb show MUSCLE` (in process, tests/clirun.py;
+the console script's bad-input path is run in test_bad_input.py)."""
 import pytest
 from typer.testing import CliRunner
 
@@ -10,6 +8,8 @@ from myotrace.expert.engine import rule_catalogue
 from myotrace.facts.knowledge import knowledge
 from myotrace.facts.vocabulary import MUSCLES
 from myotrace.rules.meta import STAGES
+
+from clirun import run
 
 runner = CliRunner()
 
@@ -57,8 +57,7 @@ def test_kb_show_short_name():
 
 
 def test_kb_show_unknown_muscle_suggests_and_exits_2():
-    result = subprocess.run([sys.executable, "-m", "myotrace.cli", "kb", "show", "glutes-minimus"],
-                            capture_output=True, text=True)
+    result = run("kb", "show", "glutes-minimus")
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "did you mean 'gluteus_minimus'" in lines[0]

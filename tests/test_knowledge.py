@@ -42,7 +42,7 @@ def test_bundled_knowledge_loads_and_covers_the_vocabulary():
     assert set(kb.muscles) == set(MUSCLES)
     assert set(kb.findings) == set(FINDINGS)
     assert 0 < kb.settings.support_threshold < 1
-    assert kb.settings.support_threshold == 0.2  # MYCIN's threshold (CONTRACT §3.5)
+    assert kb.settings.support_threshold == 0.2  # MYCIN's threshold: below 0.2 a belief counts as false
 
 
 def test_copy_of_the_knowledge_base_loads(kb_dir):
@@ -51,7 +51,7 @@ def test_copy_of_the_knowledge_base_loads(kb_dir):
 
 def test_contract_satellite_edges_are_present():
     edges = {(e.key, e.satellite) for e in knowledge().satellites}
-    assert ("gluteus_minimus", "vastus_lateralis") in edges      # CONTRACT §3.5
+    assert ("gluteus_minimus", "vastus_lateralis") in edges      # the minimus's satellite in its referral zone
     assert ("gluteus_minimus", "peroneus_longus") in edges
     assert ("quadratus_lumborum", "gluteus_minimus") in edges
 

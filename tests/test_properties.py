@@ -1,6 +1,6 @@
 """Properties of the reasoning core over random valid cases (hypothesis).
 
-Each property is a clinical decision principle of CONTRACT §3 or a promise of
+Each property is a clinical decision principle of the rules or a promise of
 §4 that must hold for every case, not only for the cases somebody wrote.
 """
 import json
@@ -97,7 +97,7 @@ def test_exactly_one_triage(case):
     assert [f.rule for f in engine.trace].count("SAF-006") == 1
 
 
-# ---- safety first (CONTRACT §3.1) -----------------------------------------------------
+# ---- safety first: a red flag always wins -----------------------------------------------------
 
 
 @given(cases(), st.sampled_from(RED_FLAGS))
@@ -150,7 +150,7 @@ def test_objective_nerve_sign_without_red_flag_refers(case, sign):
     assert "radiculopathy_suspected" in report.conditions
 
 
-# ---- the chain (CONTRACT §3.5, §4) ----------------------------------------------------
+# ---- the chain: a key before its satellites ----------------------------------------------------
 
 
 @given(cases())
@@ -163,6 +163,7 @@ def test_no_chain_when_not_treating(case):
         assert report.primary_muscle is not None
 
 
+@settings(max_examples=at_most(50))  # the chain's shape, not a safety invariant: 50 examples
 @given(cases())
 def test_chain_starts_with_primary_and_holds_supported_candidates(case):
     _, report = consult(case)
@@ -196,7 +197,7 @@ def key_satellite_cases(draw):
 
 
 def test_satellite_never_primary_while_its_key_leads():
-    """CONTRACT §3.5 (amended): a key leads only on evidence of its own; a confirmed,
+    """A key leads only on evidence of its own; a confirmed,
     supported key whose edge applies to the satellite's part always leads it (a satellite
     whose zone does not fit the pain map is not part of that chain).
 
@@ -207,6 +208,7 @@ def test_satellite_never_primary_while_its_key_leads():
     threshold = knowledge().settings.support_threshold
     examples, reached = [], []
 
+    @settings(max_examples=at_most(50))  # the chain's order, not a safety invariant: 50 examples
     @given(key_satellite_cases())
     def check(case):
         engine, report = consult(case)
@@ -242,6 +244,7 @@ def test_non_tender_never_in_a_chain_and_secondary_chains_are_disjoint(case):
         assert report.protocol.steps == [] and report.corrections == [] and report.secondary_chains == []
 
 
+@settings(max_examples=at_most(50))  # the candidates' bookkeeping, not a safety invariant: 50 examples
 @given(cases())
 def test_candidates_are_consistent(case):
     _, report = consult(case)
@@ -257,7 +260,7 @@ def test_candidates_are_consistent(case):
     assert certainties == sorted(certainties, reverse=True)
 
 
-# ---- the same case always gives byte-identical JSON (CONTRACT §4) ---------------------
+# ---- the same case always gives byte-identical JSON ---------------------
 
 
 @given(cases(), cases())
@@ -309,8 +312,11 @@ def test_same_json_across_processes_and_hash_seeds(tmp_path, with_trace):
         paths.append(str(path))
     outputs = {}
     # The order is not only hash-seed dependent: it also varied between runs with the
-    # same seed, so eight processes are run to make a wrong order very likely to show.
-    for run, seed in enumerate(("0", "0", "1", "1", "2", "3", "42", "4242"), start=1):
+    # same seed, so eight processes are run with the trace (where a wrong firing order shows
+    # whole) to make a wrong order very likely to show. Their JSON holds every field of the
+    # report too, so without the trace three processes check that path.
+    seeds = ("0", "0", "1", "1", "2", "3", "42", "4242") if with_trace else ("0", "1", "42")
+    for run, seed in enumerate(seeds, start=1):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         command = [str(MYOTRACE), "diagnose", *paths, "--format", "json"] + (["--trace"] if with_trace else [])
         result = subprocess.run(command, capture_output=True, env=env, check=False)

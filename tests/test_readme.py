@@ -1,18 +1,22 @@
 """The README tells the truth: its two set-up commands are the ones CI runs, its example output
 is what `diagnose` prints, its example case is the library's, and it links nothing that does
-not ship."""
+not ship.
+
+The README's commands run in process (tests/clirun.py: what the console script prints, in a
+terminal of 80 columns); the console script itself is run in test_packaging.py and
+test_cli_polish.py."""
 import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
+from clirun import run
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-MYOTRACE = Path(sys.executable).parent / "myotrace"
 
 
 def blocks(language: str) -> list[str]:
@@ -90,9 +94,7 @@ def test_ci_uses_sudo_only_when_not_root_and_keeps_a_ci_value_given(tmp_path):
 
 def test_the_example_output_is_what_diagnose_prints():
     [shown] = blocks("text")
-    result = subprocess.run([str(MYOTRACE), "diagnose", str(ROOT / "cases" / "gmin-lateral-classic.yaml")],
-                            capture_output=True, text=True, timeout=120, check=False,
-                            env={**os.environ, "COLUMNS": "80"})
+    result = run("diagnose", ROOT / "cases" / "gmin-lateral-classic.yaml", columns=80)
     assert result.returncode == 0, result.stderr
     actual = [line.rstrip() for line in result.stdout.splitlines()]
     position = 0
@@ -134,8 +136,7 @@ def test_the_claims_register_example_prints_what_the_readme_says():
     [example] = [block for block in blocks("sh") if "kb claims" in block]
     command = example.strip().split(" > ")[0].split()
     assert command[:3] == ["myotrace", "kb", "claims"]
-    result = subprocess.run([str(MYOTRACE), *command[1:]], capture_output=True, text=True, timeout=120,
-                            check=False)
+    result = run(*command[1:])
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0]
     assert header == "id,kind,claim,sources,level,low authority"

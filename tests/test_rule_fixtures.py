@@ -1,7 +1,7 @@
 """One YAML fixture per rule (style.md convention 6), one parametrised runner.
 
 Each ``tests/fixtures/rules/<RULE-ID>.yaml`` holds named cases; each case is a
-case body (CONTRACT §1), whether the rule should fire on it, and optionally
+case body (the case-file format), whether the rule should fire on it, and optionally
 facts the rule's firings must declare (subset match).
 """
 import math
@@ -80,7 +80,7 @@ def test_fixture_file_is_well_formed(rule_id):
         assert set(item) <= CASE_KEYS, f"{rule_id}.yaml {item['name']}: unknown keys {set(item) - CASE_KEYS}"
         assert isinstance(item.get("should_fire"), bool), f"{item['name']}: should_fire must be true/false"
         assert isinstance(item.get("case"), dict) and item["case"], f"{item['name']}: case must be a non-empty mapping"
-        Case.model_validate(item["case"])  # a valid case body per CONTRACT §1
+        Case.model_validate(item["case"])  # a valid case body
         expected = item.get("expect_declared")
         if expected is not None:
             assert item["should_fire"], f"{item['name']}: expect_declared on a should_fire: false case"

@@ -36,9 +36,6 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 RAISING = {"raises", "warns", "fail", "deprecated_call"}
 
-# xfails written strict=False that another branch turns into a fix (the lead deletes an entry
-# when that branch is merged; test_every_known_exception_still_exists says when).
-KNOWN_NON_STRICT: set[tuple[str, str]] = set()  # none: every xfail in the suite is strict
 
 
 @dataclass
@@ -215,15 +212,8 @@ def test_every_test_in_the_suite_asserts():
 
 def test_the_suite_has_no_silent_xfail():
     found = [(f"{name}.py", owner, line, what) for name, module in SUITE.items()
-             for owner, line, what in non_strict_xfails(module)
-             if (f"{name}.py", owner) not in KNOWN_NON_STRICT]
+             for owner, line, what in non_strict_xfails(module)]
     assert not found, f"an xfail that may pass unnoticed: {found}"
-
-
-def test_every_known_exception_still_exists():
-    present = {(f"{name}.py", owner) for name, module in SUITE.items() for owner, _, _ in non_strict_xfails(module)}
-    gone = KNOWN_NON_STRICT - present
-    assert not gone, f"fixed since: remove from KNOWN_NON_STRICT: {sorted(gone)}"
 
 
 def test_xfail_is_strict_by_default():

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from browsing import shoot
+
 
 L5 = "gmin-mistaken-for-l5"
 
@@ -37,7 +39,7 @@ def test_differential_side_by_side_on_a_desk_and_stacked_on_a_phone(browser, ser
     assert len(boxes) == 5
     assert len({round(box["y"]) for box in boxes}) == 1, "the five pictures share one row"
     assert page_width(page) <= 1280
-    page.screenshot(path=str(shots / "differential-1280.png"), full_page=True)
+    shoot(page, shots / "differential-1280.png", full_page=True)
     page.pdf(path=str(shots / "differential.pdf"), format="A4")
     printed = pdf_pages(shots / "differential.pdf")
     assert 1 <= printed <= 8, printed
@@ -50,7 +52,7 @@ def test_differential_side_by_side_on_a_desk_and_stacked_on_a_phone(browser, ser
     boxes = [page.locator(".picture").nth(i).bounding_box() for i in range(5)]
     assert all(box["x"] + box["width"] <= 390 for box in boxes)
     assert boxes[1]["y"] > boxes[0]["y"] + boxes[0]["height"] - 1, "stacked on a phone"
-    page.screenshot(path=str(shots / "differential-390.png"), full_page=True)
+    shoot(page, shots / "differential-390.png", full_page=True)
     context.close()
     assert not errors, errors
 
@@ -65,7 +67,7 @@ def test_region_lookup_fits_the_screen(browser, server, shots, width, height):
     assert "gluteus minimus" in page.inner_text("#refers-essential")
     assert "peroneus longus" in page.inner_text("#refers-spill-over")
     assert page_width(page) <= width
-    page.screenshot(path=str(shots / f"refers-to-{width}.png"), full_page=True)
+    shoot(page, shots / f"refers-to-{width}.png", full_page=True)
     context.close()
     assert not errors, errors
 
@@ -98,7 +100,7 @@ def test_stepper_shows_the_state_after_the_firing_and_brings_it_into_view(browse
         assert page_width(page) <= width
     firing = page.locator("#firing").bounding_box()
     assert firing["x"] + firing["width"] <= width                            # the firing text is not cut off
-    page.screenshot(path=str(shots / f"stepper-{width}.png"), full_page=False)
+    shoot(page, shots / f"stepper-{width}.png", full_page=False)
     context.close()
     assert not errors, errors
 
@@ -118,7 +120,7 @@ def test_muscle_page_is_a_readable_size_and_prints_what_kb_show_prints(browser, 
     assert "leg-length difference" in page.inner_text("#perpetuating")
     assert "pillow between the knees" in page.inner_text("#self-care")
     assert "Travell JG, Simons DG (1992)" in page.inner_text("#references")
-    page.screenshot(path=str(shots / f"muscle-{width}.png"), full_page=True)
+    shoot(page, shots / f"muscle-{width}.png", full_page=True)
     context.close()
     assert not errors, errors
 

@@ -14,7 +14,7 @@ from myotrace.cli import app
 from myotrace.expert.casefile import case_paths, load_case
 from myotrace.expert.engine import get_engine
 from myotrace.facts.knowledge import knowledge
-from myotrace.facts.vocabulary import MUSCLES, REGIONS
+from myotrace.facts.vocabulary import MUSCLES, REGIONS, label
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = case_paths([ROOT / "cases"])
@@ -24,13 +24,15 @@ SNAKE = re.compile(r"(?<![\w/.#:=?&-])[a-z]+(?:_[a-z0-9]+)+(?![\w/(-])")
 REPR = re.compile(r"\b[A-Z][A-Za-z]+\([a-z_]+=|=\s?(True|False|None)\b|\[['\"]|\{['\"]|\b(True|False|None)\b"
                   r"|\bthe any part\b|\bits no part\b|\bnot palpated non-tender\b|\bcf=")
 KEYS = sorted(knowledge().references, key=len, reverse=True)
+# Every reference key standing alone, in one pattern: one pass over a text, not one per key.
+RAW_KEY = re.compile(rf"(?<![\w/.-])({'|'.join(map(re.escape, KEYS))})(?![\w-])")
 
 
 def problems(text: str) -> list[str]:
     found = [f"snake_case id {m.group()!r}" for m in SNAKE.finditer(text)]
     found += [f"program text {m.group()!r}" for m in REPR.finditer(text)]
-    found += [f"raw reference key {key!r}" for key in KEYS
-              if re.search(rf"(?<![\w/.-]){re.escape(key)}(?![\w-])", text)]
+    raw = {m.group(1) for m in RAW_KEY.finditer(text)}
+    found += [f"raw reference key {key!r}" for key in KEYS if key in raw]
     return found
 
 
@@ -112,7 +114,8 @@ def visible(html: str) -> str:
 def client(tmp_path_factory):
     pytest.importorskip("starlette")
     from test_web_api import client_for
-    return client_for(tmp_path_factory.mktemp("views") / "c.db")[0]
+    with client_for(tmp_path_factory.mktemp("views") / "c.db")[0] as kept:
+        yield kept
 
 
 def practice_code(name: str) -> str:
@@ -271,3 +274,50 @@ def test_the_graph_draws_the_normal_neurological_examination():
     nerve_case = load_case(ROOT / "cases" / "nerve-reflex-reduced-s1.yaml")
     drawn = build_graph(get_engine().consult(nerve_case).trace, findings=dict(nerve_case.findings))
     assert drawn.nodes["nerve"].lines[1] != "not found"   # a real nerve finding is never overdrawn
+
+
+def test_the_graph_shows_both_screens_as_the_triage_read_them():
+    from myotrace.expert.teach.graph import build_graph
+
+    def graph_of(name):
+        case = load_case(ROOT / "cases" / f"{name}.yaml")
+        return build_graph(get_engine().consult(case).trace, findings=dict(case.findings))
+    mimic = graph_of("gmin-mistaken-for-l5")  # the normal nerve screen is what makes it pseudo-sciatica
+    assert mimic.nodes["screen_nerve"].lines == ["nerve screen", "complete, none present"]
+    into = {e.source for e in mimic.edges if e.target == "screen_nerve"}
+    assert into == {f"finding_{f}" for f in ("slr_positive", "dermatomal_numbness", "myotomal_weakness",
+                                              "reflex_reduced")}
+    assert any(e.source == "screen_nerve" and e.target == "cond_myofascial_pseudo_sciatica" for e in mimic.edges)
+    assert any(e.source == "screen_red_flags" and e.target == "triage" for e in mimic.edges)
+    unexamined = graph_of("screen-first-nerve-not-examined")  # never examined: not screened, not negative
+    lines = " ".join(unexamined.nodes["screen_nerve"].lines)
+    assert "not screened (3 of 4)" in lines and "reflex" in lines and "slr" not in lines
+    assert {(e.source, e.target, e.kind) for e in unexamined.edges if e.source == "screen_nerve"} == {
+        ("screen_nerve", "triage", "derives")}
+    assert all(not n.muted for n in unexamined.nodes.values() if n.id.startswith("screen_"))
+
+
+def test_explain_names_the_items_never_screened():
+    out = cli("explain", str(ROOT / "cases" / "screen-first-nerve-not-examined.yaml"))
+    conclusion = " ".join(out.split("\nConclusion")[1].split("Answered, but")[0].split())
+    assert "screens: red flags: complete; nerve: incomplete" in conclusion
+    assert "nerve signs not examined: dermatomal numbness, myotomal weakness, reflex reduced" in conclusion
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_hint_2_points_at_what_to_weigh_without_naming_the_answer(path):
+    from myotrace.expert.report import build_report
+    from myotrace.expert.teach.hints import hints
+    case = load_case(path)
+    engine = get_engine()
+    report = build_report(engine.consult(case), case)
+    if report.primary_muscle is None:
+        return
+    for item in ("primary", "chain"):
+        second = hints(item, engine, report)[1]
+        named = [m for m in MUSCLES if re.search(rf"\b{re.escape(label(m))}\b", second, re.I)]
+        assert not named, (item, second)
+        assert not re.search(r"\([+-]\d\.\d\d\)", second), second  # no evidence weights of the answer
+        for mentioned in re.findall(r"([a-z][a-z ]+): (?:yes|no)", second.split("here: ")[-1]):
+            assert any(label(f) == mentioned.strip() for f, v in case.findings.items() if v in (True, False)), \
+                (mentioned, second)   # only findings answered yes or no in this case

@@ -1,4 +1,4 @@
-"""`myotrace serve`'s JSON API (CONTRACT §6) through Starlette's TestClient: every row of the table,
+"""`myotrace serve`'s JSON API through Starlette's TestClient: every row of the table,
 the security rules, atomic answers, two tabs, restarts, and agreement with `diagnose` on every library case."""
 import json
 import os
@@ -33,7 +33,8 @@ def db(tmp_path):
 
 @pytest.fixture
 def client(db):
-    return client_for(db)[0]
+    with client_for(db)[0] as kept:  # one event-loop thread for all its requests, not one each
+        yield kept
 
 
 def new(client, **body):
@@ -309,7 +310,8 @@ def test_changing_an_earlier_answer_re_derives(client):
 # ---- agreement with diagnose on every library case ------------------------------------------
 @pytest.fixture(scope="module")
 def shared_client(tmp_path_factory):
-    return client_for(tmp_path_factory.mktemp("agree") / "c.db")[0]
+    with client_for(tmp_path_factory.mktemp("agree") / "c.db")[0] as kept:
+        yield kept
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

@@ -17,7 +17,7 @@ from myotrace.expert.engine import get_engine
 from myotrace.expert.interview.session import Prompt, answer_from_case
 from myotrace.expert.report import build_report
 
-from browsing import arrive, click, press, settle
+from browsing import arrive, click, press, settle, shoot
 from webserver import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,17 +92,17 @@ def answer_questions_by_clicking(page, case):
 # ---- a whole consultation -----------------------------------------------------------------------
 def test_whole_consultation_by_clicking(page, server, shots):
     cid = start(page, server, "click-classic")
-    page.screenshot(path=shots / "01-red-flags.png", full_page=True)
+    shoot(page, shots / "01-red-flags.png", full_page=True)
     click(page, "#all-no")
     click(page, "#submit")
     arrive(page, "#question[data-kind=pain_map]")
     for region in CLASSIC.pain:
         click(page, f'figure[data-leg=right] [data-region="{region}"]')
-    page.screenshot(path=shots / "02-pain-map.png", full_page=True)
+    shoot(page, shots / "02-pain-map.png", full_page=True)
     click(page, "#submit")
     nerve_screen_none(page)
     arrive(page, "#question[data-kind=question]")
-    page.screenshot(path=shots / "03-question.png", full_page=True)
+    shoot(page, shots / "03-question.png", full_page=True)
     answer_questions_by_clicking(page, CLASSIC)
     arrive(page, "#summary")
     assert "Pain map" in page.inner_text("#summary")
@@ -114,7 +114,7 @@ def test_whole_consultation_by_clicking(page, server, shots):
     assert all(m.replace("_", " ") in chain_text for m in want.chain)
     assert page.locator(".result-chart .tp").count() >= len(want.chain)
     assert page.locator(".result-chart .arrow.satellite").count() >= 1
-    page.screenshot(path=shots / "04-result-desktop.png", full_page=True)
+    shoot(page, shots / "04-result-desktop.png", full_page=True)
     report = api(server, f"/api/consultations/{cid}/report")
     assert (report["triage"], report["primary_muscle"], report["chain"]) == (want.triage, want.primary_muscle, want.chain)
     page.goto(server.entry("/"))  # the patient list: its triage, then delete it
@@ -257,7 +257,7 @@ def test_body_chart_both_legs_every_view_mirrored(page, server, shots):
             boxes[leg, view] = element.bounding_box()
         other = "left" if leg == "right" else "right"
         assert page.locator(f'figure[data-leg="{other}"] [data-region="groin"][aria-checked="true"]').count() == 0
-        page.screenshot(path=shots / f"05-chart-{leg}.png", full_page=True)
+        shoot(page, shots / f"05-chart-{leg}.png", full_page=True)
     # mirrored correctly: the patient's right is on the viewer's left in the front view, on the right in the back
     assert boxes["right", "front"]["x"] < boxes["left", "front"]["x"]
     assert boxes["right", "back"]["x"] > boxes["left", "back"]["x"]
@@ -303,14 +303,14 @@ def test_phone_viewport_and_print(browser, server, shots):
     try:
         start(page, server, "phone")
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
-        page.screenshot(path=shots / "06-phone-red-flags.png", full_page=True)
+        shoot(page, shots / "06-phone-red-flags.png", full_page=True)
         click(page, "#all-no")
         click(page, "#submit")
         arrive(page, "#question[data-kind=pain_map]")
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
         for region in CLASSIC.pain:
             click(page, f'figure[data-leg=right] [data-region="{region}"]')
-        page.screenshot(path=shots / "07-phone-pain-map.png", full_page=True)
+        shoot(page, shots / "07-phone-pain-map.png", full_page=True)
         click(page, "#submit")
         nerve_screen_none(page)
         arrive(page, "#question[data-kind=question]")
@@ -318,9 +318,9 @@ def test_phone_viewport_and_print(browser, server, shots):
         click(page, "#see-result")
         arrive(page, "#triage-banner")
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
-        page.screenshot(path=shots / "08-phone-result.png")
+        shoot(page, shots / "08-phone-result.png")
         page.locator("table.evidence").scroll_into_view_if_needed()
-        page.screenshot(path=shots / "08b-phone-evidence.png")
+        shoot(page, shots / "08b-phone-evidence.png")
         page.emulate_media(media="print")
         assert not page.locator("header.top").is_visible()
         assert not page.locator(".result-actions").is_visible()
@@ -347,7 +347,7 @@ def test_stepper_lights_the_graph_as_rules_fire(page, server, shots):
     assert page.locator("#firing").count() == 1 and page.locator("#agenda tr.next").count() == 1
     page.goto(server.entry("/teach/case/gmin-lateral-classic?n=17"))  # MYT-001 declares three nodes
     assert page.locator(".graph-pane .node.declared, .graph-pane .node.matched").count() >= 1
-    page.screenshot(path=shots / "11-stepper.png", full_page=False)
+    shoot(page, shots / "11-stepper.png", full_page=False)
     press(page, "ArrowLeft")
     page.wait_for_url("**n=16")
     click(page, page.locator('.graph-pane .node[data-node="m_gluteus_minimus"]'))
@@ -364,7 +364,7 @@ def test_what_if_by_clicking_a_finding(page, server, shots):
     click(page, page.locator('#findings a.flip:has-text("fever")'))
     page.wait_for_url("**whatif**")
     assert "CHANGED" in page.inner_text("#verdict")
-    page.screenshot(path=shots / "12-what-if.png", full_page=True)
+    shoot(page, shots / "12-what-if.png", full_page=True)
 
 
 def test_practice_critique_and_hints(page, server):

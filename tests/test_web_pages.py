@@ -19,9 +19,9 @@ CLASSIC = load_case(ROOT / "cases" / "gmin-lateral-classic.yaml")
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
-    client = client_for(tmp_path_factory.mktemp("pages") / "c.db")[0]
-    cid, _ = replay(client, CLASSIC)
-    return client, cid
+    with client_for(tmp_path_factory.mktemp("pages") / "c.db")[0] as client:
+        cid, _ = replay(client, CLASSIC)
+        yield client, cid
 
 
 def test_case_yaml_export_diagnoses_like_the_original(finished):

@@ -36,7 +36,7 @@ def test_serve_help_does_not_import_the_web_stack_either():
 
 pytest.importorskip("starlette")
 from myotrace.expert.web.chart import charts, legs_for, tender_site  # noqa: E402
-from myotrace.expert.web.consult import ApiError, change_answer  # noqa: E402
+from myotrace.expert.web.consult import ApiError, Consultations  # noqa: E402
 from myotrace.expert.web.store import Store  # noqa: E402
 
 
@@ -71,16 +71,46 @@ def test_store_file_is_private_and_a_failed_change_is_rolled_back(tmp_path):
     assert again.session.answers == [] and again.version == 1
 
 
-def test_changing_an_earlier_answer_keeps_the_later_ones():
+def test_the_web_changes_an_earlier_answer_as_the_terminal_does(tmp_path):
+    """The web's change is Interview.edit: later answers kept, one flag of a screen may change alone,
+    and going on past a settled conclusion ends when the change reopens it."""
+    service = Consultations(Store(tmp_path / "c.db"))
+    cid = service.create({})["id"]
+    flags = {flag: False for flag in service.show(cid)["next"]["choices"]}
+    service.answer(cid, {"item": "red_flags", "value": flags})
+    service.answer(cid, {"item": "pain_map", "value": ["buttock", "lateral_thigh"]})
+    before = service.show(cid)["answers"]
+    service.edit(cid, {"item": "pain_map", "value": ["lateral_calf"]})
+    after = service.show(cid)["answers"]
+    assert [s["item"] for s in after] == [s["item"] for s in before]
+    assert after[1]["value"] == ["lateral_calf"]
+    state = service.edit(cid, {"item": "red_flags", "value": {RED_FLAGS[0]: True}})  # one flag alone
+    answers = service.show(cid)["answers"]
+    assert answers[0]["value"] == {**flags, RED_FLAGS[0]: True}
+    assert state["next"] is None or state["next"]["item"] != "red_flags"
+    with pytest.raises(ApiError) as refused:
+        service.edit(cid, {"item": "limp", "value": True})
+    assert refused.value.status == 422 and "not been answered" in refused.value.message
+
+
+def test_a_change_that_reopens_the_conclusion_ends_going_on():
+    interview = Interview()
+    interview.session.go_on = True
+    interview.answer({flag: False for flag in interview.next_prompt().items})
+    interview.answer(["buttock"])
+    interview.edit("pain_map", ["buttock", "lateral_thigh"])
+    assert interview.session.go_on is interview.settled
+
+
+def test_one_prompt_constructor_for_changing_and_replaying():
     interview = Interview()
     interview.answer({flag: False for flag in interview.next_prompt().items})
-    interview.answer(["buttock", "lateral_thigh"])
-    later = list(interview.session.answers)
-    change_answer(interview.session, Step(item="pain_map", value=["lateral_calf"]))
-    assert [s.item for s in interview.session.answers] == [s.item for s in later]
-    assert interview.session.answers[1].value == ["lateral_calf"]
-    with pytest.raises(ApiError):
-        change_answer(interview.session, Step(item="red_flags", value={RED_FLAGS[0]: True}))
+    screen = interview.prompt_for("red_flags")
+    assert screen.kind == "red_flag_screen" and set(screen.items) == set(interview.session.answers[0].value)
+    assert interview.prompt_for(RED_FLAGS[0]).items == (RED_FLAGS[0],)
+    assert interview.prompt_for(1) == screen
+    with pytest.raises(ValueError):
+        interview.prompt_for("pain_map")
 
 
 def test_serve_on_a_taken_port_is_one_line_and_exit_2(tmp_path):

@@ -1,18 +1,22 @@
 """The clinical note of an interview: what was asked and found, and what was concluded.
 
 Pure functions of an ``Interview`` (no input, no output); the terminal writes them to files
-(``report FILE``), the web app may serve them. Formats: Markdown (the note), HTML (the
-report page of ``diagnose --format html`` with the note's record), JSON (the CONTRACT §4
-report), and the case file (YAML) for ``diagnose``/``explain``/``evaluate``.
+(``report FILE``), the web app may serve them. Formats: Markdown (the note), and from the report
+formats (present/formats.py) the HTML page of ``diagnose --format html``, the JSON report and the
+case file (YAML) for ``diagnose``/``explain``/``evaluate``. The note's conclusion, treatment and
+safety-net sections are the report's sections (present/sections.py): the note decides none of them.
 """
 from __future__ import annotations
 
 from myotrace.expert.interview.session import PAIN_MAP, Interview
 from myotrace.expert.present import safe
-from myotrace.expert.present.render import chain_line
+from myotrace.expert.present.formats import FORMATS as REPORT_FORMATS, ReportData
+from myotrace.expert.present.sections import CHAIN, EVIDENCE, report_sections
 from myotrace.facts.vocabulary import FINDINGS, NERVE_SCREEN, RED_FLAGS, label
-FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-           ".json": "json", ".yaml": "case", ".yml": "case"}
+
+NOTE_FORMATS = ("markdown", "html", "json", "case")  # what ``report FILE`` writes; markdown is this note
+FORMATS = {suffix: name for name in NOTE_FORMATS for suffix in REPORT_FORMATS[name].suffixes}
+TREATMENT_KEYS = ("corrections", "protocol", "home_care", "avoid", "factors", "safety_net")  # after the evidence
 
 
 def screen_warning(interview: Interview) -> str | None:
@@ -98,10 +102,13 @@ def optional_lines(interview: Interview) -> list[str]:
 
 
 def conclusion_lines(interview: Interview) -> list[str]:
+    """The triage, the chain under the report's heading for it (or why there is none), the
+    secondary chains and the conditions."""
     report = interview.report
     lines = [f"Triage: {label(report.triage)}"]
-    if report.chain:
-        lines.append(f"Primary muscle and chain: {chain_line(report)}")
+    for section in report_sections(report):
+        if section.key == CHAIN:
+            lines.append(f"{section.title}: {section.lines[0] if section.lines else section.note}")
     for chain in report.secondary_chains:
         lines.append("Also active, treated after it: " + " → ".join(label(m) for m in chain))
     if report.conditions:
@@ -141,15 +148,16 @@ def markdown_note(interview: Interview, date: str, session_name: str | None = No
     section("Findings", finding_lines(interview))
     section("Palpation", palpation_lines(interview))
     section("Conclusion", conclusion_lines(interview))
-    section("Evidence", [f"{label(c.muscle)} ({c.certainty:.2f}, {'supported' if c.supported else 'not supported'}): "
-                         + "; ".join(c.for_ + [f"against: {a}" for a in c.against])
-                         for c in report.candidates if c.supported or c.muscle in case.tender_points])
-    section("Myths corrected", report.corrections)
-    section("Protocol", report.protocol.steps, numbered=True)
-    section("Home care", report.protocol.home_care)
-    section("Avoid", report.protocol.avoid)
-    section("Perpetuating factors", report.perpetuating_factors)
-    section("Safety net (tell the patient)", report.safety_net)
+    sections = {section.key: section for section in report_sections(report, interview.trace)}
+    if EVIDENCE in sections:
+        section(sections[EVIDENCE].title, [
+            f"{label(c.muscle)} ({c.certainty:.2f}, {'supported' if c.supported else 'not supported'}): "
+            + "; ".join(c.for_ + [f"against: {a}" for a in c.against])
+            for c in report.candidates if c.supported or c.muscle in case.tender_points])
+    for key in TREATMENT_KEYS:
+        if key in sections:
+            shown = sections[key]
+            section(shown.title, list(shown.lines) or [shown.note], numbered=shown.numbered and bool(shown.lines))
     open_lines = open_question_lines(interview)
     section(f"Open questions that could still change the conclusion ({len(open_lines)})",
             open_lines or ["none"])
@@ -173,28 +181,14 @@ def record_text(interview: Interview) -> str:
     return "\n".join(lines)
 
 
-def html_note(interview: Interview) -> str:
-    from myotrace.expert.present.html import CasePage, render_html
-    from myotrace.expert.present.summary import case_summary
-
-    report, case = interview.report, interview.case  # the banner carries the screen line
-    return render_html([CasePage(report, list(interview.trace), list(case.pain), case_summary(case), case.notes)])
-
-
-def json_report(interview: Interview) -> str:
-    """The JSON report of the answers so far."""
-    return interview.report.to_json()
+def report_data(interview: Interview, comment: str | None = None) -> ReportData:
+    """The interview's report as the report formats draw it; ``comment`` goes into a case file."""
+    return ReportData(interview.report, interview.case, tuple(interview.trace),
+                      tuple(interview.session.unpalpable), comment)
 
 
 def render(interview: Interview, fmt: str, date: str, session_name: str | None = None, note: str | None = None) -> str:
     """The file's text in ``fmt`` (a value of FORMATS)."""
     if fmt == "markdown":
         return markdown_note(interview, date, session_name) + "\n"
-    if fmt == "html":
-        return html_note(interview)
-    if fmt == "json":
-        return json_report(interview)
-    from myotrace.expert.interview.store import case_yaml
-
-    return case_yaml(interview.case, interview.session.unpalpable, note)
-
+    return REPORT_FORMATS[fmt].render(report_data(interview, note))

@@ -96,7 +96,7 @@ class Session(BaseModel):
     created: str = ""
     updated: str = ""
     answers: list[Step] = []
-    history: History | None = None   # the intake (CONTRACT §1), never a patient's name
+    history: History | None = None   # the intake (age, onset, duration, intensity, aggravating), never a name
     notes: str | None = None         # free text, never interpreted
     go_on: bool = False       # asked to go on past a settled conclusion
     stopped: bool = False     # asked for the result before the end (`result`)
@@ -123,7 +123,7 @@ class Session(BaseModel):
         return items
 
     def to_case(self) -> Case:
-        """The answers as a case file (CONTRACT §1); later answers win."""
+        """The answers as a case file (the format ``diagnose`` reads); later answers win."""
         pain: list[str] = []
         findings: dict[str, Value] = {}
         palpation: dict[str, Value] = {}
@@ -164,6 +164,16 @@ class Prompt:
     @property
     def item(self) -> str:
         return CHECKLIST_KINDS.get(self.kind) or self.items[0]
+
+
+def prompt_for(item: str, items=None) -> Prompt:
+    """The prompt that asks ``item`` (a step's item, or one flag of a screen) outside the rules' order:
+    to change an answer, or to replay a case file. A screen asks ``items`` (default: all of it);
+    no engine question stands behind it, so ``why`` says no rule needs it now."""
+    kind = next((kind for kind, step_item in CHECKLIST_KINDS.items() if step_item == item), None)
+    if kind is not None:
+        return Prompt(kind, tuple(items if items is not None else CHECKLISTS[item]), ())
+    return Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
 
 
 @dataclass(frozen=True)
@@ -539,6 +549,14 @@ class Interview:
         known = item in ASKABLE or item == PAIN_MAP or item in CHECKLISTS
         raise ValueError(f"{target[:60]!r} " + ("has not been answered yet" if known else
                                                 "is not an item of the interview (see the numbers in `answers`)"))
+
+    def prompt_for(self, target: int | str) -> Prompt:
+        """The prompt that changes an earlier answer (``target`` as in ``locate``): the screen with the
+        flags it asked, the one flag of it named, the pain map, or the one item."""
+        index, flag = self.locate(target)
+        step = self.session.answers[index]
+        return prompt_for(flag) if flag is not None else prompt_for(step.item, tuple(step.value)
+                                                                      if step.item in CHECKLISTS else None)
 
     def edit(self, target: int | str, value) -> Step:
         """Change one answer in place and re-derive; returns the new step.

@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import fcntl
 import glob
-import json
 import os
 import time
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from myotrace.expert.casefile import _no_repeated_keys, value_problem
+from myotrace.expert.casefile import case_yaml, decode_json  # noqa: F401 (case_yaml: the export)
 from myotrace.expert.errors import InputError
 from myotrace.expert.files import describe_os_error, read_limited, write_atomic
 from myotrace.expert.interview.session import FILE_MODE, SESSION_FORMAT, Session, now
 from myotrace.expert.present.safe import clean
-from myotrace.facts.case import Case
 
 MAX_BYTES = 1024 * 1024
 STARTED = time.time()  # temporary files older than this belong to an earlier, dead process
@@ -178,18 +176,11 @@ def load_session(path: Path) -> Session:
     raw = read_limited(path, MAX_BYTES, "session file")
     damaged = f"{path}: damaged session file"
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_repeated_keys, parse_constant=_no_constant)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a myotrace session file (not UTF-8 text)") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not a myotrace session file (not valid JSON, line {error.lineno}: "
-                         f"{error.msg})") from None
-    except InputError as error:
-        raise InputError(f"{damaged}: {error}") from None
-    except RecursionError:
-        raise InputError(f"{damaged}: nested too deeply") from None
-    except ValueError as error:
-        raise InputError(f"{damaged}: {value_problem(error)}") from None
+    data = decode_json(text, f"{path}: not a myotrace session file, not valid JSON: ", damaged,
+                       parse_constant=_no_constant)
     if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:
         raise InputError(f"{path}: not a myotrace session file (no \"format\": \"{SESSION_FORMAT}\")")
     if isinstance(data.get("version"), bool):  # Literal[1] takes true, since True == 1
@@ -204,32 +195,3 @@ def load_session(path: Path) -> Session:
         raise InputError(f"{damaged}: nested too deeply") from None
     session.case, session.created, session.updated = clean(session.case), clean(session.created), clean(session.updated)
     return session
-
-
-def case_yaml(case: Case, unpalpable=(), note: str | None = None) -> str:
-    """A case file that ``diagnose``, ``explain`` and ``evaluate`` accept."""
-    import yaml
-
-    def dump(key, value, flow):
-        if flow:  # a short list on one line: pain: [buttock, lateral_thigh]
-            return f"{key}: " + yaml.safe_dump(value, default_flow_style=True, width=1000)
-        return yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True,
-                              default_flow_style=False, width=100)
-
-    out = []
-    if case.case:
-        out.append(dump("case", case.case, False))
-    if case.side:
-        out.append(dump("side", case.side, False))
-    out.append(dump("pain", list(case.pain), True))
-    out.append(dump("findings", dict(case.findings), False) if case.findings else "findings: {}\n")
-    out.append(dump("tender_points", list(case.tender_points), True))
-    out.append(dump("non_tender", list(case.non_tender), True))
-    if case.history and not case.history.is_empty():
-        out.append(dump("history", case.history.model_dump(exclude_none=True), False))
-    notes = [text for text in (case.notes, note) if text]
-    if unpalpable:
-        notes.append("palpation not possible or not conclusive: " + ", ".join(unpalpable))
-    if notes:
-        out.append(dump("notes", "; ".join(notes), False))
-    return "".join(out)

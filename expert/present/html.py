@@ -6,10 +6,11 @@ forbids anything else. Every piece of text is escaped (present/safe.py: control
 characters shown as escapes). The
 chart, the graph and the trace table are built from the structured trace.
 
-Reading order of one case (a clinical note): the triage headline; for a red
-flag, the referral and its reason and nothing else clinical; otherwise the
-case as given, the conclusion, the body chart, the protocol, the evidence and
-the derivation graph (its own page in print); the full trace stays on screen
+Reading order of one case: the triage headline, then the report's sections
+in the order present/sections.py decides (for a red flag, the referral and
+its reasons and nothing that reads as a treatment; otherwise the case as
+given, the conclusion with the body chart, the evidence, the protocol and the
+derivation graph, its own page in print); the full trace stays on screen
 only. ``case_section(page, index)`` is one case, so a page of many cases can
 be written case by case; ``index`` makes every id in it unique.
 """
@@ -20,10 +21,12 @@ from dataclasses import dataclass
 from myotrace.expert.present import safe
 from myotrace.expert.present.bodychart import body_chart
 from myotrace.expert.present.references import bibliography, source_text, trace_sources
+from myotrace.expert.present.sections import CASE, CHART, DERIVATION, EVIDENCE, QUESTIONS, Section, report_sections
 from myotrace.expert.present.summary import case_summary
 from myotrace.expert.present.text import fact_brief
 from myotrace.expert.report import Report
-from myotrace.expert.teach.graph import build_graph, to_svg
+from myotrace.expert.teach.graph import build_graph
+from myotrace.expert.teach.graphsvg import to_svg
 from myotrace.facts.vocabulary import label
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -146,7 +149,11 @@ class CasePage:
 
 
 def page(report: Report, engine, case) -> CasePage:
-    return CasePage(report, list(engine.trace), list(case.pain), case_summary(case), case.notes)
+    return page_of(report, engine.trace, case)
+
+
+def page_of(report: Report, trace, case) -> CasePage:
+    return CasePage(report, list(trace), list(case.pain), case_summary(case), case.notes)
 
 
 # ---- parts of a section ---------------------------------------------------------------
@@ -167,37 +174,11 @@ def summary_block(summary, notes: str | None = None) -> str:
             + (f"<dt>Notes</dt><dd class='notes'>{safe.html(notes, multiline=True)}</dd>" if notes else "") + "</dl>")
 
 
-def referral_reasons(trace) -> list[str]:
-    """Why the case is referred: the rules that found a red flag, in their words."""
-    reasons = []
-    for firing in trace:
-        for fact in firing.declared:
-            if fact["type"] == "RedFlag":
-                reasons.append(f"{label(fact['id'])}: {firing.statement}")
-    return list(dict.fromkeys(reasons))
-
-
-def conclusion_block(report: Report) -> str:
-    rows = []
-    if report.red_flags:
-        rows.append(("Red flags", ", ".join(label(f) for f in report.red_flags)))
-    if report.conditions:
-        rows.append(("Conditions", ", ".join(label(c) for c in report.conditions)))
-    primary = label(report.primary_muscle) if report.primary_muscle else "none"
-    rows.append(("Primary muscle", primary + (" (working hypothesis)" if report.chain_is_hypothesis else "")))
-    if report.chain:
-        rows.append(("Chain", " → ".join(label(m) for m in report.chain)))
-    for number, chain in enumerate(report.secondary_chains, 1):
-        rows.append((f"Secondary chain {number}", " → ".join(label(m) for m in chain)))
-    return ("<h2>Conclusion</h2><div class='table-box'><table class='conclusion'>"
-            + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows) + "</table></div>")
-
-
 def chart_block(item: CasePage, index: int) -> str:
     report = item.report
     chains = [report.chain, *report.secondary_chains] if report.chain else list(report.secondary_chains)
     members = [m for chain in chains for m in chain]
-    note = "" if report.chain else f"No chain is marked: the triage is {label(report.triage)}."
+    note = report.chain_note
     return ("<h2>Body chart</h2><figure class='chart'>"
             + body_chart(item.pain, chains, chain_links(item.trace, members), report.side,
                          prefix=f"c{index}-chart", note=note)
@@ -206,10 +187,10 @@ def chart_block(item: CasePage, index: int) -> str:
               "painful part of its referral zone, and from each key muscle to its satellite.</figcaption></figure>")
 
 
-def evidence_block(report: Report) -> str:
-    if not report.candidates:
-        return "<h2>Evidence for and against</h2><p>No muscle has any evidence yet.</p>"
-    out = ["<h2>Evidence for and against</h2><div class='table-box'>"
+def evidence_block(report: Report, section: Section) -> str:
+    if not section.drawn:
+        return f"<h2>{e(section.title)}</h2><p>{e(section.note)}</p>"
+    out = [f"<h2>{e(section.title)}</h2><div class='table-box'>"
            "<table class='evidence'><tr><th>muscle</th><th>certainty</th><th>for</th><th>against</th></tr>"]
     for c in report.candidates:
         row_class = "" if c.supported else " class='unsupported'"
@@ -231,57 +212,31 @@ def graph_block(item: CasePage, index: int, after: str = "") -> str:
               "</figure>" + after + "</section>")
 
 
-def questions_block(report: Report) -> str:
-    """The open questions under the report's headings; empty headings are left out."""
-    return "".join(f"<h2 class='q'>{e(title)}</h2>" + _items(lines, kind="questions")
-                   for title, lines in report.question_sections() if lines)
-
-
-def safety_net_block(report: Report) -> str:
-    return ("<h2 class='q'>Safety net (tell the patient)</h2>" + _items(report.safety_net, kind="safety-net")
-            if report.safety_net else "")
-
-
-def protocol_block(report: Report) -> str:
-    if report.protocol_waits:
-        return "<h2>Protocol</h2><p>None yet: complete the screens listed under the open questions first.</p>"
-    out = ["<h2>Protocol</h2>" + _items(report.protocol.steps, ordered=True)]
-    if report.protocol.home_care:
-        out.append("<h3>Home care</h3>" + _items(report.protocol.home_care))
-    if report.protocol.avoid:
-        out.append("<h3>Avoid</h3>" + _items(report.protocol.avoid))
-    return "".join(out)
+def section_block(section: Section, item: CasePage, index: int) -> str:
+    """One section of the report's sections, laid out."""
+    if section.key == CASE:
+        return summary_block(item.summary, item.notes)
+    if section.key == CHART:
+        return chart_block(item, index)
+    if section.key == EVIDENCE:
+        return evidence_block(item.report, section)
+    if section.key == DERIVATION:
+        return graph_block(item, index, after=references_section(item.trace))
+    small = section.key in (QUESTIONS, "safety_net")  # printed in two narrow columns
+    heading = f"<h2 class='q'>{e(section.title)}</h2>" if small else f"<h2>{e(section.title)}</h2>"
+    if not section.lines:
+        return heading + f"<p>{e(section.note)}</p>"
+    body = _items(section.lines, ordered=section.numbered, kind=section.anchor if small else "")
+    return heading + (f"<div class='referral-advice'>{body}</div>" if section.key == "referral" else body)
 
 
 def case_section(item: CasePage, index: int) -> str:
-    """One case: headline, case as given, conclusion, chart, protocol, evidence, graph, trace."""
+    """One case: the headline, then the report's sections in their order, then the trace."""
     report = item.report
     out = [f'<section class="case" id="case-{index}" data-case="{e(report.case)}">', banner(report)]
-    if report.referral_only:
-        out.append("<h2>Referral</h2><div class='referral-advice'>" + _items(report.advice) + "</div>")
-        out.append("<h3>Why</h3>" + _items(referral_reasons(item.trace)))
-        out.append(safety_net_block(report))
-        out.append(summary_block(item.summary, item.notes))
-        out.append(questions_block(report))
-    else:
-        if report.advice:
-            out.append(_items(report.advice))
-        out.append(summary_block(item.summary, item.notes))
-        out.append(conclusion_block(report))
-        out.append(chart_block(item, index))
-        if report.atypical:
-            out.append("<h2>Atypical pattern</h2>" + _items(report.atypical))
-        out.append(protocol_block(report))
-        out.append(safety_net_block(report))
-        if report.corrections:
-            out.append("<h2>Myths corrected</h2>" + _items(report.corrections))
-        if report.perpetuating_factors:
-            out.append("<h2>Perpetuating factors</h2>" + _items(report.perpetuating_factors))
-        out.append(questions_block(report))
-        out.append(evidence_block(report))
-    if not report.referral_only:
-        out.append(graph_block(item, index, after=references_section(item.trace)))
-    else:
+    sections = report_sections(report, item.trace)
+    out += [section_block(section, item, index) for section in sections]
+    if not any(section.key == DERIVATION for section in sections):
         out.append(references_section(item.trace))
     out.append(trace_table(item.trace))
     out.append("</section>")

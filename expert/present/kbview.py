@@ -30,16 +30,23 @@ def _value(value) -> str:
     return {True: "yes", False: "no"}.get(value, str(value))
 
 
+def muscle_sources(kb, muscle: str) -> list[str]:
+    """Every source of a muscle's entry in the order ``kb show`` cites them: referral zones, evidence
+    (strongest first), satellite edges in and out, perpetuating factors, self-care."""
+    entry = kb.muscles[muscle]
+    return ([p.source for p in entry.patterns] + [e.source for e in sorted(entry.evidence, key=lambda e: -abs(e.cf))]
+            + [e.source for e in (*kb.keys_of(muscle), *kb.satellites_of(muscle))]
+            + [f.source for f in entry.perpetuating] + [c.source for c in entry.self_care])
+
+
 def muscle_lines(kb, muscle: str) -> list[str]:
     from myotrace.expert.present.references import bibliography, source_text
     entry = kb.muscles[muscle]
     settings = kb.settings
     short = next((name for name, full in SHORT_NAMES.items() if full == muscle), None)
     lines = [entry.name + (f" (short name: {short})" if short else "") + (" — hip abductor" if entry.hip_abductor else "")]
-    sources = []
 
     def cited(source: str, first: str, rest: str) -> list[str]:
-        sources.append(source)
         return wrap(source_text(source), first, rest)
 
     lines += ["", "Referral zones (by trigger-point part)"]
@@ -86,7 +93,7 @@ def muscle_lines(kb, muscle: str) -> list[str]:
             lines += wrap(care.text, "  ", "    ")
             lines += cited(care.source, "    source: ", "      ")
     lines += ["", "References"]
-    return lines + bibliography_lines(bibliography(sources))
+    return lines + bibliography_lines(bibliography(muscle_sources(kb, muscle)))
 
 
 PART_NAMES = {"main": "the muscle's trigger points", "anterior": "anterior part", "posterior": "posterior part"}

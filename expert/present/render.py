@@ -1,5 +1,6 @@
-"""Reports as text (rich) and markdown. Both read the Report, nothing else."""
+"""Reports as text (rich) and markdown: both lay out the report's sections (present/sections.py)."""
 from myotrace.expert.present import safe
+from myotrace.expert.present.sections import CASE, EVIDENCE, chain_text, report_sections
 from myotrace.expert.report import Report
 from myotrace.expert.trace import fact_text
 from myotrace.facts.vocabulary import label
@@ -12,61 +13,38 @@ TRIAGE_STYLE = {
 
 
 def chain_line(report: Report) -> str:
-    certainty = {c.muscle: c.certainty for c in report.candidates}
-    return " → ".join(f"{label(m)} ({certainty.get(m, 0):.2f})" for m in report.chain)
+    """The primary chain in treatment order, each muscle with its certainty."""
+    return chain_text(report, report.chain)
 
 
-def secondary_lines(report: Report) -> list[str]:
-    certainty = {c.muscle: c.certainty for c in report.candidates}
-    return [" → ".join(f"{label(m)} ({certainty.get(m, 0):.2f})" for m in chain) + " (treated after the primary chain)"
-            for chain in report.secondary_chains]
-
-
-def _sections(report: Report):
-    """(title, lines, numbered) in reading order; empty sections are left out."""
-    yield "Advice", report.advice, False
-    if report.red_flags:
-        yield "Red flags", [label(f) for f in report.red_flags], False
-    if report.conditions:
-        yield "Conditions", [label(c) for c in report.conditions], False
-    if report.chain:
-        yield ("Working hypothesis (primary muscle and chain; treat only after the screens)"
-               if report.chain_is_hypothesis else "Primary muscle and chain"), [chain_line(report)], False
-    yield "Atypical pattern", report.atypical, False
-    if report.secondary_chains:
-        yield "Secondary chains (treated after the primary's)", secondary_lines(report), False
-    if report.probable_satellites:
-        yield "Probable satellites (pain map only: palpate)", [label(m) for m in report.probable_satellites], False
-    yield "Myths corrected", report.corrections, False
-    yield "Protocol", report.protocol.steps, True
-    yield "Home care", report.protocol.home_care, False
-    yield "Avoid", report.protocol.avoid, False
-    yield "Perpetuating factors", report.perpetuating_factors, False
-    yield "Safety net (tell the patient)", report.safety_net, False
-    for title, lines in report.question_sections():
-        yield title, lines, False
-
-
-def render_markdown(report: Report, case=None) -> str:
-    """The report as markdown; with the case, its summary comes before the conclusion."""
+def render_markdown(report: Report, case=None, trace=None) -> str:
+    """The report as markdown; with the case, its summary stands where the sections place the case;
+    with the engine's ``trace``, a referral names the rule that found each red flag."""
     out = [f"# myotrace report: {safe.markdown(report.case)}", "",
            f"**Triage: {report.triage}** — {report.headline}", ""]
     if report.screen_first_line():
         out += [f"**{report.screen_first_line()}**", ""]
     if report.side:
         out += [f"Side: {report.side}", ""]
-    if case is not None:
-        from myotrace.expert.present.summary import summary_markdown
-        out += summary_markdown(case)
-    elif report.history:
-        out += [f"History: {safe.markdown(report.history.summary())}", ""]
-    for title, lines, numbered in _sections(report):
-        if title == "Myths corrected" and report.candidates:
-            out += _markdown_candidates(report)
+    for section in report_sections(report, trace):
+        if section.key == CASE:
+            if case is not None:
+                from myotrace.expert.present.summary import summary_markdown
+                out += summary_markdown(case)
+            elif report.history:
+                out += [f"History: {safe.markdown(report.history.summary())}", ""]
+            continue
+        if section.key == EVIDENCE and section.drawn:
+            out += _markdown_candidates(report, section.title)
+            continue
+        lines = section.lines or ((section.note,) if section.note else ())
         if not lines:
             continue
-        out += [f"## {title}", ""]
-        out += [f"{i}. {line}" if numbered else f"- {line}" for i, line in enumerate(lines, 1)]
+        out += [f"## {section.title}", ""]
+        if section.lines:
+            out += [f"{i}. {line}" if section.numbered else f"- {line}" for i, line in enumerate(lines, 1)]
+        else:
+            out.append(section.note)
         out.append("")
     if report.trace:
         out += ["## Trace", "", "| # | rule | statement | declared |", "|---|---|---|---|"]
@@ -77,16 +55,16 @@ def render_markdown(report: Report, case=None) -> str:
     return "\n".join(out)
 
 
-def _markdown_candidates(report: Report) -> list[str]:
-    out = ["## Candidates", "", "| muscle | certainty | for | against |", "|---|---|---|---|"]
+def _markdown_candidates(report: Report, title: str) -> list[str]:
+    out = [f"## {title}", "", "| muscle | certainty | for | against |", "|---|---|---|---|"]
     for c in report.candidates:
         mark = "" if c.supported else " (not supported)"
         out.append(f"| {label(c.muscle)}{mark} | {c.certainty:.2f} | {'; '.join(c.for_)} | {'; '.join(c.against)} |")
     return out + [""]
 
 
-def render_text(report: Report, console, case=None) -> None:
-    """The report in the terminal; with the case, its summary comes before the conclusion."""
+def render_text(report: Report, console, case=None, trace=None) -> None:
+    """The report in the terminal, section by section as ``render_markdown`` lays them out."""
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -97,16 +75,18 @@ def render_text(report: Report, console, case=None) -> None:
     banner = Text(f"{headline}\ncase: ") + safe.terminal(report.case)  # the case id as typed, never markup
     banner.append(f"   side: {report.side}" if report.side else "")
     console.print(Panel(banner, style=TRIAGE_STYLE[report.triage], expand=False))
-    if case is not None:
-        from myotrace.expert.present.summary import with_notes
-        console.print(Text("\nCase as given", style="bold"))
-        for heading, sentence in with_notes(case):
-            console.print(Text.assemble((f"{heading}: ", "bold"), safe.terminal(sentence)))
-    elif report.history:
-        console.print(Text("History: ") + safe.terminal(report.history.summary()))
-    for title, lines, numbered in _sections(report):
-        if title == "Myths corrected" and report.candidates:
-            table = Table(title="\nCandidates (certainty factor; dim = not supported)",
+    for section in report_sections(report, trace):
+        if section.key == CASE:
+            if case is not None:
+                from myotrace.expert.present.summary import with_notes
+                console.print(Text(f"\n{section.title}", style="bold"))
+                for heading, sentence in with_notes(case):
+                    console.print(Text.assemble((f"{heading}: ", "bold"), safe.terminal(sentence)))
+            elif report.history:
+                console.print(Text("History: ") + safe.terminal(report.history.summary()))
+            continue
+        if section.key == EVIDENCE and section.drawn:
+            table = Table(title=f"\n{section.title} (certainty factor; dim = not supported)",
                           title_justify="left", expand=False)
             table.add_column("muscle")
             table.add_column("cf", justify="right")
@@ -116,14 +96,18 @@ def render_text(report: Report, console, case=None) -> None:
                 table.add_row(label(c.muscle), f"{c.certainty:.2f}", "\n".join(lines_),
                               style=None if c.supported else "dim")
             console.print(table)
-        if not lines:
             continue
-        console.print(f"\n[bold]{title}[/bold]")
+        if section.drawn:
+            continue
+        console.print(f"\n[bold]{section.title}[/bold]")
+        if not section.lines:
+            console.print(Text(section.note))
+            continue
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right", width=4)
         grid.add_column()
-        for i, line in enumerate(lines, 1):
-            grid.add_row(f"{i}." if numbered else "•", Text(line))
+        for i, line in enumerate(section.lines, 1):
+            grid.add_row(f"{i}." if section.numbered else "•", Text(line))
         console.print(grid)
     if report.trace:
         table = Table(title="Trace", title_justify="left")

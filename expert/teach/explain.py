@@ -118,6 +118,11 @@ def conclusion_lines(report) -> list[str]:
         lines.append("secondary chain: " + " → ".join(label(m) for m in chain))
     if report.conditions:
         lines.append("conditions: " + ", ".join(label(c) for c in report.conditions))
+    lines.append("screens: " + report.screens_text)
+    if report.unscreened_red_flags:  # neither yes nor no: not a negative
+        lines.append("red flags not screened: " + ", ".join(label(f) for f in report.unscreened_red_flags))
+    if report.unscreened_nerve_signs:
+        lines.append("nerve signs not examined: " + ", ".join(label(f) for f in report.unscreened_nerve_signs))
     out = []
     for line in lines:
         out += wrap(line, "  ", "    ")
@@ -164,16 +169,23 @@ def numbered_facts(facts) -> list[dict]:
     return [fact_dict(f) for f in sorted(facts, key=lambda f: f["__factid__"]) if f["__factid__"] != 0]
 
 
+def agenda_rows(agenda) -> list[dict]:
+    """The agenda, next activation first: salience, rule id, stage, statement, the facts it matched."""
+    return [{"salience": a.rule.salience, "rule": a.rule.rule_meta.id, "stage": a.rule.rule_meta.stage,
+             "statement": a.rule.rule_meta.statement,
+             "facts": ", ".join(f"{f['fact']} {fact_brief(f)}" for f in numbered_facts(a.facts))}
+            for a in agenda]
+
+
 def agenda_lines(agenda) -> list[str]:
-    """The agenda, next activation first: salience, rule id, the facts it matched."""
+    """The agenda as text lines (``agenda_rows``)."""
     if not agenda:
         return ["Agenda: empty."]
     lines = [f"Agenda ({len(agenda)} activation{'s' if len(agenda) != 1 else ''}, next first):"]
-    for index, activation in enumerate(agenda):
+    for index, row in enumerate(agenda_rows(agenda)):
         marker = "→" if index == 0 else " "
-        facts = ", ".join(f"{f['fact']} {fact_brief(f)}" for f in numbered_facts(activation.facts)) or "(no facts)"
-        head = f"  {marker} {activation.rule.salience:>4}  {activation.rule.rule_meta.id}  "
-        lines += wrap(facts, head, " " * len(head))
+        head = f"  {marker} {row['salience']:>4}  {row['rule']}  "
+        lines += wrap(row["facts"] or "(no facts)", head, " " * len(head))
     return lines
 
 

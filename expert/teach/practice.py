@@ -23,11 +23,11 @@ from myotrace.expert.library import LIBRARY
 from myotrace.expert.present.references import bibliography, cite, source_text
 from myotrace.expert.present.text import user_key, wrap
 from myotrace.expert.report import build_report
+from myotrace.expert.teach.hints import HINT_COST, ITEMS, first_firing, hint_charge, hints
 from myotrace.expert.teach.whynot import MUSCLE_ALIASES, match_id, why_not
-from myotrace.facts.types import ChainLink, Finding, Palpation, Primary, TriageVote
+from myotrace.facts.types import ChainLink
 from myotrace.facts.vocabulary import (
-    EXAMINATION, HISTORY, MUSCLES, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS, TRIAGE_LEVELS,
-    label, urgency,
+    EXAMINATION, HISTORY, MUSCLES, PALPATE, RED_FLAGS, TRIAGE_LEVELS, label, urgency,
 )
 
 # Treat the key before its satellites: shown for shoulder muscles, applied to the leg.
@@ -169,98 +169,9 @@ def _ask(ask, say, prompt, parse, command=lambda text: False):
             say(f"  {error}")
 
 
-# ---- hints and asking for data -----------------------------------------------------------
-HINT_COST = 0.25   # judgement: a hint is worth a quarter of the answer it helps with
+# ---- asking for data -------------------------------------------------------------------
 ASK_COST = 0.1     # judgement: examining is what a clinician should do, so it costs less than a hint,
                    # but not nothing, so that choosing what to examine still matters
-STAGE_WORDS = {
-    "safety": "the red-flag screen (safety stage)",
-    "nerve": "the nerve-root signs (nerve stage)",
-    "referral": "how the pain map, the findings and palpation weigh each muscle (referral stage)",
-    "satellites": "key muscles and their satellites (satellites stage)",
-    "conditions": "the named clinical pictures (conditions stage)",
-    "myths": "the myths the findings call for correcting (myths stage)",
-    "protocol": "the protocol (protocol stage)",
-    "questions": "what is still unknown (questions stage)",
-}
-
-
-def _deciding_firing(engine, item: str, report):
-    if item == "triage":
-        return _firing(engine, None, lambda d: d["type"] == TriageVote.__name__ and d["level"] == report.triage)
-    return _firing(engine, None, lambda d: d["type"] == Primary.__name__)
-
-
-def hints(item: str, engine, report) -> list[str]:
-    """Graded hints for one answer, from the rules: first the stage that decides it, then the evidence."""
-    if item == "triage":
-        firing = _deciding_firing(engine, "triage", report)
-        matched = firing.matched if firing else []
-        findings = [m for m in matched if m["type"] == "Finding"]
-        nerve = [m for m in matched if m["type"] == "NerveInvolvement"]
-        if findings:
-            evidence = "look at " + "; ".join(_matched_text(m) for m in findings)
-        elif nerve:
-            evidence = "look at the nerve signs: " + ", ".join(label(sign) for sign in nerve[0]["signs"])
-        elif any(m["type"] in ("Primary", "Condition") for m in matched):
-            evidence = ("no red flag and no nerve sign was found (screens: " + report.screens_text + "), and "
-                        + ("one muscle's chain is supported and corroborated beyond the pain map"
-                           if report.chain else "a local condition is concluded")
-                        + ("; an incomplete screen is not a negative one" if not report.screens_complete else ""))
-        else:
-            evidence = "nothing decides it yet: which questions are still open?"
-        settled = ("a red flag" if findings else "the nerve-root signs" if nerve
-                   else "the muscles, once no red flag or nerve sign stands in the way"
-                   if any(m["type"] == "Primary" for m in matched) else "what is still unknown")
-        return [f"Hint 1: {_screen_state(engine, report)} Here the triage is settled by {settled}.",
-                f"Hint 2: {evidence}."]
-    if report.primary_muscle is None:
-        return ["Hint 1: settle the triage first: not every triage names a primary muscle or a chain.",
-                "Hint 2: a primary muscle and a chain are named only when the triage is treat, screen first "
-                "(as the working hypothesis) or refer (nerve)."]
-    firing = _deciding_firing(engine, "primary", report)
-    stage = firing.stage if firing else "satellites"
-    if item == "primary":
-        found = [e for e in _evidence(engine, report.primary_muscle) if e[0] > 0]
-        supported = [c for c in report.candidates if c.supported]
-        tender = [c for c in supported if c.muscle in _tender(engine)]
-        return [f"Hint 1: {len(supported)} muscle{'s reach' if len(supported) != 1 else ' reaches'} the support "
-                f"threshold, {len(tender)} of them confirmed by palpation. The primary muscle comes from "
-                f"{STAGE_WORDS[stage]}: the root of the best-supported chain, a key muscle before its satellites.",
-                "Hint 2: its evidence: " + "; ".join(f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:4]) + "."]
-    satellites = [m for m in report.chain[1:]]
-    evidence = []
-    for muscle in satellites:
-        found = [e for e in _evidence(engine, muscle) if e[0] > 0]
-        evidence += [f"{text} ({cf:+.2f})" for cf, text, _r, _n in found[:2]]
-    links = len(engine.facts_of(ChainLink))
-    return [f"Hint 1: the rules linked {links} key–satellite pair{'s' if links != 1 else ''} in this case. The chain "
-            f"comes from {STAGE_WORDS['satellites']}: a satellite lies in its key muscle's referral zone, and the key "
-            "is treated first.",
-            f"Hint 2: the chain has {len(report.chain)} muscle{'s' if len(report.chain) != 1 else ''}"
-            + (f"; beyond the primary, the evidence: {'; '.join(evidence)}." if evidence else "; the primary alone.")]
-
-
-def hint_charge(points: float, hints_used: int) -> float:
-    """What the hints for one answer cost: HINT_COST each, never more than that answer earned, so a
-    hint never takes away a point earned on another answer."""
-    return min(points, hints_used * HINT_COST)
-
-
-def _tender(engine) -> set[str]:
-    return {f["muscle"] for f in engine.facts_of(Palpation) if f["reproduces"]}
-
-
-def _screen_state(engine, report) -> str:
-    """Where the case stands on the screens, without the verdict: how many red flags and nerve signs
-    were asked and how many are present."""
-    answered = {f["id"]: f["value"] for f in engine.facts_of(Finding)}
-    flags = [f for f in RED_FLAGS if isinstance(answered.get(f), bool)]
-    nerve = [f for f in OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS if isinstance(answered.get(f), bool)]
-    return (f"Red flags: {len(flags)} of {len(RED_FLAGS)} asked, {sum(answered[f] for f in flags)} present; "
-            f"nerve signs: {len(nerve)} of {len(OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS)} examined, "
-            f"{sum(answered[f] for f in nerve)} present.")
-
 
 def withheld_items(case) -> set[str]:
     """What a session that withholds data hides: the examination findings and the palpation."""
@@ -296,11 +207,6 @@ def reveal_text(case, item: str) -> str:
 
 
 # ---- critique --------------------------------------------------------------------------
-def _firing(engine, rule, predicate=lambda d: True):
-    """The first firing of ``rule`` (any rule when None) that declared a fact matching ``predicate``."""
-    return next((f for f in engine.trace if rule in (None, f.rule) and any(predicate(d) for d in f.declared)), None)
-
-
 def _evidence(engine, muscle, hidden=frozenset()) -> list[tuple[float, str, str, int]]:
     """(cf, text, rule, step) of every piece of evidence about the muscle, strongest first; without
     the pieces that rest on data the student never saw (``hidden``: withheld and never asked for)."""
@@ -340,7 +246,7 @@ def critique_triage(answer, engine, case, report) -> tuple[float, list[str]]:
     right = report.triage
     basis = _deciding_vote(engine, right)
     if answer == right:
-        winner = _firing(engine, "SAF-006")
+        winner = first_firing(engine, "SAF-006")
         return 1, [f"Triage {right}: correct." + (f" {basis}" if basis else "")
                    + (f" (SAF-006 at #{winner.number})" if winner else "")]
     lines = [f"Triage: you said {answer}; the rules say {right}."]
@@ -469,6 +375,18 @@ def critique_chain(answer, engine, case, report, hidden=frozenset()) -> tuple[fl
 
 
 # ---- the session -------------------------------------------------------------------------
+def critique(answers: dict, engine, case, report, hidden=frozenset()) -> list[tuple[str, float, list[str]]]:
+    """(item, points, lines) for the student's triage, primary and chain, in that order; ``hidden``: data
+    withheld and never asked for, whose evidence is named apart from what the student missed."""
+    judges = {"triage": critique_triage, "primary": critique_primary, "chain": critique_chain}
+    out = []
+    for item in ITEMS:
+        extra = {"hidden": frozenset(hidden)} if item != "triage" else {}
+        points, lines = judges[item](answers[item], engine, case, report, **extra)
+        out.append((item, points, lines))
+    return out
+
+
 def _critique_lines(points: float, lines: list[str]) -> list[str]:
     """A critique wrapped to the terminal, its first line marked ✓, ✗ or ½."""
     mark = "✓ " if points == 1 else "✗ " if points == 0 else "½ "
@@ -550,10 +468,7 @@ def run_session(cases, engine, say: Callable[[str], None], ask: Callable[[str], 
                 answers[item] = _ask(ask, say, prompt, parse, command)
                 hints_used[item] = used[0]
             say("")
-            for item, critique in (("triage", critique_triage), ("primary", critique_primary),
-                                   ("chain", critique_chain)):
-                extra = {"hidden": frozenset(hidden)} if item != "triage" else {}
-                points, lines = critique(answers[item], engine, case, report, **extra)
+            for item, points, lines in critique(answers, engine, case, report, hidden):
                 score.add(item, points)
                 score.charge(hint_charge(points, hints_used[item]))
                 for line in _critique_lines(points, lines):

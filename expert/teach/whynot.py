@@ -43,7 +43,7 @@ MUSCLE_ALIASES = {
     "tfl": "tensor_fasciae_latae", "vl": "vastus_lateralis", "ql": "quadratus_lumborum",
     "pl": "peroneus_longus", "piri": "piriformis", "hams": "hamstrings",
 }
-# Triage levels whose report names a chain (CONTRACT §4), least urgent first.
+# Triage levels whose report names a chain (treat, screen first, refer nerve), least urgent first.
 REPORTED_CHAIN = tuple(sorted(set(TRIAGE_LEVELS) - set(NO_CHAIN), key=urgency))
 TARGET_KINDS = (("muscle", MUSCLES), ("triage", TRIAGE_LEVELS), ("condition", CONDITIONS))
 
@@ -575,9 +575,15 @@ def fired_text(check: Check) -> str:
     return where if check.held else where + ", but did not conclude this"
 
 
-def why_not_lines(result: WhyNot) -> list[str]:
+def rule_statements() -> dict[str, str]:
+    """Each check's rule id (and ``report``) -> the statement shown under it."""
     statements = {meta.id: meta.statement for meta in rule_catalogue()}
     statements["report"] = REPORT_STATEMENT
+    return statements
+
+
+def why_not_lines(result: WhyNot) -> list[str]:
+    statements = rule_statements()
     lines = [f"Why not {label(result.target)}?"]
     for line in result.summary:
         lines += wrap(humanize(line), "  ", "  ")

@@ -1,4 +1,4 @@
-"""The consultation API's logic over the interview state machine; no HTTP here.
+"""The consultation service: the JSON API's and the pages' logic over the interview state machine; no HTTP here.
 
 Every answer is applied inside one store transaction: the row is re-read, the
 Step is checked against the question asked *now*, the Interview re-derives,
@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from myotrace.expert.errors import did_you_mean
 from myotrace.expert.interview.session import (
-    ASKABLE, CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Interview, Prompt, Session, Step, now,
+    ASKABLE, CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Interview, Prompt, Session, Step, now, prompt_for,
 )
-from myotrace.expert.interview.tty import NERVE_SCREEN_HINT, PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
+from myotrace.expert.interview.wording import NERVE_SCREEN_HINT, PAIN_MAP_HINT, PALPATION_HINT, RED_FLAG_HINT
 from myotrace.expert.report import question_wording
 from myotrace.expert.web.store import Record, Store
 from myotrace.facts.case import History
@@ -93,7 +93,7 @@ def question(interview: Interview, prompt: Prompt | None) -> dict | None:
     """Q: {item, text, why[, choices]} plus kind, labels, hint, why_levels, progress."""
     if prompt is None:
         return None
-    kb = interview.engine.kb
+    kb = interview.kb
     q: dict = {"item": prompt.item, "kind": prompt.kind}
     if prompt.kind in CHECKLIST_KINDS:
         red = prompt.kind == "red_flag_screen"
@@ -138,28 +138,7 @@ def why_levels(interview: Interview, prompt: Prompt) -> list[str]:
 
 def prompt_of(q: dict) -> Prompt:
     """A Q back as the state machine's Prompt (for answer_from_case)."""
-    items = tuple(q["choices"]) if q["item"] in CHECKLISTS else (q["item"],)
-    return Prompt(q["kind"], items, ())
-
-
-# ---- changing an earlier answer ------------------------------------------------------
-def change_answer(session: Session, step: Step) -> None:
-    """Replace the earlier answer to ``step.item``; later answers stay (they are still true of the patient).
-
-    The web's stand-in for ``Interview.edit`` (being added to the state machine);
-    the caller re-derives with ``Interview.refresh``.
-    """
-    for index, old in enumerate(session.answers):
-        if old.item == step.item:
-            break
-    else:
-        raise ApiError(422, f"{step.item} has not been answered yet; answer it when it is asked")
-    if step.item in CHECKLISTS and set(step.value) != set(old.value):
-        raise ApiError(422, "the checklist needs an answer for each of " + ", ".join(old.value))
-    answers = list(session.answers)
-    answers[index] = step
-    session.answers = answers
-    session.stopped = False
+    return prompt_for(q["item"], q.get("choices") if q["item"] in CHECKLISTS else None)
 
 
 # ---- the service ----------------------------------------------------------------------
@@ -275,16 +254,19 @@ class Consultations:
         return self._change(consultation_id, undo)
 
     def edit(self, consultation_id: str, body, side: str | None = None) -> dict:
-        """Change an earlier answer (``side`` as in ``answer``) and re-derive."""
+        """Change an earlier answer (``side`` as in ``answer``) as the terminal's ``edit`` does: later
+        answers are kept, a screen may be given only the flags that change."""
         step = parse_step(body)
         if side is not None and side not in SIDES:
             raise ApiError(422, f"side: {side!r} is not one of {', '.join(SIDES)}")
 
         def apply(interview: Interview):
-            change_answer(interview.session, step)
             if side is not None:
-                interview.session.side = side
-            interview.refresh()
+                interview.session.side = side  # re-derived with the changed answer
+            try:
+                interview.edit(step.item, step.value)
+            except ValueError as error:
+                raise ApiError(422, str(error)) from None
         return self._change(consultation_id, apply)
 
     def set_side(self, consultation_id: str, body) -> dict:

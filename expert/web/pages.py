@@ -5,8 +5,6 @@ through ``Consultations``, so a page can never store what the API would refuse.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData
@@ -14,9 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from myotrace.expert.interview.session import CHECKLIST_KINDS, CHECKLISTS, RED_FLAG_SCREEN, Prompt
+from myotrace.expert.interview import note
+from myotrace.expert.interview.session import CHECKLISTS, RED_FLAG_SCREEN
+from myotrace.expert.present.formats import FORMATS as REPORT_FORMATS
 from myotrace.expert.present.html import chain_links
 from myotrace.expert.present.references import bibliography, trace_sources
+from myotrace.expert.present.sections import CHART, report_sections
 from myotrace.expert.web.chart import charts, legs_for, pain_input, tender_site
 from myotrace.expert.web import patient
 from myotrace.expert.web.consult import WORK, ApiError, Consultations, question
@@ -24,6 +25,7 @@ from myotrace.expert.web.labels import finding_name
 from myotrace.expert.web.templating import render, trusted_svg
 from myotrace.facts.vocabulary import PAIN_MAP, PALPATE, label
 
+EXPORTS = {"case.yaml": "case", "report.json": "json", "report.md": "markdown", "report.html": "html"}  # name -> format
 FORM_VALUES = {"true": True, "false": False, "unknown": "unknown"}
 VALUE_WORDS = {True: "yes", False: "no", "unknown": "don't know"}
 PALPATION_WORDS = {True: "reproduces the pain", False: "not tender", "unknown": "not palpated"}
@@ -101,12 +103,30 @@ def handout_words(report) -> dict:
     """What the patient handout says, in the patient's words (``patient``): never a clinician text."""
     referral = report.leads_with_referral
     return {
+        "heading": patient.HEADING.get(report.triage) if referral else None,
         "lead": patient.LEAD.get(report.triage),
         "places": patient.MUSCLE_PLACES,
         "care": [] if referral else patient.care_lines(report.protocol.home_care),
         "avoid": [] if referral else patient.care_lines(report.protocol.avoid),
         "keeps_going": [] if referral else patient.keeps_going(report.perpetuating_factors),
     }
+
+
+def report_context(record, interview) -> dict:
+    """What the result page shows: the report's sections (present/sections.py), its chart when the
+    sections have one, how it was reached, the answers and the works it rests on."""
+    report = interview.report
+    sections = report_sections(report, interview.trace)
+    chart = {}
+    if any(section.key == CHART for section in sections):
+        treated = list(report.chain) + [m for chain in report.secondary_chains for m in chain]
+        links = chain_links(interview.trace, treated)
+        legs = legs_for(record.session.side)
+        drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, report.chain_note, legs)
+        chart = {leg: trusted_svg(svg) for leg, svg in drawn.items()}
+    return {"record": record, "report": report, "sections": sections, "answers": answer_rows(record.session),
+            "session": record.session, "how": interview.how(),
+            "sources": bibliography(trace_sources(interview.trace)), "chart": chart}
 
 
 def page_routes(service: Consultations, token: str) -> list[Route]:
@@ -184,12 +204,8 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
             old = next((s for s in record.session.answers if s.item == item), None)
             if old is None:
                 raise ApiError(404, f"{item} has not been answered in this consultation")
-            if item in CHECKLISTS:
-                kind = next(k for k, step_item in CHECKLIST_KINDS.items() if step_item == item)
-                prompt = Prompt(kind, tuple(old.value), ())
-            else:
-                prompt = Prompt("pain_map" if item == PAIN_MAP else "question", (item,), ())
-            return room(request, record, interview, q=question(interview, prompt), current=old.value)
+            return room(request, record, interview, q=question(interview, interview.prompt_for(item)),
+                        current=old.value)
 
     async def change(request: Request):
         form = await form_of(request)
@@ -198,20 +214,6 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
         async def action(consultation_id):
             service.edit(consultation_id, body, side=side)
         return await act(request, action)
-
-    def report_context(record, interview) -> dict:
-        report = interview.report
-        secondary = list(report.secondary_chains)
-        treated = list(report.chain) + [m for chain in secondary for m in chain]
-        links = chain_links(interview.trace, treated)
-        side = record.session.side
-        legs = legs_for(side)
-        note = "" if report.chain else f"No chain is marked: the triage is {label(report.triage)}."
-        drawn = charts({leg: list(interview.case.pain) for leg in legs}, treated, links, note, legs)
-        return {"record": record, "report": report, "secondary": secondary, "answers": answer_rows(record.session),
-                "session": record.session, "how": interview.how(),
-                "sources": bibliography(trace_sources(interview.trace)),
-                "chart": {leg: trusted_svg(svg) for leg, svg in drawn.items()}}
 
     async def result(request: Request):
         with WORK:
@@ -226,25 +228,16 @@ def page_routes(service: Consultations, token: str) -> list[Route]:
 
     async def export(request: Request):
         kind = request.path_params["kind"]
+        if kind not in EXPORTS:
+            raise ApiError(404, f"no export {kind!r}: {', '.join(list(EXPORTS)[:-1])} or {list(EXPORTS)[-1]}")
         with WORK:
             record, interview = service.open(request.path_params["id"])
             name = "".join(c if c.isalnum() or c in "-_" else "-" for c in (record.label or record.id))
-            if kind == "case.yaml":
-                from myotrace.expert.interview.store import case_yaml
-                body, media = case_yaml(interview.case, interview.session.unpalpable), "application/yaml"
-            elif kind == "report.json":
-                body, media = interview.report.to_json(), "application/json"
-            elif kind == "report.md":
-                from myotrace.expert.present.render import render_markdown
-                body, media = render_markdown(interview.report, interview.case) + "\n", "text/markdown; charset=utf-8"
-            elif kind == "report.html":
-                from myotrace.expert.present.html import page, render_html
-                engine = SimpleNamespace(trace=interview.trace, kb=interview.engine.kb)
-                body = render_html([page(interview.report, engine, interview.case)])
-                return Response(body, media_type="text/html; charset=utf-8")
-            else:
-                raise ApiError(404, f"no export {kind!r}: case.yaml, report.json, report.md or report.html")
-        return Response(body, media_type=media,
+            shown = REPORT_FORMATS[EXPORTS[kind]]
+            body = shown.render(note.report_data(interview))
+        if shown.name == "html":  # a page to read in the browser, not a download
+            return Response(body, media_type=shown.media_type)
+        return Response(body, media_type=shown.media_type,
                         headers={"Content-Disposition": f'attachment; filename="{name}-{kind}"'})
 
     return [

@@ -28,6 +28,9 @@ LEAD = {
     "insufficient_evidence": ("Your therapist needs a few more checks to find where the pain comes from.", ""),
 }
 
+# triage -> the handout's heading, for a report that sends the patient on (Report.leads_with_referral)
+HEADING = {"emergency": "Go to hospital now", "urgent_referral": "See a doctor", "refer_nerve": "See a doctor"}
+
 # muscle -> where it is, in plain words (travell-simons-1992, vol. 2: the muscles' anatomy)
 MUSCLE_PLACES = {
     "gluteus_minimus": "a small muscle deep in your buttock",

@@ -8,7 +8,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from myotrace.expert.report import TRIAGE_HEADLINE
 from myotrace.expert.web.labels import finding_name, question_words, reason_words
 from myotrace.facts.vocabulary import label
 
@@ -26,7 +25,6 @@ def environment() -> Environment:
     env.filters["cite"] = _cite            # a source as short citations: Travell & Simons 1992, vol. 2 …
     env.filters["humanize"] = _humanize    # vocabulary ids inside a sentence as words
     env.filters["answer"] = _answer        # true/false/unknown as yes/no/not known
-    env.globals["TRIAGE_HEADLINE"] = TRIAGE_HEADLINE
     return env
 
 
