@@ -217,6 +217,7 @@ def diagnose(
         from myotrace.expert.casefile import load_case
         from myotrace.expert.engine import get_engine
         from myotrace.expert.errors import InputError
+        from myotrace.expert.present.formats import FORMATS, ReportData
         from myotrace.expert.report import build_report
 
         try:
@@ -224,11 +225,10 @@ def diagnose(
         except InputError as error:
             fail(str(error))
         engine = get_engine()
-    from myotrace.expert.present.formats import FORMATS, ReportData
     datas = (ReportData.of(build_report(engine.consult(case), case, with_trace=trace), engine, case)
              for case in loaded)  # one case at a time: memory flat in the number of cases
     FORMATS[format.value].write_all(datas, sys.stdout.write, names=[case.case for case in loaded],
-                                    console=console())
+                                    console=console() if format is Format.text else None)  # rich: text only
 
 
 def say(text: str = "") -> None:
