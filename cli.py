@@ -424,18 +424,33 @@ def rules_list(ctx: typer.Context):
 
 @rules_app.command("show")
 def rules_show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id, e.g. SAF-001.")]):
-    """One rule in English: IF ... THEN ..., with its source."""
-    from myotrace.expert.engine import rule_catalogue
+    """One rule in English: IF ... THEN ..., its source, the settings it reads and its test cases."""
+    from myotrace.expert.engine import rules_by_id
     from myotrace.expert.errors import did_you_mean
-    catalogue = {rule.id: rule for rule in rule_catalogue()}
+    from myotrace.expert.kbcheck import fixture_cases
+    catalogue = rules_by_id()
     rule = catalogue.get(rule_id.upper())
     if rule is None:
         fail(f"no rule {rule_id!r}{did_you_mean(rule_id.upper(), catalogue)} (`myotrace rules` lists them)")
     from myotrace.expert.present.references import bibliography, source_text
     typer.echo(f"{rule.id} ({rule.stage}): {rule.statement}\n"
-               f"  IF   {rule.when}\n  THEN {rule.then}\n  SOURCE {source_text(rule.source)}")
+               f"  NAME {rule.name}\n  IF   {rule.when}\n  THEN {rule.then}\n  SOURCE {source_text(rule.source)}")
     for number, _key, text in bibliography([rule.source]):
         typer.echo(f"  [{number}] {text}")
+    typer.echo(f"  SALIENCE {rule.salience} (higher fires first)")
+    if rule.settings:
+        typer.echo("  SETTINGS " + ", ".join(rule.settings) + " (settings.yaml)")
+    if rule.groups:
+        typer.echo("  GROUPS " + ", ".join(rule.groups))
+    if rule.feeds:
+        typer.echo(f"  FEEDS {rule.feeds[0]}: {rule.feeds[1]}")
+    cases = fixture_cases(rule.id)
+    if cases is None:
+        typer.echo("  CASES none shipped with this installation")
+    else:
+        typer.echo(f"  CASES (tests/fixtures/rules/{rule.id}.yaml)")
+        for name, fires in cases:
+            typer.echo(f"    {'fires' if fires else 'silent'}: {name}")
 
 
 @kb_app.command("check")

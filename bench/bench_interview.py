@@ -10,8 +10,13 @@
    (11); the pain map is one question, every other question one. Every
    question asked is counted: the decisive ones, those asked while the answer
    is still insufficient evidence, and the documentation of the primary's
-   classic history (QST-006). Target: at most half of the 41 askable items
+   classic history (QST-006) and of what shapes the advice (QST-010). Target: at most half of the 41 askable items
    (32 findings + 9 palpations), with the checklist as one screen.
+   Beyond the mandatory screens (the red flags, the pain map and the nerve
+   screen) the share of the remaining askable items actually asked is reported
+   too (target: at most half), and whether the progress line's count of
+   questions that could change the conclusion ever rose after the pain map
+   (it is an upper bound: it must never rise).
    ``--random N`` replays N random cases the same way: a probe of whether the
    question rules ever stop before an answer that would change the conclusion.
    (A patient saying ``no`` where the case is silent is asked exactly the same
@@ -38,7 +43,9 @@ sys.path.insert(0, str(ROOT))
 import myotrace.expert._compat  # noqa: E402,F401
 from myotrace.expert.casefile import case_paths, load_case  # noqa: E402
 from myotrace.expert.engine import get_engine  # noqa: E402
-from myotrace.expert.interview.session import ASKABLE, Interview, answer_from_case  # noqa: E402
+from myotrace.expert.interview.session import (  # noqa: E402
+    ASKABLE, CHECKLISTS, PAIN_MAP, Interview, answer_from_case,
+)
 from myotrace.expert.interview.store import save_session  # noqa: E402
 from myotrace.expert.interview.parsing import keys_for  # noqa: E402
 from myotrace.expert.report import build_report  # noqa: E402
@@ -68,6 +75,12 @@ def random_case(rnd) -> Case:
                 non_tender=[m for m in muscles[3:6] if rnd.random() < 0.5])
 
 
+def beyond_screens() -> list[str]:
+    """The askable items outside the mandatory screens (red flags, nerve screen; the pain map is not an item)."""
+    screened = {item for items in CHECKLISTS.values() for item in items}
+    return [item for item in ASKABLE if item not in screened]
+
+
 CPU_TIMES: list[float] = []  # processor time per answer: what the wait would be on an idle machine
 
 
@@ -75,6 +88,7 @@ def simulate(case: Case, patient, timings=None, session_file=None, console=None)
     """Drive the state machine to its end; returns the Interview."""
     interview = Interview()
     documented = 0
+    bounds = []  # the progress line's count after each answer, once the pain map is answered
     renderer = None
     if console is not None:
         from myotrace.expert.interview.tty import Terminal
@@ -89,10 +103,13 @@ def simulate(case: Case, patient, timings=None, session_file=None, console=None)
         following = interview.next_prompt()
         if renderer is not None and following is not None:
             renderer.show(following)
+        if following is not None and following.purpose == "decisive" and interview.progress(following).mapped:
+            bounds.append(interview.progress(following).decisive)
         if timings is not None:
             timings.append(time.perf_counter() - start)
             CPU_TIMES.append(time.process_time() - cpu)
     interview.documented = documented
+    interview.bounds = bounds
     return interview
 
 
@@ -113,6 +130,8 @@ def library(cases, patient=None, timings=None, session_file=None, console=None):
                      "got": conclusion(interview.report), "want": conclusion(full),
                      "prompts": counts["prompts"], "items": counts["items"],
                      "documented": interview.documented,
+                     "beyond": sum(s.item not in CHECKLISTS and s.item != PAIN_MAP for s in interview.session.answers),
+                     "rises": sum(b > a for a, b in zip(interview.bounds, interview.bounds[1:])),
                      "red_flag": interview.status == "red_flag"})
     return rows
 
@@ -132,9 +151,16 @@ def summary(rows, title):
                 print(f"      case: {r['data']}")
     print(f"  mean questions, red-flag checklist as 1 screen: {prompts:5.1f}  ({prompts / len(ASKABLE):.0%} of {len(ASKABLE)};"
           f" target <= 50%)")
-    print(f"    of which documenting the primary's classic history (QST-006): "
+    print(f"    of which documentation (the primary's classic history QST-006, the advice QST-010): "
           f"{statistics.mean(r['documented'] for r in rows):.1f}")
     print(f"  mean questions, checklist as its 11 items:      {items:5.1f}  ({items / len(ASKABLE):.0%} of {len(ASKABLE)})")
+    askable = len(beyond_screens())
+    beyond = statistics.mean(r["beyond"] for r in other or rows)
+    print(f"  beyond the screens (red flags, pain map, nerve screen), without red-flag cases: {beyond:5.1f} of "
+          f"{askable} askable ({beyond / askable:.0%}; target <= 50%); max {max(r['beyond'] for r in other or rows)}")
+    rising = [r for r in rows if r["rises"]]
+    print(f"  the progress bound rose after the pain map in {len(rising)} of {n} interviews"
+          + (f" (e.g. {rising[0]['case']})" if rising else ""))
     if other:
         print(f"  without the {n - len(other)} red-flag cases (n={len(other)}): "
               f"{statistics.mean(r['prompts'] for r in other):.1f} / "

@@ -2,9 +2,10 @@
 
 Its own run loop records a structured trace of every firing (rule id,
 statement, source, facts matched, facts declared, certainty before/after);
-experta's own loop fires the rules but keeps no record of what each firing matched and
-declared, so the loop is ours.
+the loop is ours because experta's own ``run`` only logs a rule's name and fact
+ids, not what each firing declared.
 """
+from dataclasses import replace
 from functools import cache
 
 import myotrace.expert._compat  # noqa: F401
@@ -19,7 +20,7 @@ from myotrace.expert.matcher import TypeRoutingMatcher
 from myotrace.expert.trace import Firing
 from myotrace.facts.case import Case
 from myotrace.facts.knowledge import knowledge
-from myotrace.facts.types import Evidence, Finding, PainMap, Palpation, SatelliteEdge, Screen
+from myotrace.facts.types import Evidence, Finding, FindingLink, PainMap, Palpation, SatelliteEdge, Screen, Unpalpable
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES, REGIONS, SCREENS
 from myotrace.rules import MIXINS
 
@@ -59,12 +60,15 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
         self._evidence: dict[str, list[float]] = {}
         super().__init__()
 
-    def from_case(self, case: Case | None = None):
+    def from_case(self, case: Case | None = None, unpalpable: tuple = ()):
         """The facts a consult starts from: the knowledge base's satellite edges, then the case."""
         for edge in self.kb.satellites:
             yield SatelliteEdge(key=edge.key, satellite=edge.satellite, part=edge.part, source=edge.source)
         if case is None:
             return
+        for finding in FINDINGS:  # knowledge facts before the case's, so the case's keep their recency
+            if finding in case.findings and self.kb.links(finding, case.findings[finding]):
+                yield FindingLink(finding=finding, value=case.findings[finding])
         if case.pain:
             yield PainMap(regions=tuple(r for r in REGIONS if r in case.pain))
         for finding in FINDINGS:
@@ -79,10 +83,14 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
                 yield Palpation(muscle=muscle, reproduces=True)
             elif muscle in case.non_tender:
                 yield Palpation(muscle=muscle, reproduces=False)
+        for muscle in MUSCLES:
+            if muscle in unpalpable and muscle not in case.tender_points + case.non_tender:
+                yield Unpalpable(muscle=muscle)
 
     # ---- lifecycle -----------------------------------------------------------
-    def reset(self, case: Case | None = None):
-        """An empty agenda and fact list, then InitialFact and ``from_case(case)`` declared at once.
+    def reset(self, case: Case | None = None, unpalpable: tuple = ()):
+        """An empty agenda and fact list, then InitialFact and ``from_case(case, unpalpable)``
+        declared at once.
 
         The same facts, in the same order, as experta's reset with one DefFacts; what it does
         besides is left out because it cannot matter here: it finds the DefFacts by walking every
@@ -94,7 +102,7 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
         self.facts = FactList()
         self.matcher.reset()
         self.facts.declare(InitialFact())
-        for fact in self.from_case(case):
+        for fact in self.from_case(case, unpalpable):
             self.facts.declare(fact)
         added, removed = self.get_activations()
         self.strategy.update_agenda(self.agenda, added, removed)
@@ -165,15 +173,22 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
     def answered(self) -> dict:
         return {fact["id"]: fact["value"] for fact in self.facts_of(Finding)}
 
-    def consult(self, case: Case) -> "MyoEngine":
-        self.reset(case=case)
+    def consult(self, case: Case, unpalpable=()) -> "MyoEngine":
+        """Run the rules on ``case``; ``unpalpable``: muscles an interview could not palpate
+        (not evidence; the question rules do not ask them again)."""
+        self.reset(case=case, unpalpable=tuple(unpalpable))
         self.run()
         return self
 
 
-def rule_catalogue(engine_class=MyoEngine):
-    """Every rule's metadata, sorted by id."""
-    return list(_catalogue(engine_class))
+def rule_catalogue(engine_class=MyoEngine) -> tuple:
+    """Every rule's metadata with its salience, sorted by id (built once per engine class)."""
+    return _catalogue(engine_class)
+
+
+def rules_by_id(engine_class=MyoEngine) -> dict:
+    """The rule catalogue by rule id (the same objects)."""
+    return _by_id(engine_class)
 
 
 @cache
@@ -183,8 +198,13 @@ def _catalogue(engine_class) -> tuple:
         for value in vars(klass).values():
             rule_meta = getattr(value, "rule_meta", None)
             if rule_meta is not None:
-                seen[rule_meta.id] = rule_meta
+                seen[rule_meta.id] = replace(rule_meta, salience=value.salience)
     return tuple(seen[key] for key in sorted(seen))
+
+
+@cache
+def _by_id(engine_class) -> dict:
+    return {rule.id: rule for rule in _catalogue(engine_class)}
 
 
 @cache

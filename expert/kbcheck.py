@@ -1,6 +1,8 @@
 """Lint the knowledge base and the rules (``myotrace kb check``)."""
 from pathlib import Path
 
+import yaml
+
 from myotrace.expert.claims import claims
 from myotrace.expert.claims import problems as claim_problems
 from myotrace.expert.engine import rule_catalogue
@@ -8,6 +10,17 @@ from myotrace.facts.knowledge import JUDGEMENT, cited_items, cited_keys, citatio
 from myotrace.facts.vocabulary import FINDINGS, MUSCLES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "rules"
+
+
+def fixture_cases(rule_id: str, fixtures: Path = FIXTURES) -> list[tuple[str, bool]] | None:
+    """A rule's fixture cases as (name, should it fire), or None when its fixture file is absent."""
+    path = fixtures / f"{rule_id}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    cases = data.get("cases") if isinstance(data, dict) else None
+    return [(str(item.get("name")), bool(item.get("should_fire"))) for item in cases or [] if isinstance(item, dict)]
 
 
 def satellite_cycles(edges) -> list[list[str]]:

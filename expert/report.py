@@ -216,7 +216,7 @@ def grouped_questions(kb, engine, case: Case, unpalpable=()) -> tuple[list[str],
 
 def fitting(engine) -> set[str]:
     """Muscles whose referral pattern matches the pain map."""
-    return {fact["muscle"] for fact in engine.facts_of(Evidence) if fact["rule"] == "REF-001"}
+    return {fact["muscle"] for fact in engine.facts_of(Evidence) if fact["kind"] == "zone"}
 
 
 def _evidence_lines(evidence, positive: bool) -> list[str]:

@@ -1,4 +1,4 @@
-"""The case file (CONTRACT §1), validated by pydantic."""
+"""The case file (pain map, findings, palpation, optional intake), validated by pydantic."""
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
@@ -31,7 +31,7 @@ HISTORY_HINTS = {  # what each intake field takes, for error messages
 
 
 class History(BaseModel):
-    """The intake a clinician records (CONTRACT §1 ``history``): shown in reports, never interpreted
+    """The intake a clinician records (``history``: age, onset, duration, pain score): shown in reports, never interpreted
     by the rules, and never a patient's name. Every field is optional; ranges are strict."""
 
     model_config = ConfigDict(extra="forbid")

@@ -206,6 +206,11 @@ class Settings(_Item):
     tender_point_cf: float = Field(gt=0, le=1)
     non_tender_cf: float = Field(ge=-1, lt=0)
     premise_threshold: float = Field(ge=0, lt=1)
+    objective_nerve_sign_cf: float = Field(gt=0, le=1)
+    soft_nerve_sign_cf: float = Field(gt=0, le=1)
+    local_condition_cf: float = Field(gt=0, le=1)
+    itbs_alignment_cf: float = Field(gt=0, le=1)
+    piriformis_entrapment_cf: float = Field(gt=0, le=1)
 
 
 class SafetyNet(_Item):

@@ -1,7 +1,8 @@
 """experta fact types.
 
 experta matches fact types exactly (no subclass matching), so every kind of
-fact is its own flat class; variants are told apart by fields (notes/experta.md A2).
+fact is its own flat class; variants are told apart by fields (a subclass would never
+match a rule written for its parent).
 """
 from experta import Fact
 
@@ -19,6 +20,11 @@ class Palpation(Fact):
     """A muscle palpated: ``reproduces`` is True when it reproduced the familiar pain."""
 
 
+class Unpalpable(Fact):
+    """A muscle whose palpation was asked and was not possible or not conclusive: it is not
+    evidence either way and is not asked again (an interview's answer, never a case file's)."""
+
+
 class Screen(Fact):
     """A screen (``group`` red_flags or nerve): ``missing`` its items not answered true or false;
     ``complete`` when none is missing; ``negative`` when complete and none is true."""
@@ -26,6 +32,11 @@ class Screen(Fact):
 
 class SatelliteEdge(Fact):
     """A key -> satellite edge of the knowledge base."""
+
+
+class FindingLink(Fact):
+    """The knowledge base links this finding's answer (``finding``, ``value``) to some
+    muscle's evidence: declared by the engine from its own knowledge base."""
 
 
 # --- what the rules conclude -------------------------------------------------
@@ -38,7 +49,8 @@ class NerveInvolvement(Fact):
 
 
 class Evidence(Fact):
-    """One piece of MYCIN evidence about a muscle: ``cf`` in [-1, 1]."""
+    """One piece of MYCIN evidence about a muscle: ``cf`` in [-1, 1]. ``kind`` says what it
+    rests on: ``zone`` (the pain map in its referral zone), ``finding`` or ``palpation``."""
 
 
 class Hypothesis(Fact):
@@ -62,7 +74,7 @@ class Undecided(Fact):
 
 
 class Condition(Fact):
-    """A named clinical picture (CONTRACT §2, conditions)."""
+    """A named clinical picture beside the chain (e.g. IT band syndrome), with its certainty."""
 
 
 class TriageVote(Fact):

@@ -1,4 +1,4 @@
-"""The ids fixed by the contract (shared/spec/CONTRACT.md §2).
+"""The fixed ids of case files: regions, findings, muscles, sides.
 
 Extend these tuples, never rename or drop an id: case files and scripts of
 other people depend on them.
@@ -40,7 +40,7 @@ OTHER_RED_FLAGS = (
 RED_FLAGS = CAUDA_EQUINA_FLAGS + OTHER_RED_FLAGS
 FINDINGS = HISTORY + EXAMINATION + RED_FLAGS
 
-# Nerve signs (CONTRACT §3.2): one objective sign, or two soft signs.
+# Nerve signs: one objective sign, or two soft signs, make nerve-root involvement likely.
 OBJECTIVE_NERVE_SIGNS = ("reflex_reduced", "myotomal_weakness", "crossed_slr_positive")
 SOFT_NERVE_SIGNS = ("slr_positive", "dermatomal_numbness", "shooting_electric_pain")
 

@@ -1,4 +1,4 @@
-"""How trigger-point chains form and which one leads (CONTRACT §3.5, §3.9), as plain functions.
+"""How trigger-point chains form and which one leads as plain functions.
 
 The satellite rules (SAT-001..004) call these on what the run concluded; the
 question rules call them on certainty bounds; why-not reads the same answers.
@@ -71,10 +71,10 @@ def shared_findings(kb, satellite: str) -> set[str]:
 def own_evidence(kb, key: str, satellite: str, evidence: list, fits) -> float:
     """The certainty the key draws from evidence its satellite does not share.
 
-    ``evidence``: the key's evidence as (rule, finding, cf); palpation is not counted here."""
+    ``evidence``: the key's evidence as (kind, finding, cf); palpation is not counted here."""
     shared = shared_findings(kb, satellite)
-    cfs = [cf for rule, finding, cf in evidence
-           if (rule == "REF-002" and finding not in shared) or (rule == "REF-001" and satellite not in fits)]
+    cfs = [cf for kind, finding, cf in evidence
+           if (kind == "finding" and finding not in shared) or (kind == "zone" and satellite not in fits)]
     return combine(cfs)
 
 

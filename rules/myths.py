@@ -1,4 +1,5 @@
-"""The "tight IT band" myth and its kin (CONTRACT §3.6)."""
+"""Myths the report corrects: the "tight IT band" and its kin (Ober's sign, rolling the outer
+thigh, friction syndrome, trochanteric bursitis) and "sciatica" as a diagnosis."""
 from experta import NOT, Rule
 
 from myotrace.facts.types import Advice, Condition, Correction, Finding, RedFlag

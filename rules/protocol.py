@@ -1,4 +1,4 @@
-"""The treatment protocol in chain order, home care and perpetuating factors (CONTRACT §3.8)."""
+"""The treatment protocol in chain order, home care and perpetuating factors (treat the primary first, then its satellites in chain order)."""
 from experta import MATCH, NOT, P, TEST, Rule
 
 from myotrace.facts.knowledge import knowledge

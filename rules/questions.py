@@ -4,21 +4,35 @@ The rules declare Question facts; the interview asks the most decisive one and
 the report lists them. Whether an answer *could* change the conclusion is
 bounded with the certainty algebra: every unanswered item is assumed to go the
 way that moves each muscle furthest up (or down); where even those extremes
-leave a muscle's role unchanged, its questions are not asked (CONTRACT §3.9).
+leave a muscle's role unchanged, its questions are not asked.
 """
 from experta import MATCH, NOT, P, Rule
 
 from myotrace.expert.certainty import combine
 from myotrace.facts.types import (
-    Condition, Evidence, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
+    Condition, Evidence, Hypothesis, NerveInvolvement, PainMap, Palpation, Primary, Question, RedFlag, Triage,
+    Unpalpable,
 )
 from myotrace.facts.vocabulary import (
     CAUDA_EQUINA_FLAGS, FINDINGS, MUSCLES, NERVE_DEFICIT_SIGNS, NERVE_SCREEN, OBJECTIVE_NERVE_SIGNS, PALPATE, RED_FLAGS, SOFT_NERVE_SIGNS,
 )
 from myotrace.facts.vocabulary import label
-from myotrace.rules.meta import QUESTIONS, meta
-from myotrace.rules.chains import edge_applies, form_chains
+from myotrace.rules.meta import QUESTIONS, QUESTIONS_LAST, meta
+from myotrace.rules.chains import edge_applies, form_chains, shared_findings
 from myotrace.rules.satellites import corroborated
+
+def zone_muscles(kb, regions) -> set[str]:
+    """Muscles whose referral zones (essential or spill-over) overlap the pain map."""
+    pain = set(regions)
+    return {m for m in MUSCLES if any(pain & set(p.essential + p.spillover) for p in kb.muscles[m].patterns)}
+
+
+def palpable(kb, regions) -> set[str]:
+    """The muscles palpated while a chain is traced: those whose referral zones the pain map
+    touches, and their key muscles (a chain rule needs a key's palpation)."""
+    inside = zone_muscles(kb, regions)
+    return inside | {edge.key for m in inside for edge in kb.keys_of(m)}
+
 
 def unanswered_options(kb, answered, palpated):
     """For each unanswered item: {muscle: [cf if answered one way, cf the other way]}."""
@@ -50,14 +64,15 @@ def bounds(evidence, options):
     return low, high
 
 
-def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_corroborate):
+def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_corroborate, can_lead):
     """Muscles whose unanswered items could still change the primary, the chains or the
     secondary chains, each with the role it could take: 'key', 'satellite' or 'root'.
 
     Mirrors SAT-001..003 (rules/chains.py) with certainty intervals [low, high]:
     ``state`` is T (tender), N (non-tender) or ? (not palpated) per muscle. Muscles
     that could be eligible form clusters through the edges that apply to the pain
-    map; a cluster with no muscle fitting the pain map and none confirmed can never head a
+    map and whose key could still lead (``can_lead(key, satellite)``: a key that can never lead is
+    held back and heads nothing); a cluster with no muscle fitting the pain map and none confirmed can never head a
     chain and is left alone. A cluster whose muscles are all confirmed and surely supported has a
     fixed structure, known up to its certainties: a confirmed source, active whatever its
     certainty; any other cluster is open, and matters unless even its best certainty stays
@@ -66,11 +81,12 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
 
     Returns (roles, confirmable): the pivotal muscles with their roles, and the muscles not
     otherwise pivotal whose palpation alone could still add a confirmed source (those whose
-    pattern fits the pain map, and the keys of those not ruled out)."""
+    pattern fits the pain map, and their keys)."""
     tau, margin = kb.settings.support_threshold, kb.settings.decisive_margin
     can = {m for m in MUSCLES if high[m] >= tau and state[m] != "N"}
     sure = {m for m in can if state[m] == "T" and low[m] >= tau}
-    edges = [e for e in kb.satellites if e.key in can and e.satellite in can and edge_applies(e, parts)]
+    edges = [e for e in kb.satellites if e.key in can and e.satellite in can and edge_applies(e, parts)
+             and can_lead(e.key, e.satellite)]
     clusters, seen = [], set()
     for start in sorted(can, key=MUSCLES.index):
         if start in seen:
@@ -104,14 +120,29 @@ def pivotal_muscles(low, high, kb, state, fits, parts, must_corroborate, can_cor
                 pivotal.setdefault(m, "root")
 
     support = {c.members: (max(low[m] for m in c.members), max(high[m] for m in c.members)) for c in chains}
-    t_low = max((lo for lo, _ in support.values()), default=None)
+    # The best chain is at least as well supported as any surely supported, confirmed muscle: its
+    # chain fits (it reproduces the pain), is corroborated (by that palpation) and so is active.
+    t_low = max([lo for lo, _ in support.values()] + [low[m] for m in sure], default=None)
     # Palpation alone could confirm these as sources, active at any certainty: the muscles whose
-    # pattern fits the pain map, and the key muscles of those not ruled out.
-    near = set(fits) | {e.key for e in kb.satellites if e.satellite in fits and state[e.satellite] != "N"}
+    # pattern fits the pain map, and their key muscles (a tender key is a source of its own even
+    # when its satellite was palpated without the pain).
+    near = set(fits) | {e.key for e in kb.satellites if e.satellite in fits}
     confirmable = {m for m in near if state[m] == "?"}
+    def settled_satellite(m) -> bool:
+        """Its answers cannot change its chain: it stays supported and is never palpated (not
+        palpable here, or not conclusive), it is no key, and a confirmed key that surely leads it
+        is at least as certain as it can ever be (so it never raises the chain's support) and is
+        corroborated, so the chain's corroboration is known. (Its own corroboration only decides
+        whether the protocol treats it at once or palpates it first: left open, it is palpated first.)"""
+        if state[m] != "U" or low[m] < tau or any(e.key == m for e in edges):
+            return False
+        known = m in must_corroborate or m not in can_corroborate
+        return any(e.satellite == m and e.key in sure and low[e.key] >= high[m]
+                   and (known or e.key in must_corroborate) for e in edges)
+
     for group in open_:  # a confirmed, surely supported member keeps its place whatever its certainty
         if t_low is None or max(high[m] for m in group) >= t_low - margin:
-            mark(group - sure)
+            mark({m for m in group - sure if not settled_satellite(m)})
     contenders = list(chains)  # every member confirmed: active sources at any certainty
     active = []
     for chain in contenders:
@@ -151,6 +182,13 @@ NERVE_SIGN_PRIORITY = {"reflex_reduced": 800, "myotomal_weakness": 799, "slr_pos
 
 # The classic history of a primary muscle, documented once it leads (QST-006).
 CLASSIC_HISTORY = {"gluteus_minimus": ("pain_lying_on_side", "limp", "pain_rising_from_chair")}
+
+# The findings that shape the advice once a chain is treated (QST-010), each with the rules that read
+# it: Ober's sign (the myth correction MYT-001, the re-test PRO-003), then the IT band findings
+# (MYT-002, MYT-003), asked when the pain reaches the outer thigh or knee, over the band.
+ADVICE_FINDINGS = (("ober_positive", "MYT-001, PRO-003"), ("itb_tender", "MYT-002"),
+                   ("foam_rolling_brief_relief", "MYT-003"))
+IT_BAND_REGIONS = frozenset({"lateral_thigh", "lateral_knee"})
 
 
 class QuestionRules:
@@ -207,34 +245,51 @@ class QuestionRules:
                 continue
             self.ask(sign, "nerve", NERVE_SIGN_PRIORITY[sign], rule, why, "triage")
 
-    @Rule(Triage(), PainMap(), NOT(RedFlag()), salience=QUESTIONS)
+    @Rule(Triage(), PainMap(regions=MATCH.regions), NOT(RedFlag()), salience=QUESTIONS)
     @meta(id="QST-004", stage="questions",
           statement="A finding or palpation is asked only while its answer could still change the primary muscle or the chain.",
           when="some muscle's role (supported, root, primary, in the chain) is not settled by the evidence so far",
-          then="ask the unanswered items that bear on those muscles, the most decisive first",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, ask what separates the candidates before treating")
-    def ask_what_could_change_the_chain(self):
+          then="ask the unanswered items that bear on those muscles, the most decisive first; palpate only muscles whose referral zones the pain map touches, or their key muscles",
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, ask what separates the candidates before treating",
+          settings=("support_threshold", "decisive_margin", "tender_point_cf", "non_tender_cf"))
+    def ask_what_could_change_the_chain(self, regions):
         answered = self.answered()
-        palpated = {fact["muscle"] for fact in self.facts_of(Palpation)}
+        reachable = palpable(self.kb, regions)
+        palpations = {fact["muscle"]: fact["reproduces"] for fact in self.facts_of(Palpation)}
+        # U: never to be palpated here (not possible, or outside the zones and not a key muscle)
+        closed = {fact["muscle"] for fact in self.facts_of(Unpalpable)} | (set(MUSCLES) - reachable)
         evidence_facts = self.facts_of(Evidence)
         evidence = {}
         for fact in evidence_facts:
             evidence.setdefault(fact["muscle"], []).append(fact["cf"])
-        options = unanswered_options(self.kb, answered, palpated)
+        options = unanswered_options(self.kb, answered, set(palpations) | closed)
         low, high = bounds(evidence, options)
-        palpations = {fact["muscle"]: fact["reproduces"] for fact in self.facts_of(Palpation)}
-        state = {m: "?" if m not in palpations else "T" if palpations[m] else "N" for m in MUSCLES}
-        fits = {f["muscle"] for f in evidence_facts if f["rule"] == "REF-001"}
-        parts = {f["muscle"]: f["part"] for f in evidence_facts if f["rule"] == "REF-001"}
+        state = {m: "T" if palpations.get(m) is True else "N" if m in palpations else "U" if m in closed else "?"
+                 for m in MUSCLES}
+        fits = {f["muscle"] for f in evidence_facts if f["kind"] == "zone"}
+        parts = {f["muscle"]: f["part"] for f in evidence_facts if f["kind"] == "zone"}
         must = corroborated(evidence_facts)
         may = must | {m for effect in options.values() for m, cfs in effect.items() if max(cfs) > 0}
-        roles, confirmable = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may)
+        def can_lead(key, satellite):
+            """The key is or may become tender, or the evidence it does not share with the satellite
+            (findings it alone is linked to; the pain map when the satellite's zone does not fit) could
+            still reach the threshold."""
+            if state[key] in ("T", "?"):
+                return True
+            shared = shared_findings(self.kb, satellite)
+            own = [f["cf"] for f in evidence_facts if f["muscle"] == key and (
+                f["kind"] == "finding" and f["finding"] not in shared or f["kind"] == "zone" and satellite not in fits)]
+            ups = [max(0.0, *effect[key]) for item, effect in options.items()
+                   if key in effect and not item.startswith(PALPATE) and item not in shared]
+            return combine(own + ups) >= self.kb.settings.support_threshold
+
+        roles, confirmable = pivotal_muscles(low, high, self.kb, state, fits, parts, must, may, can_lead)
         roles = {**roles, **{m: "source" for m in confirmable}}
         for item, effect in options.items():
             touched = sorted((m for m in effect if any(effect[m]) and (
                                  roles.get(m, "source") != "source" or item == PALPATE + m and m in roles)),
                              key=lambda m: (-ROLE_WEIGHT[roles[m]], m))
-            if not touched:
+            if not touched or item.startswith(PALPATE) and item.removeprefix(PALPATE) not in reachable:
                 continue
             impact = max(abs(cf) for m in touched for cf in effect[m])
             muscle = touched[0]
@@ -312,4 +367,41 @@ class QuestionRules:
             if finding not in answered:
                 self.ask(finding, "documentation", 40 - index, "QST-006",
                          f"documents the classic history of the {label(muscle)} for the clinical note",
+                         "documentation")
+
+    @Rule(Triage(level="insufficient_evidence"), PainMap(regions=MATCH.regions), NOT(RedFlag()),
+          salience=QUESTIONS_LAST)
+    @meta(id="QST-009", stage="questions",
+          statement="While there is not enough to act on, every muscle not yet palpated is palpated: one that reproduces the familiar pain is a source of its own, even outside its referral zone, and decides it.",
+          when="the triage is insufficient_evidence on a pain map, with no red flag, and a muscle was not palpated (nor found not palpable)",
+          then="ask its palpation, unless another question rule asks it: the muscles with evidence for them first (the strongest first), then the other muscles of the pain map's zones, then the rest; the findings that could still decide it are QST-004's",
+          source="simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); travell-simons-1992, vol. 2 pain patterns in each muscle's chapter; judgement, referral maps are composites of many patients, so a muscle outside them may still be the source")
+    def ask_what_could_decide(self, regions):
+        asked = {fact["item"] for fact in self.facts_of(Question)}
+        asked |= {PALPATE + fact["muscle"] for fact in self.facts_of(Palpation) + self.facts_of(Unpalpable)}
+        certainty = {fact["muscle"]: round(fact["cf"], 2) for fact in self.facts_of(Hypothesis)}
+        muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
+        inside = zone_muscles(self.kb, regions)
+        muscles += [m for m in MUSCLES if m in inside and m not in muscles]
+        muscles += [m for m in MUSCLES if m not in muscles]
+        for rank, muscle in enumerate(muscles):
+            if PALPATE + muscle not in asked:
+                self.ask(PALPATE + muscle, "palpation", 90 - rank, "REF-003",
+                         f"not enough to go on yet: palpating the {label(muscle)} can confirm it or rule it out",
+                         "primary")
+
+    @Rule(Primary(), Triage(level=P(lambda level: level in ("treat", "screen_first"))), PainMap(regions=MATCH.regions),
+          NOT(RedFlag()), salience=QUESTIONS)
+    @meta(id="QST-010", stage="questions",
+          statement="Once a chain is treated, the findings that shape the advice are documented: Ober's sign, and over the IT band its tenderness and the relief from rolling it.",
+          when="a primary muscle is found and the triage is treat (or screen_first: the screens still to do), and Ober's sign (or, with pain in the outer thigh or knee, IT band tenderness or brief relief from rolling) is unanswered",
+          then="ask them (for the advice: the 'tight IT band' corrections, what to avoid, the re-test of Ober's sign), after the decisive questions and the primary's classic history",
+          source="willett-2016, in cadavers cutting the IT band did not significantly change the test, cutting the gluteus medius and minimus or the capsule did; seed-article, The Myth of the 'Tight IT Band'; judgement, these three are asked because they change the advice and the corrections, not the chain")
+    def document_the_advice(self, regions):
+        answered = self.answered()
+        over_the_band = bool(IT_BAND_REGIONS & set(regions))
+        for index, (finding, rules) in enumerate(ADVICE_FINDINGS):
+            if finding not in answered and (index == 0 or over_the_band):
+                self.ask(finding, "documentation", 30 - index, "QST-010",
+                         f"documents {label(finding)}: it shapes the advice and the corrections ({rules})",
                          "documentation")

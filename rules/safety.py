@@ -21,6 +21,9 @@ from myotrace.rules.meta import SAFETY, TRIAGE, TRIAGE_FALLBACK, TRIAGE_FINAL, m
 METASTATIC_COMPRESSION = "suspected metastatic spinal cord compression"
 SPINAL_INFECTION = "suspected spinal infection"
 
+# How a red flag's conclusion is used one step up (``why`` climbs it).
+RED_FLAG_VOTE = ("SAF-006", "a red flag votes for its triage level; the most urgent vote wins")
+
 
 class SafetyRules:
     @Rule(Finding(id=MATCH.flag & P(lambda f: f in CAUDA_EQUINA_FLAGS), value=True), salience=SAFETY)
@@ -28,7 +31,8 @@ class SafetyRules:
           statement="A cauda equina red flag makes the case an emergency.",
           when="saddle anaesthesia, bladder, bowel or sexual dysfunction, sciatica in both legs, bilateral or progressive leg weakness is present",
           then="red flag on the cauda equina pathway; triage emergency (immediate hospital referral)",
-          source="girft-ces-2023; rcr-2023, MRI within 4 hours of the request; finucane-2020")
+          source="girft-ces-2023; rcr-2023, MRI within 4 hours of the request; finucane-2020",
+          feeds=RED_FLAG_VOTE, groups=("triage",))
     def cauda_equina_flag(self, flag):
         self.declare(RedFlag(id=flag, pathway="cauda_equina"))
         self.declare(TriageVote(level="emergency", reason=flag))
@@ -38,7 +42,8 @@ class SafetyRules:
           statement="Any other red flag needs urgent referral to exclude fracture, cancer or infection.",
           when="fever, cancer history, unexplained weight loss, significant trauma, immunosuppression or unrelenting night pain is present",
           then="red flag of serious pathology; triage at least urgent_referral",
-          source="nice-ng59; finucane-2020")
+          source="nice-ng59; finucane-2020",
+          feeds=RED_FLAG_VOTE, groups=("triage",))
     def serious_pathology_flag(self, flag):
         self.declare(RedFlag(id=flag, pathway="serious_pathology"))
         self.declare(TriageVote(level="urgent_referral", reason=flag))
@@ -49,7 +54,8 @@ class SafetyRules:
           statement="A cancer history with any sign of a neurological deficit is an emergency: suspected metastatic spinal cord compression.",
           when="a history of cancer and myotomal weakness, dermatomal numbness or a reduced reflex",
           then="triage emergency (same-day assessment for metastatic spinal cord compression)",
-          source="nice-ng234, recognition and referral (neurological symptoms with a cancer history: immediate referral); finucane-2020")
+          source="nice-ng234, recognition and referral (neurological symptoms with a cancer history: immediate referral); finucane-2020",
+          groups=("triage",))
     def metastatic_cord_compression(self, sign):
         self.declare(TriageVote(level="emergency", reason=METASTATIC_COMPRESSION))
 
@@ -58,7 +64,8 @@ class SafetyRules:
           statement="Fever in a patient with weakened immunity is an emergency: suspected spinal infection.",
           when="fever and immunosuppression are both present",
           then="triage emergency (same-day assessment for spinal infection)",
-          source="finucane-2020, spinal infection (fever with immunosuppression); judgement, the combination is referred the same day")
+          source="finucane-2020, spinal infection (fever with immunosuppression); judgement, the combination is referred the same day",
+          groups=("triage",))
     def spinal_infection(self):
         self.declare(TriageVote(level="emergency", reason=SPINAL_INFECTION))
 
@@ -67,7 +74,8 @@ class SafetyRules:
           statement="Likely nerve-root involvement without a red flag means referral for the nerve first.",
           when="nerve involvement is likely and no red flag is present",
           then="triage refer_nerve (the report leads with the referral; trigger points may still be listed)",
-          source="van-der-windt-2010; tawa-2017; judgement, nerve involvement outranks a myofascial explanation")
+          source="van-der-windt-2010; tawa-2017; judgement, nerve involvement outranks a myofascial explanation",
+          feeds=("SAF-006", "the nerve referral is a triage vote; the most urgent vote wins"), groups=("triage",))
     def refer_for_nerve(self):
         self.declare(TriageVote(level="refer_nerve", reason="nerve involvement"))
 
@@ -84,7 +92,8 @@ class SafetyRules:
           statement="With no red flag and no nerve involvement, a primary trigger-point muscle is treated once the red-flag and nerve screens are complete; until then, screen first.",
           when="a primary muscle was found, no red flag and no nerve involvement",
           then="triage treat when every red flag and every nerve-screen sign (straight-leg raise, dermatomal numbness, myotomal weakness, reflexes) was answered yes or no; otherwise screen_first: the chain is the working hypothesis and the protocol waits",
-          source="travell-simons-1992, vol. 2 ch. 9 (treatment of gluteus minimus trigger points); simons-1999, trigger-point pressure release; van-der-windt-2010, physical tests miss some nerve-root pain; quintner-cohen-1994, pain of nerve origin without deficit; finucane-2020, screen before treating; judgement, treat only once no red flag and no nerve involvement is found")
+          source="travell-simons-1992, vol. 2 ch. 9 (treatment of gluteus minimus trigger points); simons-1999, trigger-point pressure release; van-der-windt-2010, physical tests miss some nerve-root pain; quintner-cohen-1994, pain of nerve origin without deficit; finucane-2020, screen before treating; judgement, treat only once no red flag and no nerve involvement is found",
+          groups=("triage",))
     def treat_the_chain(self, muscle):
         self.treat_or_screen(muscle)
 
@@ -94,7 +103,8 @@ class SafetyRules:
           statement="A concluded local condition is enough to act on, even when no muscle chain is supported: its management is the protocol, once the screens are complete.",
           when="IT band syndrome or greater trochanteric pain syndrome is concluded, no primary muscle, no red flag and no nerve involvement",
           then="triage treat with the condition's management (no primary muscle), or screen_first while a screen is incomplete",
-          source="mellor-2018, education and exercise for gluteal tendinopathy; fairclough-2007, IT band syndrome managed by hip-muscle function; judgement, a concluded local condition is acted on without a muscle chain")
+          source="mellor-2018, education and exercise for gluteal tendinopathy; fairclough-2007, IT band syndrome managed by hip-muscle function; judgement, a concluded local condition is acted on without a muscle chain",
+          groups=("triage",))
     def act_on_local_condition(self, condition):
         self.treat_or_screen(condition)
 
@@ -103,7 +113,8 @@ class SafetyRules:
           statement="With no red flag, no nerve involvement and no decisive muscle, there is not enough to go on.",
           when="no other rule asked for a triage level",
           then="triage insufficient_evidence, with the questions that would decide it",
-          source="judgement, ask before treating when no source is supported; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain)")
+          source="judgement, ask before treating when no source is supported; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain)",
+          groups=("triage",))
     def not_enough_to_go_on(self):
         self.declare(TriageVote(level="insufficient_evidence", reason="no decisive finding"))
 

@@ -1,4 +1,4 @@
-"""Satellites and key muscles: the chains, the primary and the secondary chains (CONTRACT §3.5, §3.9).
+"""Satellites and key muscles: the chains, the primary and the secondary chains.
 
 The decision itself lives in ``rules/chains.py`` (shared with the question bounds
 and why-not); these rules gather what the run concluded and declare the result.
@@ -14,24 +14,10 @@ from myotrace.rules.chains import decide, form_chains, own_evidence
 from myotrace.rules.meta import CHAIN_LINKS, CHAIN_ROOTS, PRIMARY, meta
 
 
-def walk_chain(root, kb, joins):
-    """The root and every satellite reached from it through edges for which
-    ``joins(key, satellite)`` holds: key muscles before their satellites, breadth
-    first, siblings in the knowledge base's order of edges (the hips before the leg)."""
-    order, queue = [root], [root]
-    while queue:
-        key = queue.pop(0)
-        for edge in kb.satellites_of(key):
-            if edge.satellite not in order and joins(key, edge.satellite):
-                order.append(edge.satellite)
-                queue.append(edge.satellite)
-    return order
-
-
 def corroborated(evidence) -> set[str]:
     """Muscles with positive evidence besides the pain map: a tender point or a finding.
     The pain map says where the pain is; palpation and findings say which muscle."""
-    return {e["muscle"] for e in evidence if e["rule"] != "REF-001" and e["cf"] > 0}
+    return {e["muscle"] for e in evidence if e["kind"] != "zone" and e["cf"] > 0}
 
 
 class ChainInputs:
@@ -44,9 +30,9 @@ class ChainInputs:
         self.non_tender = {p["muscle"] for p in palpations if not p["reproduces"]}
         self.evidence = {m: [] for m in MUSCLES}
         for e in evidence:
-            self.evidence[e["muscle"]].append((e["rule"], e.get("finding"), e["cf"]))
-        self.fits = {e["muscle"] for e in evidence if e["rule"] == "REF-001"}
-        self.parts = {e["muscle"]: e["part"] for e in evidence if e["rule"] == "REF-001"}
+            self.evidence[e["muscle"]].append((e["kind"], e.get("finding"), e["cf"]))
+        self.fits = {e["muscle"] for e in evidence if e["kind"] == "zone"}
+        self.parts = {e["muscle"]: e["part"] for e in evidence if e["kind"] == "zone"}
         self.corroborated = corroborated(evidence)
 
     @classmethod
@@ -77,7 +63,7 @@ class SatelliteRules:
     @Rule(Hypothesis(muscle=MATCH.key, supported=True, cf=MATCH.key_cf),
           SatelliteEdge(key=MATCH.key, satellite=MATCH.satellite, part=MATCH.edge_part, source=MATCH.source),
           Hypothesis(muscle=MATCH.satellite, supported=True, part=MATCH.satellite_part, cf=MATCH.satellite_cf),
-          Evidence(muscle=MATCH.satellite, rule="REF-001"),
+          Evidence(muscle=MATCH.satellite, kind="zone"),
           TEST(lambda edge_part, satellite_part: edge_part is None or satellite_part in (None, edge_part)),
           NOT(Palpation(muscle=MATCH.key, reproduces=False)),
           NOT(Palpation(muscle=MATCH.satellite, reproduces=False)),
@@ -86,7 +72,8 @@ class SatelliteRules:
           statement="A supported satellite of a supported key muscle is linked to it, if its referral pattern matches the pain map, the key sets up that part of the satellite and neither was palpated non-tender.",
           when="a key muscle and its satellite are both supported, the satellite's referral pattern matches the pain map, neither was palpated without reproducing the pain, and the edge concerns the part of the satellite the pain map matches (the TFL: the anterior minimus only)",
           then="the two are linked; the key leads the link only when it is confirmed (a tender point) or its evidence not shared with the satellite reaches the support threshold",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; seed-article, Treating Lateral Sciatica Pain Patterns")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 satellite trigger points in each muscle's chapter; seed-article, Treating Lateral Sciatica Pain Patterns",
+          settings=("support_threshold",))
     def satellite_joins_key(self, key, satellite, source, key_cf, satellite_cf):
         inputs = ChainInputs.of(self)
         self.declare(ChainLink(key=key, satellite=satellite, source=source, cf=round(min(key_cf, satellite_cf), 4),
@@ -97,7 +84,8 @@ class SatelliteRules:
           statement="Linked muscles form one chain, headed by the keys that lead on their own evidence; a key that leads nothing is held back to be palpated.",
           when="a pain map is recorded and the muscles are weighed",
           then="the chains: each headed by its leading keys (the better supported first), then its satellites in treatment order; a key supported only by what it shares with its satellite is held back, and its satellite heads the chain",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 (key and satellite trigger points); judgement, a key leads only on evidence it does not share with its satellite")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; travell-simons-1992, vol. 2 (key and satellite trigger points); judgement, a key leads only on evidence it does not share with its satellite",
+          settings=("support_threshold", "decisive_margin"))
     def chains_form(self):
         inputs = ChainInputs.of(self)
         structure = inputs.structure()
@@ -115,7 +103,8 @@ class SatelliteRules:
           statement="The primary muscle heads the best-supported chain; other corroborated chains within the margin are secondary chains, treated after it.",
           when="no red flag and some chain fits the pain map; a chain is as well supported as its best-supported member (judgement); chains within the decisive margin (0.1; judgement) of the best are the contenders, and only those with a tender point or a finding beyond the pain map count",
           then="the contender whose root has the higher certainty (then the one confirmed, then the knowledge base's order) is the primary chain, the other contenders are secondary chains; with no corroborated contender, the contenders are undecided",
-          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, the decisive margin")
+          source="hsieh-2007, shoulder muscles (infraspinatus key): an upper-limb extrapolation; simons-1999, trigger-point diagnosis (pressure reproduces the familiar pain); judgement, the decisive margin",
+          settings=("support_threshold", "decisive_margin"))
     def best_chain_is_primary(self):
         inputs = ChainInputs.of(self)
         decision = inputs.decision()

@@ -61,7 +61,7 @@ def test_trace_is_numbered_grouped_by_stage_and_fits_80_columns(classic):
     assert "── referral " in out and "── satellites " in out
     assert out.index("── referral ") < out.index("── satellites ") < out.index("── protocol ")
     assert "REF-003" in out and "Simons et al. 1999, trigger-point diagnosis" in out  # source, cited
-    assert "f-27 palpating the gluteus minimus reproduces the pain" in out     # matched
+    assert "f-29 palpating the gluteus minimus reproduces the pain" in out     # matched
     assert "evidence for the gluteus minimus +0.60" in out                         # declared
     assert "gluteus minimus: 0.00 → 0.60" in out                           # certainty before → after
     assert "primary muscle: gluteus minimus" in out
@@ -88,7 +88,7 @@ def test_step_without_a_terminal_prints_every_step_with_the_agenda(classic):
     firings = len(get_engine().consult(load_case(classic)).trace)
     assert out.count("Agenda (") == firings  # the agenda before every firing
     assert "Agenda: empty." in out
-    assert "→   80  REF-004  f-28 palpating the piriformis" in out  # salience, rule, facts; next first
+    assert "→   80  REF-004  f-30 palpating the piriformis" in out  # salience, rule, facts; next first
     assert "The agenda is empty: the run is complete." in out
 
 
@@ -149,10 +149,10 @@ def test_step_in_a_real_terminal(classic):
 
 def test_step_says_why_the_next_rule_leads_and_what_a_firing_changed(classic):
     out = flat(explain_ok(classic, "--step"))
-    assert "Why REF-004 is next: same salience 80 as REF-003; recency decides: its newest differing fact f-28 " \
-           "is newer than f-27" in out
+    assert "Why REF-004 is next: same salience 80 as REF-003; recency decides: its newest differing fact f-30 " \
+           "is newer than f-29" in out
     assert re.search(r"Why \S+ is next: salience \d+ beats \d+", out)
-    assert "added REF-005 on f-29" in out  # the evidence REF-004 declared puts the weighing rule on the agenda
+    assert "added REF-005 on f-31" in out  # the evidence REF-004 declared puts the weighing rule on the agenda
 
 
 def test_why_next_falls_back_to_the_rule_id_on_a_full_tie():

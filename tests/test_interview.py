@@ -14,7 +14,7 @@ from myotrace.expert.casefile import case_paths, load_case
 from myotrace.expert.engine import get_engine, rule_catalogue
 from myotrace.expert.errors import InputError
 from myotrace.expert.interview.session import (
-    ASKABLE, GOALS, PAIN_MAP, PALPATE, USES, Interview, Session, Step, answer_from_case,
+    ASKABLE, GOALS, PAIN_MAP, PALPATE, Interview, Session, Step, answer_from_case,
 )
 from myotrace.expert.interview.store import case_yaml, load_session, save_session
 from myotrace.expert.interview.parsing import keys_for, parse_checklist, parse_regions
@@ -249,13 +249,6 @@ def test_why_at_the_red_flag_screen_names_the_safety_rules():
     assert interview.why(1).rule == "SAF-001"
     assert interview.why(2).rule == "SAF-006"
     assert "safe triage" in interview.why(3).statement
-
-
-def test_why_table_names_real_rules():
-    ids = {rule.id for rule in rule_catalogue()}
-    for rule, (used_by, _) in USES.items():
-        assert rule in ids
-        assert used_by is None or used_by in ids
 
 
 def test_how_groups_the_structured_trace_by_stage():

@@ -139,7 +139,7 @@ def test_progress_counts_the_decisive_questions_and_agrees_with_the_open_list():
     assert len(note.open_question_lines(interview)) == len(interview.decisive) == interview.progress().decisive
     assert Progress(6, 10, 0, "decisive").text() == "question 6 · this and about 9 more could change the conclusion"
     assert Progress(1, 18, 0, "decisive", mapped=False).text() == "question 1 · the pain map decides which questions follow"
-    assert Progress(6, 1, 0, "decisive").text() == "question 6 · the last one that could change the conclusion"
+    assert Progress(6, 1, 0, "decisive").text() == "question 6 · the last one pending that could change the conclusion"
     assert "documenting" in Progress(12, 0, 2, "documentation").text()
 
 
@@ -171,7 +171,9 @@ def test_the_minimus_classic_history_is_documented_once_it_leads():
         interview.answer(prompt.item == PALPATE + "gluteus_minimus")
     assert interview.report.primary_muscle == "gluteus_minimus" and interview.status == "settled"
     documented = [p.item for p in asked if p.purpose == "documentation"]
-    assert documented and set(documented) <= {"pain_lying_on_side", "limp", "pain_rising_from_chair"}
+    advice = {"ober_positive", "itb_tender", "foam_rolling_brief_relief"}  # QST-010, after the history
+    assert documented and set(documented) <= {"pain_lying_on_side", "limp", "pain_rising_from_chair"} | advice
+    assert [i for i in documented if i in advice] == documented[len(documented) - len(advice & set(documented)):]
     assert {"pain_lying_on_side", "limp", "pain_rising_from_chair"} <= {p.item for p in asked}
     purposes = [p.purpose for p in asked]
     first_doc = purposes.index("documentation")

@@ -10,8 +10,8 @@ satellite, so many of them end in a chain rather than at a red flag. The case li
 test_interview.py and test_web_api.py; this covers the cases nobody wrote.
 
 One limit, stated rather than hidden: a muscle that reproduces the pain is a source even outside
-its referral zone, but the interview palpates a muscle outside the pain map's zones only once
-every muscle inside them was palpated and none leads. A random case whose tender point lies
+its referral zone, but the interview palpates a muscle outside the pain map's zones (and not a
+key muscle of one inside them) only while there is not enough to act on (QST-009). A random case whose tender point lies
 outside every zone while a muscle inside them is supported by findings alone would need every
 muscle palpated at every consultation, so the simulated patient's tender points lie in muscles
 whose pattern matches the pain map (or their key muscles), as a therapist palpates.

@@ -102,14 +102,19 @@ def test_one_soft_sign_does_not_block_treatment(sign):
 
 
 # ---- 5. every fitting muscle ruled out ------------------------------------------------
-def test_all_fitting_muscles_non_tender_says_outside_coverage_without_muscle_questions():
-    report = report_of(load_case(ROOT / "cases" / "outside-every-fitting-muscle-non-tender.yaml"))
+def test_all_fitting_muscles_non_tender_says_outside_coverage_and_asks_only_the_other_muscles():
+    case = load_case(ROOT / "cases" / "outside-every-fitting-muscle-non-tender.yaml")
+    report = report_of(case)
     assert report.triage == "insufficient_evidence" and report.primary_muscle is None
     assert any("outside the muscles myotrace covers" in line for line in report.advice)
     assert not any("answer the open questions" in line for line in report.advice)
+    # what the interview asks, the report lists: a muscle outside the pain map's zones that
+    # reproduces the pain is still a source of its own (QST-009); a ruled-out one is never asked again
     asked = report.open_questions_detail["could_change"]
-    assert not any("palpate:" in q for q in asked), asked
-    assert len(asked) <= 3
+    palpations = {q.split("(palpate:")[1].rstrip(")") for q in asked if "(palpate:" in q}
+    assert palpations and not palpations & set(case.non_tender), asked
+    tender = case.model_copy(update={"tender_points": [sorted(palpations)[0]]})
+    assert report_of(tender).primary_muscle == sorted(palpations)[0]
 
 
 # ---- 6. part-aware satellite edges ----------------------------------------------------

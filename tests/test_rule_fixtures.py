@@ -1,4 +1,4 @@
-"""One YAML fixture per rule (style.md convention 6), one parametrised runner.
+"""One YAML fixture per rule, one parametrised runner: every rule is shown firing and not firing.
 
 Each ``tests/fixtures/rules/<RULE-ID>.yaml`` holds named cases; each case is a
 case body (the case-file format), whether the rule should fire on it, and optionally

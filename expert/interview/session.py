@@ -1,20 +1,19 @@
 """The therapist's interview as a pure state machine (no input, no output).
 
 The rules decide what to ask: after every answer the engine is consulted again
-on a Case built from the answers so far, and the Question facts it declares are
-the pending questions (``expert.report.open_questions``, most decisive first).
-This module only
+on a Case built from the answers so far (and the muscles that could not be
+palpated), and the Question facts it declares are the pending questions
+(``expert.report.open_questions``, most decisive first). This module only
 
 - groups the red-flag questions into one checklist and asks the pain map as one
   multi-select, as the rules order them;
 - never asks an item twice (an answer of ``unknown`` included: MYCIN's UNK);
-- leaves out palpation of a muscle whose referral zones the pain map excludes,
-  unless it is a key muscle of one the pain map includes (a chain rule needs it);
 - asks what could change the triage, the primary muscle or the chains first
-  (``decisive``); while the answer is ``insufficient_evidence`` it goes on to the
-  questions that can still decide it (palpation first) and never calls itself
-  settled; once the conclusion is settled it documents the primary's classic
-  history (QST-006); it stops at once on a red flag; ``go_on`` asks the optional rest;
+  (``decisive``); while the answer is ``insufficient_evidence`` the rules ask what
+  can still decide it and the interview never calls itself settled; once the
+  conclusion is settled it documents the primary's classic history (QST-006) and the
+  findings that shape the advice (QST-010);
+  it stops at once on a red flag; ``go_on`` asks the optional rest;
 - keeps one honest progress (``progress()``): the number of the question and how
   many pending questions could still change the conclusion;
 - lets every answer be reviewed (``review()``) and changed in place (``edit``);
@@ -185,24 +184,6 @@ class Why:
     top: bool = False     # nothing above this level
 
 
-# How each rule's conclusion is used, one level up (MYCIN's goal stack). The
-# ids are checked against the rule catalogue by tests/test_interview.py.
-# A rule missing here (e.g. CON-003) is used by its goal directly.
-_RED_FLAG_VOTE = ("SAF-006", "a red flag votes for its triage level; the most urgent vote wins")
-_NERVE_REFERRAL = ("SAF-003", "nerve involvement sends the patient for referral before any treatment")
-_CERTAINTY = ("SAT-003", "its evidence is combined into the muscle's certainty (REF-005), "
-                         "which decides the chain's roots and the primary")
-USES = {
-    "SAF-001": _RED_FLAG_VOTE,
-    "SAF-002": _RED_FLAG_VOTE,
-    "NRV-001": _NERVE_REFERRAL,
-    "NRV-002": _NERVE_REFERRAL,
-    "SAF-003": ("SAF-006", "the nerve referral is a triage vote; the most urgent vote wins"),
-    "REF-001": _CERTAINTY,
-    "REF-002": _CERTAINTY,
-    "REF-003": _CERTAINTY,
-    "REF-004": _CERTAINTY,
-}
 _TREATMENT_PLAN = ("The goal: a treatment plan: the primary muscle and its chain of satellites, treated in "
                    "order, primary first, once the triage is safe.")
 GOALS = {
@@ -213,7 +194,8 @@ GOALS = {
     "conditions": "The goal: name the clinical picture beside the chain (here IT band syndrome); "
                   "it does not change the triage or the chain.",
     "documentation": "The goal: a clinical note a colleague can act on: the primary muscle's classic "
-                     "history recorded beside the conclusion. It does not change the conclusion.",
+                     "history and the findings that shape the advice recorded beside the conclusion. "
+                     "It does not change the conclusion.",
 }
 DECISIVE_KINDS = ("red_flag", "pain_map", "nerve", "palpation", "finding")
 
@@ -235,9 +217,10 @@ class Progress:
 
     ``decisive``: prompts still pending whose answer could change the triage, the primary
     muscle or the chains (the current one included; the red-flag checklist counts as one).
-    It can shrink or grow as answers come in (the pain map opens questions, an answer can open
-    another), so the count is said as "about N", and none is given before the pain map; the
-    result lists exactly these."""
+    It can shrink or grow as answers come in (the pain map opens questions; a tender muscle or a
+    yes can open its follow-ups), so it is no upper bound: the count is said as "about N", the
+    last is "the last one pending", and none is given before the pain map; the result lists
+    exactly these."""
 
     number: int
     decisive: int
@@ -250,7 +233,7 @@ class Progress:
             tail = "the pain map decides which questions follow"
         elif self.purpose == "decisive":
             more = self.decisive - 1
-            tail = ("the last one that could change the conclusion" if more <= 0 else
+            tail = ("the last one pending that could change the conclusion" if more <= 0 else
                     f"this and about {more} more could change the conclusion")
         elif self.purpose == "documentation":
             more = self.documentation - 1
@@ -340,68 +323,15 @@ class Interview:
         from myotrace.expert.report import build_report, open_questions
 
         self.case = self.session.to_case()
-        engine = self.engine.consult(self.case)
+        engine = self.engine.consult(self.case, unpalpable=self.session.unpalpable)
         self.report = build_report(engine, self.case, unpalpable=self.session.unpalpable)
         self.trace = engine.trace  # the engine starts a new list on every reset
         answered = self.session.answered()
         self.pending: list[dict] = []  # one per item, its most decisive question
         for question in open_questions(engine):
-            if question["item"] not in answered and self._worth_asking(question):
+            if question["item"] not in answered:
                 answered.add(question["item"])
                 self.pending.append(question.as_dict())
-        if self.report.triage == "insufficient_evidence" and self.case.pain and not self.red_flag:
-            self.pending += self._deciding_questions(answered)
-            self.pending.sort(key=lambda q: (-q["priority"], q["item"]))
-
-    def _zone_muscles(self) -> set[str]:
-        """Muscles whose referral zones overlap the pain map, and their key muscles."""
-        pain = set(self.case.pain)
-        inside = {m for m in MUSCLES if any(pain & set(p.essential + p.spillover)
-                                            for p in self.kb.muscles[m].patterns)}
-        return inside | {edge.key for m in inside for edge in self.kb.keys_of(m)}
-
-    def _worth_asking(self, question: dict) -> bool:
-        """Palpate a muscle only when the pain map falls in its zones, or a chain rule needs it
-        (it is a key muscle of one that does); without a pain map every muscle may be."""
-        item = question["item"]
-        if not item.startswith(PALPATE) or not self.case.pain:
-            return True
-        return item.removeprefix(PALPATE) in self._zone_muscles()
-
-    def _deciding_questions(self, answered: set) -> list[dict]:
-        """Not enough to go on: what could still decide it, palpation first. The muscles the pain
-        map points to (or with any evidence for them), the strongest first; once every muscle in the
-        pain map's zones was palpated, every other muscle (one that reproduces the pain is a source
-        even outside its zone); then the findings the
-        knowledge base links to them. Without a pain map nothing can decide it (CONTRACT §3.9)."""
-        certainty = {c.muscle: c.certainty for c in self.report.candidates}
-        muscles = [m for m in sorted(certainty, key=lambda m: (-certainty[m], m)) if certainty[m] > 0]
-        inside = {m for m in MUSCLES if any(set(self.case.pain) & set(p.essential + p.spillover)
-                                            for p in self.kb.muscles[m].patterns)}
-        muscles += [m for m in MUSCLES if m in inside and m not in muscles]  # the rest of the map's zones
-        if all(PALPATE + m in answered for m in inside):  # every muscle in the pain map's zones palpated:
-            muscles += [m for m in MUSCLES if m not in muscles]  # one outside them may still reproduce it
-        questions = []
-        for rank, muscle in enumerate(muscles):
-            item = PALPATE + muscle
-            if item not in answered:
-                answered.add(item)
-                questions.append({
-                    "item": item, "kind": "palpation", "priority": 90 - rank, "rule": "REF-003", "goal": "primary",
-                    "hypothesis": f"not enough to go on yet: palpating the {label(muscle)} can confirm it "
-                                  "or rule it out"})
-        for muscle in muscles:
-            for finding in FINDINGS:
-                if finding in answered or finding in RED_FLAGS:
-                    continue
-                links = [link for value in (True, False) for m, link in self.kb.links(finding, value) if m == muscle]
-                if links:
-                    answered.add(finding)
-                    questions.append({
-                        "item": finding, "kind": "finding", "priority": 60 + 10 * max(abs(l.cf) for l in links),
-                        "rule": "REF-002", "goal": "primary",
-                        "hypothesis": f"not enough to go on yet: it bears on the {label(muscle)}"})
-        return questions
 
     # ---- state --------------------------------------------------------------
     @property
@@ -415,7 +345,7 @@ class Interview:
 
     @property
     def documentation(self) -> list[dict]:
-        """Pending questions that document a settled conclusion for the note (QST-006)."""
+        """Pending questions that document a settled conclusion for the note (QST-006, QST-010)."""
         return [q for q in self.pending if q["kind"] == "documentation"]
 
     @property
@@ -642,12 +572,12 @@ class Interview:
     # ---- explanations -------------------------------------------------------
     def why(self, level: int = 1, prompt: Prompt | None = None) -> Why:
         """Why the current question is asked; each level climbs one step (MYCIN)."""
-        from myotrace.expert.engine import rule_catalogue
+        from myotrace.expert.engine import rules_by_id
 
         prompt = prompt or self.next_prompt()
         if prompt is None:
             raise ValueError("no question is pending")
-        catalogue = {rule.id: rule for rule in rule_catalogue()}
+        catalogue = rules_by_id()
         if not prompt.questions:
             return Why(1, None, "No rule needs this answer now.",
                        "The triage, the primary muscle and the chain are settled; you chose to go on, "
@@ -655,9 +585,9 @@ class Interview:
                        "(myths corrected, perpetuating factors, protocol).", top=True)
         question = prompt.questions[0]
         goal = question["goal"]
-        chain = [question["rule"]]
-        while chain[-1] in USES:
-            chain.append(USES[chain[-1]][0])
+        chain = [question["rule"]]  # each rule's conclusion is used by the rule it feeds (MYCIN's goal stack)
+        while catalogue[chain[-1]].feeds:
+            chain.append(catalogue[chain[-1]].feeds[0])
         if level <= len(chain):
             rule_id = chain[level - 1]
             rule = catalogue[rule_id]
@@ -676,7 +606,7 @@ class Interview:
                 if asked_by and asked_by.id != rule_id:
                     detail += f"\nAsked because of {asked_by.id}: {asked_by.statement}"
             else:
-                detail = f"It uses the conclusion of {chain[level - 2]}: {USES[chain[level - 2]][1]}."
+                detail = f"It uses the conclusion of {chain[level - 2]}: {catalogue[chain[level - 2]].feeds[1]}."
             return Why(level, rule_id, rule.statement, detail)
         if level == len(chain) + 1:
             return Why(level, None, GOALS.get(goal, GOALS["chain"]), "", top=True)

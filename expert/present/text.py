@@ -54,6 +54,10 @@ def fact_brief(fact: dict) -> str:
         return f"{group}: complete, " + ("all absent" if fact["negative"] else "something present")
     if kind == "SatelliteEdge":
         return f"satellite link in the knowledge base: {label(fact['key'])} → {label(fact['satellite'])}"
+    if kind == "FindingLink":
+        return f"the knowledge base weighs {label(fact['finding'])}: {answer_text(fact['value'])} for or against a muscle"
+    if kind == "Unpalpable":
+        return f"palpating the {label(fact['muscle'])}: not possible or not conclusive"
     if kind == "Evidence":
         why = get("label") or get("reason") or ""
         side = "for" if fact["cf"] >= 0 else "against"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from myotrace.expert.casefile import case_paths, load_case
+from myotrace.expert.engine import rule_catalogue
 from myotrace.expert.errors import InputError, did_you_mean
 from myotrace.expert.library import LIBRARY
 from myotrace.expert.present.references import bibliography, cite, source_text
@@ -40,8 +41,7 @@ def default_library() -> Path:
 
 
 QUIT = ("q", "quit", "exit")
-TRIAGE_RULES = ("SAF-001", "SAF-002", "SAF-003", "SAF-004", "SAF-005", "SAF-007", "SAF-008", "SAF-009",
-                "NRV-001", "NRV-002")
+TRIAGE_RULES = tuple(rule.id for rule in rule_catalogue() if "triage" in rule.groups)  # their conclusion decides it
 
 
 class Quit(Exception):
