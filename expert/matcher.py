@@ -1,6 +1,6 @@
 """experta's Rete matcher, with the same network and the same matches, made cheaper.
 
-Four costs of experta's matcher are avoided; what the network matches, the
+Costs of experta's matcher and facts are avoided; what the network matches, the
 activations and their order are unchanged (tests/test_matcher.py):
 
 - its root hands every declared or retracted fact to every first-level alpha node,
@@ -17,17 +17,28 @@ activations and their order are unchanged (tests/test_matcher.py):
   here only the nodes that have some are asked, in the same order;
 - building the network rewrites each rule several times (to disjunctive normal form),
   and each rewrite wraps the rule's function again, reading its signature anew; here a
-  rewrite takes the wrapped function and its argument names from the rule it rewrites.
+  rewrite takes the wrapped function and its argument names from the rule it rewrites;
+- a fact is made by setting each field through the checks meant for changing a declared
+  fact, and every value goes through a generic dispatch to be frozen; here a new fact's
+  fields are set directly, and strings, numbers, booleans, None and tuples (already
+  immutable) skip the dispatch;
+- a feature-test node copies its token's one fact into a list to read it and asks
+  whether a plain True is a mapping; here it reads the fact and skips that question.
 """
+from collections.abc import Mapping
 from functools import update_wrapper
+from itertools import chain
 
 import myotrace.expert._compat  # noqa: F401
 from experta import Fact
 from experta.matchers import ReteMatcher
 from experta.matchers.rete.check import TypeCheck
-from experta.matchers.rete.nodes import BusNode
+from experta.matchers.rete.nodes import BusNode, FeatureTesterNode
 from experta.matchers.rete.token import Token
 from experta.rule import Rule
+from experta.utils import freeze
+
+IMMUTABLE = frozenset({str, int, float, bool, type(None), tuple})  # freeze returns these as they are
 
 
 def _new_conditions(self, *conditions):
@@ -42,6 +53,45 @@ def _new_conditions(self, *conditions):
 
 
 Rule.new_conditions = _new_conditions
+
+
+def _fact_init(self, *args, **kwargs):
+    """experta's ``Fact(*args, **kwargs)``: positional fields under 0, 1, ..., every value frozen."""
+    for key, value in chain(enumerate(args), kwargs.items()):
+        dict.__setitem__(self, key, value if type(value) in IMMUTABLE else freeze(value))
+    self._Fact__defaults = {}
+
+
+Fact.__init__ = _fact_init
+
+
+def _feature_test(self, token):
+    """experta's feature-test activation: the token's one fact is tested; a mapping answer
+    binds variables, and the token goes on only if they agree with what it already binds."""
+    if len(token.data) != 1:
+        raise ValueError("a feature test takes a token of one fact")
+    for fact in token.data:
+        break
+    match = self.matcher(fact)
+    if not match:
+        return
+    if match is not True and isinstance(match, Mapping):
+        context = token.context
+        for key, value in match.items():
+            if isinstance(key, tuple):  # a negated binding
+                if key[1] in context and context[key[1]] == value:
+                    return
+            else:
+                if context.get(key, value) != value:
+                    return
+                if (False, key) in context and context[(False, key)] == value:
+                    return
+        context.update(match)
+    for child in self.children:
+        child.callback(token)
+
+
+FeatureTesterNode._activate = _feature_test
 
 
 class CheckedToken(Token):
