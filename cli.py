@@ -218,21 +218,24 @@ def diagnose(
     trace: Annotated[bool, typer.Option("--trace", help="Include every rule firing.", show_default=False)] = False,
 ):
     """A report for each case file."""
-    from myotrace.expert.casefile import load_case
-    from myotrace.expert.engine import get_engine
-    from myotrace.expert.errors import InputError
-    from myotrace.expert.report import build_report
+    from myotrace.expert.start_up import start_up
 
-    try:
-        loaded = [load_case(path) for path in cases]
-    except InputError as error:
-        fail(str(error))
-    engine = get_engine()
-    from myotrace.expert.present.formats import FORMATS, ReportData
+    with start_up():
+        from myotrace.expert.casefile import load_case
+        from myotrace.expert.engine import get_engine
+        from myotrace.expert.errors import InputError
+        from myotrace.expert.present.formats import FORMATS, ReportData
+        from myotrace.expert.report import build_report
+
+        try:
+            loaded = [load_case(path) for path in cases]
+        except InputError as error:
+            fail(str(error))
+        engine = get_engine()
     datas = (ReportData.of(build_report(engine.consult(case), case, with_trace=trace), engine, case)
              for case in loaded)  # one case at a time: memory flat in the number of cases
     FORMATS[format.value].write_all(datas, sys.stdout.write, names=[case.case for case in loaded],
-                                    console=console())
+                                    console=console() if format is Format.text else None)  # rich: text only
 
 
 def say(text: str = "") -> None:
@@ -542,6 +545,8 @@ def main():
     # distribution for them at the first model (typer does the same for its own models).
     # A value the user has set is kept.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from myotrace.expert.start_up import own_process
+    own_process()
     try:
         app(args=hoist_global_flags(sys.argv[1:]), prog_name="myotrace")
     except Exception as error:

@@ -3,10 +3,11 @@ open consultations, and answer latency for clients answering at a human pace; op
 side with another checkout (e.g. the previous commit) started the same way.
 
     python bench/bench_serve.py [--against /tmp/base] [--open 8,32,64,128] [--answers 240]
-                                [--clients 20] [--period 2] [--seconds 30] [--flat 0] [CASE]
+                                [--repeat 3] [--clients 20] [--period 2] [--seconds 30] [--flat 0] [CASE]
 
 --against DIR runs DIR/.venv/bin/python's myotrace as well (its own checkout and virtual
-environment); every figure is printed for both, measured one after the other on the same machine.
+environment); every figure is printed for both. The CPU figures are the median of --repeat
+measurements, the two sides taking turns, so a burst of load on a shared machine hits both.
 
 Goals (issue 18): at most 8 ms of server CPU per answer whatever the number of open consultations;
 p99 under 50 ms for 20 clients each answering once every 2 s; the first page in under 2 s.
@@ -183,6 +184,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the paced run")
     parser.add_argument("--flat", type=int, default=0, help="also N answers with every client flat out")
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="CPU measurements per count and side (the median is shown)")
     options = parser.parse_args()
     case = load_case(options.case)
     sides = {"this": (sys.executable, False)}
@@ -190,19 +193,26 @@ def main():
         sides["against"] = (str(Path(options.against) / ".venv" / "bin" / "python"), True)
     counts = [int(n) for n in options.open.split(",") if n]
     folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    rows: dict[str, dict[str, str]] = {}
-    for name, (python, old) in sides.items():
-        out = rows.setdefault(name, {})
+    rows: dict[str, dict[str, str]] = {name: {} for name in sides}
+    for name in sides:
         (folder / name).mkdir()
-        starts = []
-        for index in range(options.starts):
+    starts = {name: [] for name in sides}
+    for index in range(options.starts):
+        for name, (python, old) in sides.items():
             server = start(python, folder / name / f"start-{index}.db", old)
-            starts.append(server.started_in)
+            starts[name].append(server.started_in)
             server.stop()
-        out["start to first page (median)"] = ms(statistics.median(starts))
-        for count in counts:
-            out[f"server CPU per answer, {count:3} open"] = ms(
-                cpu_per_answer(python, old, folder / name, case, count, options.answers))
+    for name in sides:
+        rows[name]["start to first page (median)"] = ms(statistics.median(starts[name]))
+    for count in counts:  # the sides take turns, --repeat times: both see the same machine load
+        used = {name: [] for name in sides}
+        for _ in range(options.repeat):
+            for name, (python, old) in sides.items():
+                used[name].append(cpu_per_answer(python, old, folder / name, case, count, options.answers))
+        for name in sides:
+            rows[name][f"server CPU per answer, {count:3} open"] = ms(statistics.median(used[name]))
+    for name, (python, old) in sides.items():
+        out = rows[name]
         latencies = paced(python, old, folder / name, case, options.clients, options.period, options.seconds)
         label = f"{options.clients} clients, 1 answer / {options.period:g} s"
         out[f"{label}: answers"] = f"{len(latencies):7d}   "

@@ -2,7 +2,7 @@
 
 experta pins frozendict 1.2, which still looks up ``collections.Mapping``
 (moved to ``collections.abc`` in Python 3.10). Restoring the alias before
-experta is imported is enough; see shared/notes/experta.md, A5 (c).
+experta is imported is enough for both to import and run.
 """
 import collections
 import collections.abc

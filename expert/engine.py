@@ -9,7 +9,10 @@ from dataclasses import replace
 from functools import cache
 
 import myotrace.expert._compat  # noqa: F401
-from experta import DefFacts, KnowledgeEngine
+from experta import KnowledgeEngine
+from experta.agenda import Agenda
+from experta.fact import InitialFact
+from experta.factlist import FactList
 from experta.strategies import DepthStrategy
 
 from myotrace.expert.certainty import combine
@@ -57,8 +60,8 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
         self._evidence: dict[str, list[float]] = {}
         super().__init__()
 
-    @DefFacts()
     def from_case(self, case: Case | None = None, unpalpable: tuple = ()):
+        """The facts a consult starts from: the knowledge base's satellite edges, then the case."""
         for edge in self.kb.satellites:
             yield SatelliteEdge(key=edge.key, satellite=edge.satellite, part=edge.part, source=edge.source)
         if case is None:
@@ -85,10 +88,25 @@ class MyoEngine(*MIXINS, KnowledgeEngine):
                 yield Unpalpable(muscle=muscle)
 
     # ---- lifecycle -----------------------------------------------------------
-    def reset(self, **kwargs):
+    def reset(self, case: Case | None = None, unpalpable: tuple = ()):
+        """An empty agenda and fact list, then InitialFact and ``from_case(case, unpalpable)``
+        declared at once.
+
+        The same facts, in the same order, as experta's reset with one DefFacts; what it does
+        besides is left out because it cannot matter here: it finds the DefFacts by walking every
+        attribute of the engine, copies each fact it yields (these are new), and checks the facts
+        for patterns and nested keys (these hold plain values)."""
         self.trace = []
         self._evidence = {}
-        super().reset(**kwargs)
+        self.agenda = Agenda()
+        self.facts = FactList()
+        self.matcher.reset()
+        self.facts.declare(InitialFact())
+        for fact in self.from_case(case, unpalpable):
+            self.facts.declare(fact)
+        added, removed = self.get_activations()
+        self.strategy.update_agenda(self.agenda, added, removed)
+        self.running = False
 
     def run(self, steps=None):
         """Fire activations (all, or ``steps`` of them), recording each firing."""

@@ -1,12 +1,12 @@
 """experta's Rete matcher, with the same network and the same matches, made cheaper.
 
-Four costs of experta's matcher are avoided; what the network matches, the
+Costs of experta's matcher and facts are avoided; what the network matches, the
 activations and their order are unchanged (tests/test_matcher.py):
 
 - its root hands every declared or retracted fact to every first-level alpha node,
   and each of those copies the token only to find that the fact's type is not the
   one it tests. The first-level nodes all test the exact type of the fact
-  (``type(fact) == T``: experta matches exact types, see notes/experta.md), so the
+  (``type(fact) == T``: experta matches exact types, never subclasses), so the
   root here sends a fact straight to the nodes that test its type, in the order the
   network was built;
 - each token re-checks, whenever it is copied, that it holds facts; the tokens made
@@ -14,14 +14,84 @@ activations and their order are unchanged (tests/test_matcher.py):
 - a reset walks the network recursively, meeting a join node once per parent; here
   every node is reset exactly once;
 - after each change it asks every rule's conflict-set node for its new activations;
-  here only the nodes that have some are asked, in the same order.
+  here only the nodes that have some are asked, in the same order;
+- building the network rewrites each rule several times (to disjunctive normal form),
+  and each rewrite wraps the rule's function again, reading its signature anew; here a
+  rewrite takes the wrapped function and its argument names from the rule it rewrites;
+- a fact is made by setting each field through the checks meant for changing a declared
+  fact, and every value goes through a generic dispatch to be frozen; here a new fact's
+  fields are set directly, and strings, numbers, booleans, None and tuples (already
+  immutable) skip the dispatch;
+- a feature-test node copies its token's one fact into a list to read it and asks
+  whether a plain True is a mapping; here it reads the fact and skips that question.
 """
+from collections.abc import Mapping
+from functools import update_wrapper
+from itertools import chain
+
 import myotrace.expert._compat  # noqa: F401
 from experta import Fact
 from experta.matchers import ReteMatcher
 from experta.matchers.rete.check import TypeCheck
-from experta.matchers.rete.nodes import BusNode
+from experta.matchers.rete.nodes import BusNode, FeatureTesterNode
 from experta.matchers.rete.token import Token
+from experta.rule import Rule
+from experta.utils import freeze
+
+IMMUTABLE = frozenset({str, int, float, bool, type(None), tuple})  # freeze returns these as they are
+
+
+def _new_conditions(self, *conditions):
+    """The same rule with other conditions: what experta's ``Rule.new_conditions`` returns, without
+    inspecting the function's signature again (the rule being rewritten already holds it)."""
+    rule = self.__class__(*conditions, salience=self.salience)
+    if self._wrapped:
+        rule._wrapped = self._wrapped
+        rule._wrapped_args = self._wrapped_args
+        update_wrapper(rule, self._wrapped)
+    return rule
+
+
+Rule.new_conditions = _new_conditions
+
+
+def _fact_init(self, *args, **kwargs):
+    """experta's ``Fact(*args, **kwargs)``: positional fields under 0, 1, ..., every value frozen."""
+    for key, value in chain(enumerate(args), kwargs.items()):
+        dict.__setitem__(self, key, value if type(value) in IMMUTABLE else freeze(value))
+    self._Fact__defaults = {}
+
+
+Fact.__init__ = _fact_init
+
+
+def _feature_test(self, token):
+    """experta's feature-test activation: the token's one fact is tested; a mapping answer
+    binds variables, and the token goes on only if they agree with what it already binds."""
+    if len(token.data) != 1:
+        raise ValueError("a feature test takes a token of one fact")
+    for fact in token.data:
+        break
+    match = self.matcher(fact)
+    if not match:
+        return
+    if match is not True and isinstance(match, Mapping):
+        context = token.context
+        for key, value in match.items():
+            if isinstance(key, tuple):  # a negated binding
+                if key[1] in context and context[key[1]] == value:
+                    return
+            else:
+                if context.get(key, value) != value:
+                    return
+                if (False, key) in context and context[(False, key)] == value:
+                    return
+        context.update(match)
+    for child in self.children:
+        child.callback(token)
+
+
+FeatureTesterNode._activate = _feature_test
 
 
 class CheckedToken(Token):

@@ -6,6 +6,9 @@ user's cache folder (``$XDG_CACHE_HOME/myotrace``, else ``~/.cache/myotrace``;
 ``MYOTRACE_CACHE_DIR`` overrides) under a name made from a hash of every YAML
 file, the modules that define its models, and the Python and pydantic versions.
 Change any of them and the name changes: the snapshot is rebuilt from the YAML.
+The KEEP newest snapshots stay side by side, so two installations of different
+versions under one account (a release and a checkout) do not rebuild each
+other's on every run; older ones are deleted when a new one is written.
 
 The cache is safe to lose: a missing, unreadable, corrupt or foreign snapshot is
 ignored and rebuilt; a read-only or absent cache folder just means no cache.
@@ -21,6 +24,7 @@ from myotrace.facts import vocabulary
 from myotrace.facts.knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 
 PREFIX = "knowledge-"
+KEEP = 4  # snapshots kept in the cache folder, newest first
 
 
 def cache_dir() -> Path:
@@ -63,14 +67,25 @@ def _write(folder: Path, name: str, kb: KnowledgeBase) -> None:
     """Write atomically (temporary file, then rename); give up quietly if the folder is not writable."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for old in folder.glob(PREFIX + "*.pickle"):
-            old.unlink(missing_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
         with os.fdopen(handle, "wb") as out:
             pickle.dump(kb, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, folder / name)
+        _prune(folder)
     except OSError:
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Delete all but the KEEP newest snapshots."""
+    dated = []
+    for path in folder.glob(PREFIX + "*.pickle"):
+        try:
+            dated.append((path.stat().st_mtime_ns, path.name, path))
+        except OSError:
+            continue  # deleted meanwhile by another process
+    for _, _, old in sorted(dated, reverse=True)[KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 def load_snapshot(directory: Path = KNOWLEDGE_DIR, folder: Path | None = None) -> KnowledgeBase:

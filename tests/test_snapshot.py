@@ -58,7 +58,21 @@ def test_changing_a_yaml_file_rebuilds_the_snapshot(kb_dir, cache):
     settings.write_text(text.replace(old, "support_threshold: 0.37"), encoding="utf-8")
     after = load_snapshot(kb_dir, cache)
     assert after.settings.support_threshold == 0.37
-    assert len(snapshots(cache)) == 1  # the stale one is gone
+    assert len(snapshots(cache)) == 2  # the older one stays (another installation may use it)
+
+
+def test_only_the_newest_snapshots_are_kept(kb_dir, cache):
+    settings = kb_dir / "settings.yaml"
+    text = settings.read_text(encoding="utf-8")
+    names = []
+    for version in range(snapshot.KEEP + 2):
+        settings.write_text(text + f"\n# version {version}\n", encoding="utf-8")
+        load_snapshot(kb_dir, cache)
+        newest = f"{snapshot.PREFIX}{content_hash(kb_dir)}.pickle"
+        os.utime(cache / newest, ns=(version * 10**9, version * 10**9))  # mtimes in writing order
+        names.append(newest)
+    kept = [path.name for path in snapshots(cache)]
+    assert sorted(kept) == sorted(names[-snapshot.KEEP:])
 
 
 def test_a_new_yaml_file_changes_the_hash(kb_dir):

@@ -4,8 +4,8 @@ A consultation is a row holding the interview's Session as JSON plus what the
 patient list shows (label, last change, triage). Every write happens in one
 ``BEGIN IMMEDIATE`` transaction that re-reads the row first, so two tabs
 answering the same consultation are serialised and a consultation is never
-half-written; ``version`` counts the writes (an optimistic check for callers
-that want one).
+half-written; ``version`` counts the writes (the server keeps a consultation's
+derived interview only while the version it was derived from is still the row's).
 
 The file is opened only if it is a new path or an existing database of this
 app (SQLite's header, then its ``application_id`` or, for a file written before
@@ -178,10 +178,6 @@ class Record:
         return {"id": self.id, "case": self.label, "updated": self.updated, "triage": self.triage}
 
 
-class Conflict(Exception):
-    """The consultation changed since the caller read it."""
-
-
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -306,21 +302,17 @@ class Store:
         return Record(consultation_id, session.case, session.created, stamp, triage, 1, session)
 
     @contextmanager
-    def change(self, consultation_id: str, expected_version: int | None = None):
+    def change(self, consultation_id: str):
         """Read, change and write one consultation in one transaction.
 
         Yields the Record (or None when there is none); the caller changes
         ``record.session`` and sets ``record.triage``. An exception in the block
-        rolls everything back. ``expected_version`` makes it optimistic: a
-        consultation written since raises Conflict.
+        rolls everything back.
         """
         with self._write() as db:
             row = db.execute("SELECT id, label, created, updated, triage, version, session FROM consultations "
                              "WHERE id=?", (consultation_id,)).fetchone()
             record = self._record(row) if row else None
-            if record is not None and expected_version is not None and record.version != expected_version:
-                raise Conflict(f"the consultation changed since version {expected_version} "
-                               f"(now {record.version}); reload it")
             yield record
             if record is None:
                 return
