@@ -284,7 +284,7 @@ def _muscle_checks(ctx, muscle: str) -> list[Check]:
 
     not_ruled_out = muscle not in ctx.case.non_tender
     leading_keys = [k for k, sat in ctx.links if sat == muscle]
-    key_premises = [Premise(f"no key muscle leads it (a key leads when confirmed or on evidence of its own):"
+    key_premises = [Premise("no key muscle leads it (a key leads when confirmed or on evidence of its own):"
                             + (f" led by the {', '.join(label(k) for k in leading_keys)}" if leading_keys else " none does"),
                             not leading_keys)]
     if muscle in ctx.structure.held:
