@@ -65,6 +65,17 @@ class Client:
         return self.call(f"/api/consultations/{cid}/answers", "POST", step)["next"]
 
 
+def timed_answer(client, case, cid, q, latencies, lock):
+    """Answer the question on screen, add its latency, and open a new consultation when that one ended."""
+    began = time.perf_counter()
+    q = client.answer(case, cid, q)
+    with lock:
+        latencies.append(time.perf_counter() - began)
+    if q is None:
+        cid, q = client.new()
+    return cid, q
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -112,12 +123,7 @@ def paced(python, old, folder, case, clients, period, seconds) -> list[float]:
             time.sleep(max(0.0, next_at - time.monotonic()))
             if time.monotonic() >= end:
                 return
-            began = time.perf_counter()
-            q = client.answer(case, cid, q)
-            with lock:
-                latencies.append(time.perf_counter() - began)
-            if q is None:
-                cid, q = client.new()
+            cid, q = timed_answer(client, case, cid, q, latencies, lock)
             next_at += period
 
     random.seed(0)
@@ -146,12 +152,7 @@ def flat_out(python, old, folder, case, clients, total) -> tuple[float, list[flo
                 if remaining[0] <= 0:
                     return
                 remaining[0] -= 1
-            began = time.perf_counter()
-            q = client.answer(case, cid, q)
-            with lock:
-                latencies.append(time.perf_counter() - began)
-            if q is None:
-                cid, q = client.new()
+            cid, q = timed_answer(client, case, cid, q, latencies, lock)
 
     threads = [threading.Thread(target=one) for _ in range(clients)]
     began = time.perf_counter()

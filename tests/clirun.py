@@ -39,3 +39,12 @@ def run(*args: str, stdin: str | None = None, columns: int = 80, env: dict | Non
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
     return Ran(result.exit_code, result.stdout, stderr)
+
+
+def one_error_line(result) -> str:
+    """The one line a command gives for bad input (exit 2, ``error: …`` on stderr, no traceback)."""
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]

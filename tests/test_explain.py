@@ -128,21 +128,26 @@ def test_step_end_of_input_quits(classic):
     assert engine.trace == []
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
-def test_step_in_a_real_terminal(classic):
+def stepper_in_a_terminal(classic):
+    """``explain CASE --step`` in a pseudo-terminal of 50 x 80, as an educator runs it."""
     pexpect = pytest.importorskip("pexpect")
     myotrace = Path(sys.executable).parent / "myotrace"
     if not myotrace.exists():
         pytest.skip("console script not installed")
-    child = pexpect.spawn(str(myotrace), ["explain", str(classic), "--step"], encoding="utf-8", timeout=30,
-                          dimensions=(50, 80))
+    return pexpect.spawn(str(myotrace), ["explain", str(classic), "--step"], encoding="utf-8", timeout=30,
+                         dimensions=(50, 80))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_step_in_a_real_terminal(classic):
+    child = stepper_in_a_terminal(classic)
     child.expect("fire the next rule")
     child.sendline("")
     child.expect(r"1\. REF-004")
     child.expect("fire the next rule")
     child.sendline("q")
     child.expect("Stopped after 1 firings")
-    child.expect(pexpect.EOF)
+    child.expect(pytest.importorskip("pexpect").EOF)
     child.close()
     assert child.exitstatus == 0, child.before
 
@@ -196,12 +201,7 @@ def test_step_back_at_the_start_stays_at_the_start(classic):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_step_back_in_a_real_terminal(classic):
-    pexpect = pytest.importorskip("pexpect")
-    myotrace = Path(sys.executable).parent / "myotrace"
-    if not myotrace.exists():
-        pytest.skip("console script not installed")
-    child = pexpect.spawn(str(myotrace), ["explain", str(classic), "--step"], encoding="utf-8", timeout=30,
-                          dimensions=(50, 80))
+    child = stepper_in_a_terminal(classic)
     child.expect("Why REF-004 is next")
     child.expect("b back one firing")
     child.sendline("")
@@ -217,7 +217,7 @@ def test_step_back_in_a_real_terminal(classic):
     child.expect("fire the next rule")
     child.sendline("q")
     child.expect("Stopped after 1 firings")
-    child.expect(pexpect.EOF)
+    child.expect(pytest.importorskip("pexpect").EOF)
     child.close()
     assert child.exitstatus == 0, child.before
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from clirun import run as run_in_process
+from clirun import one_error_line, run as run_in_process
 from myotrace.expert.casefile import MAX_BYTES, load_case
 from myotrace.expert.errors import InputError
 from myotrace.expert.interview.store import load_session
@@ -31,14 +31,6 @@ def run_process(*args: str, timeout: float = 30, **kwargs) -> subprocess.Complet
 def run(*args: str, input: str | None = None):
     """In process (tests/clirun.py): the same exit code and output as the console script."""
     return run_in_process(*args, stdin=input)
-
-
-def one_error_line(result) -> str:
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
 
 
 def session_text(**changes) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clirun import run
+from clirun import one_error_line, run
 from myotrace.cli import app
 from myotrace.expert.errors import InputError
 from myotrace.expert.interview import store
@@ -44,14 +44,6 @@ def wait_for(path: Path, timeout: float = 30) -> None:
 def finish(process: subprocess.Popen, typed: str = "") -> tuple[int, str, str]:
     out, err = process.communicate(typed, timeout=60)
     return process.returncode, out, err
-
-
-def one_error_line(result) -> str:
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
 
 
 def myotrace(*args: str, typed: str = "") -> subprocess.CompletedProcess:

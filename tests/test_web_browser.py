@@ -65,6 +65,18 @@ def nerve_screen_none(page):
     click(page, "#submit")
 
 
+def screens_done(page):
+    """No red flag, the classic pain map on the right leg, no nerve sign: the first question after the screens."""
+    click(page, "#all-no")
+    click(page, "#submit")
+    arrive(page, "#question[data-kind=pain_map]")
+    for region in CLASSIC.pain:
+        click(page, f'figure[data-leg=right] [data-region="{region}"]')
+    click(page, "#submit")
+    nerve_screen_none(page)
+    arrive(page, "#question[data-kind=question]")
+
+
 def current_item(page):
     return page.get_attribute("#question", "data-item")
 
@@ -192,14 +204,7 @@ def test_why_climbs_and_back_and_change_an_earlier_answer(page, server):
     assert page.locator(".why-level:visible").count() == 2
     click(page, "#back")
     arrive(page, "#question[data-kind=red_flag_screen]")
-    click(page, "#all-no")
-    click(page, "#submit")
-    arrive(page, "#question[data-kind=pain_map]")
-    for region in CLASSIC.pain:
-        click(page, f'figure[data-leg=right] [data-region="{region}"]')
-    click(page, "#submit")
-    nerve_screen_none(page)
-    arrive(page, "#question[data-kind=question]")
+    screens_done(page)
     click(page, 'button.change[data-item="red_flags"]')
     arrive(page, ".changing")
     page.check('input[name="flag:fever"][value="true"]')
@@ -273,14 +278,7 @@ def test_body_chart_both_legs_every_view_mirrored(page, server, shots):
 
 def test_tender_point_by_clicking_its_site(page, server):
     start(page, server, "tender")
-    click(page, "#all-no")
-    click(page, "#submit")
-    arrive(page, "#question[data-kind=pain_map]")
-    for region in CLASSIC.pain:
-        click(page, f'figure[data-leg=right] [data-region="{region}"]')
-    click(page, "#submit")
-    nerve_screen_none(page)
-    arrive(page, "#question[data-kind=question]")
+    screens_done(page)
     for _ in range(30):
         if current_item(page).startswith("palpate:"):
             break
