@@ -165,7 +165,8 @@ class Consultations:
             self._cache.popitem(last=False)
 
     def state(self, interview: Interview) -> dict:
-        return {"next": question(interview, interview.next_prompt()), "done": interview.next_prompt() is None}
+        prompt = interview.next_prompt()
+        return {"next": question(interview, prompt), "done": prompt is None}
 
     # ---- reading ------------------------------------------------------------------
     def list(self) -> list[dict]:
