@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from myotrace.facts.vocabulary import FINDINGS, RED_FLAGS, label
+from myotrace.facts.vocabulary import FINDINGS, OBJECTIVE_NERVE_SIGNS, RED_FLAGS, SOFT_NERVE_SIGNS, label
 
 
 @dataclass
@@ -73,9 +73,7 @@ def _sentences(interview, stage: str):
                    + ", ".join(label(f) for f in interview.unscreened_red_flags) + "; screen them before treating.")
     elif stage == "nerve":
         if report.triage == "refer_nerve":
-            signs = [label(f) for f in FINDINGS if case.findings.get(f) is True and f in (
-                "reflex_reduced", "myotomal_weakness", "crossed_slr_positive", "slr_positive",
-                "dermatomal_numbness", "shooting_electric_pain")]
+            signs = [label(f) for f in FINDINGS if case.findings.get(f) is True and f in OBJECTIVE_NERVE_SIGNS + SOFT_NERVE_SIGNS]
             yield (f"Nerve-root involvement is likely ({', '.join(signs)}): one objective sign or two soft "
                    "signs are enough to refer before treating trigger points.")
         elif not report.red_flags and report.unscreened_nerve_signs:

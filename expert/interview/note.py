@@ -101,14 +101,14 @@ def optional_lines(interview: Interview) -> list[str]:
     return [interview.question_text(item) for item in interview.optional_items()]
 
 
-def conclusion_lines(interview: Interview) -> list[str]:
+def conclusion_lines(interview: Interview, sections: dict) -> list[str]:
     """The triage, the chain under the report's heading for it (or why there is none), the
-    secondary chains and the conditions."""
+    secondary chains and the conditions; ``sections`` are the report's, by key."""
     report = interview.report
     lines = [f"Triage: {label(report.triage)}"]
-    for section in report_sections(report):
-        if section.key == CHAIN:
-            lines.append(f"{section.title}: {section.lines[0] if section.lines else section.note}")
+    chain = sections.get(CHAIN)
+    if chain:
+        lines.append(f"{chain.title}: {chain.lines[0] if chain.lines else chain.note}")
     for chain in report.secondary_chains:
         lines.append("Also active, treated after it: " + " → ".join(label(m) for m in chain))
     if report.conditions:
@@ -147,8 +147,8 @@ def markdown_note(interview: Interview, date: str, session_name: str | None = No
     section("Pain map", [pain_map_text(interview)])
     section("Findings", finding_lines(interview))
     section("Palpation", palpation_lines(interview))
-    section("Conclusion", conclusion_lines(interview))
     sections = {section.key: section for section in report_sections(report, interview.trace)}
+    section("Conclusion", conclusion_lines(interview, sections))
     if EVIDENCE in sections:
         section(sections[EVIDENCE].title, [
             f"{label(c.muscle)} ({c.certainty:.2f}, {'supported' if c.supported else 'not supported'}): "

@@ -284,8 +284,9 @@ def lit_graph(trace, upto: int, findings=None) -> Graph:
     The examined negatives (``findings``) no firing declares are lit at the end of the run."""
     full = build_graph(trace, findings=findings)
     full.stepped = True
-    partial = build_graph(trace[:upto], findings=findings if upto == len(trace) else None).nodes if upto else {}
-    drawn = set(build_graph(trace[:upto]).nodes) if upto else set()
+    traced = build_graph(trace[:upto]) if upto else None
+    partial = {} if not upto else (build_graph(trace, findings=findings) if upto == len(trace) else traced).nodes
+    drawn = set(traced.nodes) if upto else set()
     before = set(build_graph(trace[:upto - 1]).nodes) if upto > 1 else set()
     matched = set()
     if upto:

@@ -90,7 +90,7 @@ def _findings_to_weigh(engine, muscles: set[str]) -> str:
             continue
         for fact in firing.matched:
             if fact["type"] == "Finding" and isinstance(fact["value"], bool):
-                text = f"{label(fact['id'])}: {_yes_no(fact['value'])}"
+                text = fact_brief(fact)
                 if text not in answered:
                     answered.append(text)
     return "; and the findings that bear on them here: " + ", ".join(answered) if answered else ""
@@ -129,6 +129,3 @@ def first_firing(engine, rule, predicate=lambda d: True):
     """The first firing of ``rule`` (any rule when None) that declared a fact matching ``predicate``."""
     return next((f for f in engine.trace if rule in (None, f.rule) and any(predicate(d) for d in f.declared)), None)
 
-
-def _yes_no(value) -> str:
-    return {True: "yes", False: "no"}.get(value, str(value))

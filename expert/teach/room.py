@@ -34,18 +34,17 @@ class Stepped:
 def step(case, upto: int) -> Stepped:
     """The stepper at firing ``upto`` (clamped to the run): the agenda, why its first leads, the firing."""
     engine = get_engine()
-    engine.consult(case)
-    full = list(engine.trace)
-    upto = max(0, min(upto, len(full)))
     engine.reset(case=case)
-    if upto:
-        engine.run(steps=upto)
+    upto = engine.run(steps=upto) if upto > 0 else 0  # fewer when the run ends first
     agenda = engine.pending()
     reason = why_next(engine.strategy, agenda) or "The agenda is empty: the run is complete."
-    return Stepped(upto, len(full), agenda_rows(agenda), reason, engine.trace[-1] if upto else None,
-                combined_facts(engine.trace, upto - 1) if upto else [],
-                to_svg(lit_graph(full, upto, dict(case.findings))),
-                unused_findings(case, full) if upto == len(full) else [])
+    firing = engine.trace[-1] if upto else None
+    combined = combined_facts(engine.trace, upto - 1) if upto else []
+    engine.run()  # the rest of the run, for the whole graph and the firing count
+    full = list(engine.trace)
+    return Stepped(upto, len(full), agenda_rows(agenda), reason, firing, combined,
+                   to_svg(lit_graph(full, upto, dict(case.findings))),
+                   unused_findings(case, full) if upto == len(full) else [])
 
 
 def what_if(case, sets, unsets):
@@ -78,9 +77,8 @@ def rules_in_order() -> tuple[list, dict[str, int]]:
     and each rule's salience as the engine holds it."""
     from myotrace.rules.meta import STAGES
 
-    salience = {rule.rule_meta.id: rule.salience for rule in get_engine().get_rules()}
-    ordered = sorted(rule_catalogue(), key=lambda r: (STAGES.index(r.stage), -salience.get(r.id, 0), r.id))
-    return ordered, salience
+    ordered = sorted(rule_catalogue(), key=lambda r: (STAGES.index(r.stage), -r.salience, r.id))
+    return ordered, {r.id: r.salience for r in ordered}
 
 
 @dataclass
